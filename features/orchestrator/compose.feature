@@ -1,0 +1,27 @@
+@TSE-0001.3a @orchestrator @compose
+Feature: Docker Compose orchestration with proper networking
+  The compose definition runs every infrastructure service with a health check, a restart
+  policy and resource limits, on the trading-ecosystem network, reachable from the host on
+  127.0.0.1 only, and starts a service only once what it depends on is healthy.
+
+  Scenario Outline: The <service> service is defined for unattended operation
+    Given the compose file of the stack
+    Then service "<service>" has a healthcheck
+    And service "<service>" restarts on failure
+    And service "<service>" has CPU and memory limits
+    And service "<service>" publishes its ports on 127.0.0.1 only
+    And service "<service>" has address <address> on network "trading-ecosystem"
+
+    Examples:
+      | service          | address     |
+      | redis            | 172.20.0.10 |
+      | postgres         | 172.20.0.20 |
+      | service-registry | 172.20.0.30 |
+
+  Scenario: The trading-ecosystem network has its own subnet
+    Given the compose file of the stack
+    Then network "trading-ecosystem" uses subnet 172.20.0.0/16
+
+  Scenario: The service registry starts only after Redis is healthy
+    Given the compose file of the stack
+    Then service "service-registry" starts only after "redis" is healthy

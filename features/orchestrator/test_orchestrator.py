@@ -1,0 +1,4 @@
+"""Every scenario of the orchestrator's features."""
+from pytest_bdd import scenarios
+
+scenarios("orchestrator")

@@ -1,0 +1,1 @@
+"""Python stand-ins for the ecosystem's services, started by the harness's embedded stack."""

@@ -1,0 +1,1 @@
+"""Pieces every simulator shares: HTTP routing, environment parsing and logging."""

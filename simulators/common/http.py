@@ -1,0 +1,320 @@
+"""A tiny JSON-over-HTTP framework on the standard library, shared by the simulators.
+
+- Router: method + path patterns ("/api/v1/services/{name}") to handlers; 404 for an
+  unknown path, 405 (with Allow) for a known path and another method.
+- Every error is {"error": "<code>", "message": "<sentence>"}: handlers raise ApiError;
+  backend exceptions are mapped with Router.on_error (e.g. Redis down -> 503).
+- make_server: a ThreadingHTTPServer with daemon threads, a request-body size limit
+  (413) and a per-connection socket timeout, so a slow client cannot pin a thread.
+- serve_until_signalled: run until SIGTERM/SIGINT, then shut down cleanly.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, unquote, urlsplit
+
+JSON_TYPE = "application/json"
+
+
+class ApiError(Exception):
+    """A client-visible failure: status, short error code and a human sentence."""
+
+    def __init__(self, status: int, error: str, message: str, *, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.error = error
+        self.message = message
+        self.headers = headers or {}
+
+    def response(self) -> Response:
+        return Response(self.status, {"error": self.error, "message": self.message}, dict(self.headers))
+
+
+@dataclass
+class Response:
+    status: int
+    body: object = None  # JSON-serialisable, or None for an empty body
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]  # lower-case names
+    body: bytes
+    params: dict[str, str] = field(default_factory=dict)  # filled in by the router
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+    def json(self, *, required: bool = True) -> object:
+        """The parsed JSON body: 415 if not declared JSON, 400 if empty (when required) or malformed.
+
+        Returns None for an empty body that is not required.
+        """
+        if not self.body and not required:
+            return None
+        if not (self.content_type == JSON_TYPE or self.content_type.endswith("+json")):
+            raise ApiError(415, "unsupported_media_type",
+                           f"Content-Type must be {JSON_TYPE}, got {self.content_type or 'none'!r}.")
+        if not self.body:
+            raise ApiError(400, "invalid_json", "The request body is empty; a JSON document is required.")
+        try:
+            return json.loads(self.body.decode("utf-8"), parse_constant=_reject_constant)
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise ApiError(400, "invalid_json", f"The request body is not valid JSON: {exc}.") from None
+        except RecursionError:
+            raise ApiError(400, "invalid_json", "The request body is nested too deeply.") from None
+
+    def json_object(self, *, required: bool = True) -> dict:
+        """The body as a JSON object (422 if it is JSON of another shape); {} if absent and optional."""
+        data = self.json(required=required)
+        if data is None:
+            return {}
+        if not isinstance(data, dict):
+            raise ApiError(422, "wrong_type", "The request body must be a JSON object.")
+        return data
+
+
+Handler = Callable[[Request], Response]
+
+
+def _segments(path: str) -> list[str]:
+    """Decoded path segments; one trailing slash is ignored."""
+    if path != "/" and path.endswith("/"):
+        path = path[:-1]
+    return [unquote(segment) for segment in path.split("/")[1:]]
+
+
+@dataclass
+class _Route:
+    method: str
+    pattern: list[str]
+    handler: Handler
+
+    def match(self, segments: list[str]) -> dict[str, str] | None:
+        if len(segments) != len(self.pattern):
+            return None
+        params: dict[str, str] = {}
+        for want, got in zip(self.pattern, segments):
+            if want.startswith("{") and want.endswith("}"):
+                if not got:
+                    return None
+                params[want[1:-1]] = got
+            elif want != got:
+                return None
+        return params
+
+
+class Router:
+    def __init__(self) -> None:
+        self._routes: list[_Route] = []
+        self._mappers: list[tuple[tuple[type[BaseException], ...], Callable[[BaseException], ApiError]]] = []
+        self.log = logging.getLogger("http")
+
+    def add(self, method: str, pattern: str, handler: Handler) -> None:
+        self._routes.append(_Route(method.upper(), _segments(pattern), handler))
+
+    def route(self, method: str, pattern: str) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.add(method, pattern, handler)
+            return handler
+        return register
+
+    def on_error(self, types: type[BaseException] | tuple[type[BaseException], ...],
+                 to_error: Callable[[BaseException], ApiError]) -> None:
+        """Turn an exception a handler lets escape into a client-visible ApiError."""
+        self._mappers.append((types if isinstance(types, tuple) else (types,), to_error))
+
+    def dispatch(self, request: Request) -> Response:
+        segments = _segments(request.path)
+        method = "GET" if request.method == "HEAD" else request.method
+        allowed: list[str] = []
+        for route in self._routes:
+            params = route.match(segments)
+            if params is None:
+                continue
+            if route.method != method:
+                allowed.append(route.method)
+                continue
+            request.params = params
+            return self._call(route.handler, request)
+        if allowed:
+            allow = ", ".join(sorted(set(allowed)))
+            raise ApiError(405, "method_not_allowed",
+                           f"{request.method} is not allowed on {request.path}; use {allow}.",
+                           headers={"Allow": allow})
+        raise ApiError(404, "not_found", f"No route for {request.path}.")
+
+    def _call(self, handler: Handler, request: Request) -> Response:
+        try:
+            return handler(request)
+        except ApiError:
+            raise
+        except Exception as exc:  # mapped below, or re-raised as a bug
+            for types, to_error in self._mappers:
+                if isinstance(exc, types):
+                    error = to_error(exc)
+                    self.log.warning("request failed", extra={"path": request.path, "status": error.status,
+                                                              "error": str(exc)})
+                    raise error from exc
+            raise
+
+
+class JsonHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def make_server(host: str, port: int, router: Router, *, max_body: int = 64 * 1024,
+                request_timeout: float = 10.0, quiet_paths: Iterable[str] = ("/health",),
+                logger: logging.Logger | None = None) -> JsonHTTPServer:
+    """A server bound to host:port (port 0 picks a free one) serving `router`."""
+    handler = type("JsonRequestHandler", (_JsonRequestHandler,), {
+        "router": router,
+        "max_body": max_body,
+        "timeout": request_timeout,
+        "quiet_paths": frozenset(quiet_paths),
+        "log": logger or logging.getLogger("http"),
+    })
+    return JsonHTTPServer((host, port), handler)
+
+
+class _JsonRequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out at once, no 40 ms delayed-ACK stall
+    server_version = "simulator"
+    sys_version = ""
+    router: Router
+    max_body: int
+    timeout: float  # socket timeout for every read and write on the connection
+    quiet_paths: frozenset[str]
+    log: logging.Logger
+
+    def __getattr__(self, name: str):
+        # Every method (GET, POST, BREW, ...) goes to the router, which answers 405 if need be.
+        if name.startswith("do_"):
+            return self._handle
+        raise AttributeError(name)
+
+    def _handle(self) -> None:
+        started = time.monotonic()
+        parts = urlsplit(self.path)
+        path = parts.path or "/"
+        try:
+            body = self._read_body()
+            query = {key: values[0] for key, values in parse_qs(parts.query, keep_blank_values=True).items()}
+            headers = {key.lower(): value for key, value in self.headers.items()}
+            response = self.router.dispatch(Request(self.command, path, query, headers, body))
+        except ApiError as exc:
+            response = exc.response()
+        except TimeoutError:
+            self.close_connection = True
+            self.log.info("client too slow; connection closed", extra={"method": self.command, "path": path})
+            return
+        except Exception:  # a bug: report it, keep serving
+            self.log.exception("unhandled error", extra={"method": self.command, "path": path})
+            response = ApiError(500, "internal_error", "The server failed to handle the request.").response()
+        self._send(response)
+        level = logging.DEBUG if path in self.quiet_paths else logging.INFO
+        self.log.log(level, "request", extra={
+            "method": self.command, "path": path, "status": response.status,
+            "duration_ms": round((time.monotonic() - started) * 1000, 1),
+        })
+
+    def _read_body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding"):
+            self.close_connection = True
+            raise ApiError(411, "length_required", "Send the body with a Content-Length, not chunked.")
+        length_header = self.headers.get("Content-Length")
+        if length_header is None:
+            return b""
+        try:
+            length = int(length_header)
+            if length < 0:
+                raise ValueError
+        except ValueError:
+            self.close_connection = True
+            raise ApiError(400, "invalid_content_length", f"Content-Length {length_header!r} is not a size.") from None
+        if length > self.max_body:
+            self.close_connection = True  # the unread body must not be parsed as the next request
+            raise ApiError(413, "payload_too_large",
+                           f"The request body is {length} bytes; the limit is {self.max_body}.")
+        body = self.rfile.read(length)
+        if len(body) != length:
+            raise TimeoutError("client closed the connection mid-body")
+        return body
+
+    def _send(self, response: Response) -> None:
+        payload = b"" if response.body is None else json.dumps(response.body).encode("utf-8")
+        try:
+            self.send_response(response.status)
+            if response.body is not None:
+                self.send_header("Content-Type", JSON_TYPE)
+            if response.status != 204:
+                self.send_header("Content-Length", str(len(payload)))
+            for name, value in response.headers.items():
+                self.send_header(name, value)
+            if self.close_connection:
+                self.send_header("Connection", "close")
+            self.end_headers()
+            if self.command != "HEAD" and payload:
+                self.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError, TimeoutError):
+            self.close_connection = True
+
+    # -- protocol-level errors (bad request line, oversized headers): JSON too
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        self.close_connection = True
+        try:
+            phrase = HTTPStatus(code).phrase
+        except ValueError:
+            phrase = "error"
+        self._send(ApiError(code, phrase.lower().replace(" ", "_"), message or phrase).response())
+
+    def log_request(self, code: object = "-", size: object = "-") -> None:
+        pass  # _handle logs one structured line per request
+
+    def log_message(self, format: str, *args: object) -> None:  # stdlib signature
+        self.log.debug(format % args)
+
+
+def serve_until_signalled(server: JsonHTTPServer, logger: logging.Logger | None = None) -> None:
+    """Serve in a thread until SIGTERM or SIGINT arrives, then stop serving and close the socket."""
+    log = logger or logging.getLogger("http")
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: object) -> None:
+        log.info("stopping", extra={"signal": signal.Signals(signum).name})
+        stop.set()
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    serving = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
+                               name="http-server", daemon=True)
+    serving.start()
+    try:
+        # Wake up now and then only to notice a server thread that died on its own.
+        while not stop.wait(timeout=1.0) and serving.is_alive():
+            pass
+    finally:
+        server.shutdown()
+        server.server_close()
+        serving.join(timeout=5)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+

@@ -1,0 +1,134 @@
+"""The registry's HTTP API: routes wired to validation and the Redis stores.
+
+    GET    /health
+    POST   /api/v1/services                              register (replaces)
+    GET    /api/v1/services                              all live entries
+    GET    /api/v1/services/{name}                       live instances of one service
+    PUT    /api/v1/services/{name}/{instance}/heartbeat  refresh the TTL
+    DELETE /api/v1/services/{name}/{instance}            deregister
+    GET    /api/v1/config/{service}?environment=E        all keys, default overlaid with E
+    GET    /api/v1/config/{service}/{key}?environment=E  one key, E else default
+    PUT    /api/v1/config/{service}/{key}?environment=E  typed, validated write
+    DELETE /api/v1/config/{service}/{key}?environment=E
+"""
+from __future__ import annotations
+
+import logging
+
+import redis
+
+from simulators.common.http import ApiError, Request, Response, Router
+
+from . import validation
+from .config_store import DEFAULT_ENVIRONMENT, ConfigStore
+from .settings import Settings
+from .store import ServiceStore
+
+log = logging.getLogger("registry")
+
+
+def _redis_error(exc: BaseException) -> ApiError:
+    if isinstance(exc, (redis.ConnectionError, redis.TimeoutError)):
+        return ApiError(503, "redis_unavailable", f"The registry cannot reach Redis: {exc}.")
+    return ApiError(503, "redis_error", f"Redis refused the operation: {exc}.")
+
+
+def build_router(settings: Settings, client: redis.Redis) -> Router:
+    services = ServiceStore(client, settings.service_ttl)
+    config = ConfigStore(client)
+    environments = (DEFAULT_ENVIRONMENT, *settings.environments)
+    router = Router()
+    router.on_error(redis.RedisError, _redis_error)
+
+    def with_lease(entry: dict) -> dict:
+        return {**entry, "ttl_seconds": settings.service_ttl,
+                "heartbeat_interval_seconds": settings.heartbeat_interval}
+
+    @router.route("GET", "/health")
+    def health(_: Request) -> Response:
+        try:
+            services.ping()
+        except redis.RedisError as exc:
+            log.warning("redis unreachable", extra={"error": str(exc)})
+            return Response(503, {"status": "unhealthy", "service": settings.service_name, "redis": str(exc),
+                                  "error": "redis_unavailable", "message": f"Redis is unreachable: {exc}."})
+        return Response(200, {"status": "healthy", "service": settings.service_name, "redis": "ok"})
+
+    @router.route("POST", "/api/v1/services")
+    def register(request: Request) -> Response:
+        entry = services.register(validation.service_entry(request.json_object()))
+        log.info("registered", extra={"entry": f"{entry['name']}/{entry['instance']}"})
+        return Response(201, with_lease(entry))
+
+    @router.route("GET", "/api/v1/services")
+    def list_services(_: Request) -> Response:
+        return Response(200, {"services": services.all()})
+
+    @router.route("GET", "/api/v1/services/{name}")
+    def discover(request: Request) -> Response:
+        name = validation.name(request.params["name"], "service name")
+        instances = services.instances(name)
+        if not instances:
+            raise ApiError(404, "not_found", f"No live instance of service {name!r}.")
+        return Response(200, {"name": name, "instances": instances})
+
+    @router.route("PUT", "/api/v1/services/{name}/{instance}/heartbeat")
+    def heartbeat(request: Request) -> Response:
+        name = validation.name(request.params["name"], "service name")
+        instance = validation.name(request.params["instance"], "instance name")
+        changes = validation.heartbeat_changes(request.json_object(required=False))
+        entry = services.heartbeat(name, instance, changes)
+        if entry is None:
+            raise ApiError(404, "not_found", f"{name}/{instance} is not registered (or expired); register again.")
+        return Response(200, with_lease(entry))
+
+    @router.route("DELETE", "/api/v1/services/{name}/{instance}")
+    def deregister(request: Request) -> Response:
+        name = validation.name(request.params["name"], "service name")
+        instance = validation.name(request.params["instance"], "instance name")
+        if not services.delete(name, instance):
+            raise ApiError(404, "not_found", f"{name}/{instance} is not registered.")
+        log.info("deregistered", extra={"entry": f"{name}/{instance}"})
+        return Response(204)
+
+    # -- configuration ---------------------------------------------------------------
+    def config_target(request: Request, with_key: bool = True) -> tuple[str, str, str | None]:
+        service = validation.name(request.params["service"], "service name")
+        environment = validation.environment(request.query.get("environment", DEFAULT_ENVIRONMENT), environments)
+        key = validation.config_key(request.params["key"]) if with_key else None
+        return service, environment, key
+
+    def described(entry: dict, service: str, environment: str, key: str) -> dict:
+        return {"service": service, "environment": environment, "key": key, **entry}
+
+    @router.route("GET", "/api/v1/config/{service}")
+    def config_all(request: Request) -> Response:
+        service, environment, _ = config_target(request, with_key=False)
+        return Response(200, {"service": service, "environment": environment,
+                              "values": config.resolve_all(service, environment)})
+
+    @router.route("GET", "/api/v1/config/{service}/{key}")
+    def config_get(request: Request) -> Response:
+        service, environment, key = config_target(request)
+        entry = config.resolve(service, environment, key)
+        if entry is None:
+            raise ApiError(404, "not_found", f"{service} has no value for {key!r} in {environment} or default.")
+        return Response(200, described(entry, service, environment, key))
+
+    @router.route("PUT", "/api/v1/config/{service}/{key}")
+    def config_put(request: Request) -> Response:
+        service, environment, key = config_target(request)
+        body = request.json_object()
+        entry = config.put(service, environment, key, lambda previous: validation.config_value(body, previous))
+        log.info("configuration updated", extra={"config_service": service, "environment": environment,
+                                                 "key": key, "version": entry["version"]})
+        return Response(200, described({**entry, "source_environment": environment}, service, environment, key))
+
+    @router.route("DELETE", "/api/v1/config/{service}/{key}")
+    def config_delete(request: Request) -> Response:
+        service, environment, key = config_target(request)
+        if not config.delete(service, environment, key):
+            raise ApiError(404, "not_found", f"{service} has no value for {key!r} in {environment}.")
+        return Response(204)
+
+    return router

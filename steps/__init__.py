@@ -1,0 +1,1 @@
+"""Step definitions: each module holds the sentences of one area."""

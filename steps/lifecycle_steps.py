@@ -1,0 +1,36 @@
+"""Sentences about bringing services down and up, and about their health."""
+from __future__ import annotations
+
+import pytest
+from pytest_bdd import given, parsers, then, when
+
+from fixtures.errors import ControlUnsupported
+from fixtures.polling import wait_until
+from fixtures import health
+from fixtures.stack import Stack
+
+
+@given(parsers.parse("the {service} service is healthy"))
+@then(parsers.parse("the {service} service is healthy"))
+def service_is_healthy(stack: Stack, service: str):
+    wait_until(lambda: health.check(stack, service).ok, stack.timing.ready_timeout,
+               message=f"{service} health check")
+
+
+@when(parsers.parse("the {service} service is stopped"))
+def service_is_stopped(stack: Stack, service: str):
+    try:
+        stack.stop(service)
+    except ControlUnsupported as exc:
+        pytest.skip(str(exc))
+
+
+@when(parsers.parse("the {service} service is started"))
+def service_is_started(stack: Stack, service: str):
+    stack.start(service)
+
+
+@then(parsers.parse("the {service} health check fails"))
+def health_check_fails(stack: Stack, service: str):
+    wait_until(lambda: not health.check(stack, service).ok, stack.timing.ready_timeout,
+               message=f"{service} health check to fail after the stop")

@@ -1,0 +1,1 @@
+"""Small clients the steps delegate to."""

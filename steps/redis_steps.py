@@ -1,0 +1,97 @@
+"""Sentences about Redis: connections as ACL users, commands and configuration."""
+from __future__ import annotations
+
+import pytest
+from pytest_bdd import given, parsers, then, when
+
+from fixtures.evidence import Evidence
+from fixtures.stack import Stack
+from steps.probes.outcome import Outcome
+from steps.probes.redis_probe import RedisProbe
+
+WRONG_PASSWORD = "not-the-password"
+
+
+@pytest.fixture
+def redis_probes():
+    opened: list[RedisProbe] = []
+    yield opened
+    for probe in opened:
+        probe.close()
+
+
+def _open(stack: Stack, evidence: Evidence, probes: list, user: str | None, password: str | None) -> RedisProbe:
+    address = stack.address("redis")
+    probe = RedisProbe(address.host, address.port, user, password, evidence)
+    probes.append(probe)
+    return probe
+
+
+@given(parsers.parse('a Redis connection as "{user}"'), target_fixture="redis_session")
+def redis_connection(stack: Stack, evidence: Evidence, redis_probes: list, user: str) -> RedisProbe:
+    return _open(stack, evidence, redis_probes, user, stack.definition.redis_password(user))
+
+
+@given(parsers.parse('a Redis connection as "{user}" with a wrong password'), target_fixture="redis_session")
+def redis_connection_wrong_password(stack: Stack, evidence: Evidence, redis_probes: list, user: str) -> RedisProbe:
+    return _open(stack, evidence, redis_probes, user, WRONG_PASSWORD)
+
+
+@given("an unauthenticated Redis connection", target_fixture="redis_session")
+def redis_connection_anonymous(stack: Stack, evidence: Evidence, redis_probes: list) -> RedisProbe:
+    return _open(stack, evidence, redis_probes, None, None)
+
+
+@when(parsers.parse('it runs "{command}"'), target_fixture="outcome")
+def it_runs(redis_session: RedisProbe, command: str) -> Outcome:
+    return redis_session.run(*command.split())
+
+
+@when(parsers.parse('it authenticates as "{user}" with password "{password}"'), target_fixture="outcome")
+def it_authenticates(redis_session: RedisProbe, user: str, password: str) -> Outcome:
+    return redis_session.run("AUTH", user, password)
+
+
+@when(parsers.parse('it sets, reads and deletes "{key}"'), target_fixture="outcome")
+def set_get_del(redis_session: RedisProbe, key: str) -> Outcome:
+    steps = [redis_session.run("SET", key, "acceptance"), redis_session.run("GET", key), redis_session.run("DEL", key)]
+    failed = [o for o in steps if not o.ok]
+    if failed:
+        return failed[0]
+    replies = [o.reply for o in steps]
+    return Outcome(replies[1] == b"acceptance" and replies[2] == 1, reply=replies,
+                   error=f"unexpected replies {replies!r}", code="MISMATCH")
+
+
+@then("it is refused each of these commands:")
+def refused_each(redis_session: RedisProbe, datatable):
+    allowed = []
+    for row in datatable[1:]:
+        outcome = redis_session.run(*row[0].split())
+        if outcome.code != "NOPERM":
+            allowed.append(f"{row[0]} -> {outcome}")
+    assert not allowed, f"{redis_session.user} was not refused with NOPERM:\n" + "\n".join(allowed)
+
+
+@then("it may run each of these commands:")
+def may_run_each(redis_session: RedisProbe, datatable):
+    refused = [f"{row[0]} -> {o}" for row in datatable[1:] if not (o := redis_session.run(*row[0].split())).ok]
+    assert not refused, f"{redis_session.user} was refused:\n" + "\n".join(refused)
+
+
+@then(parsers.parse('redis.conf sets "{directive}" to "{value}"'))
+def conf_sets(stack: Stack, directive: str, value: str):
+    configured = stack.definition.redis_conf_value(directive)
+    assert configured == value, f"{stack.definition.redis_conf}: {directive} is {configured!r}, expected {value!r}"
+
+
+@then(parsers.parse('the running Redis reports "{directive}" as "{value}"'))
+def running_reports(stack: Stack, evidence: Evidence, redis_probes: list, directive: str, value: str):
+    admin = _open(stack, evidence, redis_probes, "admin", stack.definition.redis_password("admin"))
+    outcome = admin.run("CONFIG", "GET", directive)
+    assert outcome.ok, f"CONFIG GET {directive} as admin: {outcome}"
+    reply = outcome.reply if isinstance(outcome.reply, dict) else dict(zip(outcome.reply[::2], outcome.reply[1::2]))
+    reply = {(k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
+             for k, v in reply.items()}
+    live = reply.get(directive, "")
+    assert live == value, f"running Redis has {directive}={live!r}, expected {value!r}"

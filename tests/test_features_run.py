@@ -1,0 +1,43 @@
+"""The main job: `pytest features/` with no options passes and writes its reports."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from fixtures.definition import StackDefinition
+
+from .conftest import REPO, STACK
+
+MILESTONE = "TSE-0001.3a"
+MIN_SCENARIOS = 40
+
+
+def test_features_pass_and_write_reports():
+    reports = REPO / "reports"
+    cucumber, allure = reports / "cucumber.json", reports / "allure-results"
+    proc = subprocess.run([sys.executable, "-m", "pytest", "features/", "-p", "no:cacheprovider"], cwd=REPO,
+                          capture_output=True, text=True, timeout=600)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output[-5000:]
+
+    features = json.loads(cucumber.read_text())
+    scenarios = [el for f in features for el in f.get("elements", [])]
+    tagged = [el for f in features for el in f.get("elements", [])
+              if MILESTONE in {t["name"] for t in f.get("tags", []) + el.get("tags", [])}]
+    assert len(tagged) >= MIN_SCENARIOS, f"only {len(tagged)} scenarios tagged @{MILESTONE}"
+    failed = [s["name"] for s in scenarios for step in s.get("steps", []) if step["result"]["status"] == "failed"]
+    assert not failed
+
+    results = [json.loads(p.read_text()) for p in allure.glob("*-result.json")]
+    assert len(results) >= len(scenarios)
+    epics = {label["value"] for r in results for label in r["labels"] if label["name"] == "epic"}
+    assert MILESTONE in epics, "the milestone tag is the Allure epic"
+    assert all(r.get("steps") for r in results), "Allure results carry the Gherkin steps"
+
+    definition = StackDefinition.load(STACK)
+    secrets = {definition.postgres.password, *definition.postgres.roles.values(),
+               *(p for u in definition.redis_users.values() for p in u.passwords)}
+    texts = [output, cucumber.read_text()] + [p.read_text() for p in allure.iterdir() if p.suffix in (".json", ".txt")]
+    leaked = {s for s in secrets for t in texts if s in t}
+    assert not leaked, f"passwords in reports or terminal output: {sorted(leaked)}"
