@@ -1,0 +1,79 @@
+"""stack/docker-compose.yml parses, and describes the same topology the embedded stack runs."""
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+import pytest
+import yaml
+
+from fixtures.definition import StackDefinition
+from fixtures.embedded import EmbeddedStack, startup_order
+
+from .conftest import STACK
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load((STACK / "docker-compose.yml").read_text())
+
+
+@pytest.fixture(scope="module")
+def definition() -> StackDefinition:
+    return StackDefinition.load(STACK)
+
+
+def _mounts(service: dict) -> dict[str, str]:
+    """container path -> host path (relative to stack/) of the bind mounts."""
+    return {v.split(":")[1]: v.split(":")[0] for v in service.get("volumes", []) if v.startswith("./")}
+
+
+def test_compose_is_v2_and_publishes_on_loopback_only(compose):
+    assert "version" not in compose, "Compose V2 files have no version key"
+    for name, service in compose["services"].items():
+        for port in service.get("ports", []):
+            assert str(port).startswith("127.0.0.1:"), f"{name} publishes {port} beyond loopback"
+
+
+def test_redis_container_uses_the_files_the_embedded_stack_uses(compose, definition):
+    mounts = _mounts(compose["services"]["redis"])
+    conf_in_container = compose["services"]["redis"]["command"][-1]
+    assert (STACK / mounts[conf_in_container]).resolve() == definition.redis_conf.resolve()
+    acl_in_container = definition.redis_conf_value("aclfile")
+    assert (STACK / mounts[acl_in_container]).resolve() == definition.acl_file.resolve()
+
+
+def test_postgres_container_applies_the_same_init_scripts(compose, definition):
+    mounts = _mounts(compose["services"]["postgres"])
+    assert (STACK / mounts["/docker-entrypoint-initdb.d"]).resolve() == definition.init_scripts[0].parent.resolve()
+    assert definition.postgres.database == "trading_ecosystem"
+
+
+def test_healthchecks_use_credentials_that_exist(compose, definition):
+    redis_check = " ".join(compose["services"]["redis"]["healthcheck"]["test"])
+    assert f"--user healthcheck --pass {definition.redis_password('healthcheck')}" in redis_check
+    registry_env = definition.services["service-registry"].environment
+    url = urlparse(registry_env["REDIS_URL"])
+    assert url.username == "registry" and url.password == definition.redis_password("registry")
+    assert url.hostname == "redis" and url.port == definition.services["redis"].container_port
+    assert int(registry_env["HTTP_PORT"]) == definition.services["service-registry"].container_port
+
+
+def test_dependencies_are_health_gated(compose):
+    for name, service in compose["services"].items():
+        for dependency, rule in (service.get("depends_on") or {}).items():
+            assert rule.get("condition") == "service_healthy", f"{name} -> {dependency}"
+
+
+def test_embedded_stack_runs_every_compose_service(definition):
+    stack = EmbeddedStack.up(definition)
+    try:
+        assert set(stack.services) == set(yaml.safe_load(definition.compose_file.read_text())["services"])
+        assert all(stack.is_running(name) for name in stack.services)
+        registry_env = stack.servers["service-registry"].environment()
+        redis_port = stack.address("redis").port
+        assert registry_env["REDIS_URL"].endswith(f"@127.0.0.1:{redis_port}/0"), "compose host:port localised"
+        assert registry_env["HTTP_PORT"] == str(stack.address("service-registry").port)
+        assert float(registry_env["SERVICE_TTL"].rstrip("s")) == stack.timing.service_ttl
+        assert [w for w in startup_order(definition.services)][0] == ["postgres", "redis"]
+    finally:
+        stack.close()
