@@ -27,8 +27,7 @@ from fixtures.definition import StackDefinition  # noqa: E402
 from fixtures.embedded import EmbeddedStack, temp_base  # noqa: E402
 from fixtures.polling import wait_until  # noqa: E402
 from fixtures.ports import free_port  # noqa: E402
-from fixtures.processes import (POSTGRES_BIN_DIRS, ManagedProcess, find_binary, run_checked,  # noqa: E402
-                                unprivileged_user)
+from fixtures.processes import POSTGRES_BIN_DIRS, ManagedProcess, find_binary, run_checked, unprivileged_user  # noqa: E402
 
 
 def baseline() -> float:

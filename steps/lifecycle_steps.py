@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 from pytest_bdd import given, parsers, then, when
 
+from fixtures import health
 from fixtures.errors import ControlUnsupported
 from fixtures.polling import wait_until
-from fixtures import health
 from fixtures.stack import Stack
 
 

@@ -1,7 +1,6 @@
 """`harness start | status | health | logs | validate | stop` keeps a stack up between commands."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 

@@ -40,7 +40,8 @@ def test_failure_output_and_reports_are_masked(tmp_path):
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
     cucumber, allure, junit = tmp_path / "cucumber.json", tmp_path / "allure", tmp_path / "junit.xml"
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "fixtures.plugin", "-p", "no:cacheprovider", "-c", str(tmp_path / "pytest.ini"), str(tmp_path / "test_leaky.py"), "-rA", "--log-level=INFO",
+        [sys.executable, "-m", "pytest", "-p", "fixtures.plugin", "-p", "no:cacheprovider", "-c", str(tmp_path / "pytest.ini"),
+         str(tmp_path / "test_leaky.py"), "-rA", "--log-level=INFO",
          f"--cucumberjson={cucumber}", f"--alluredir={allure}", f"--junitxml={junit}"],
         cwd=REPO, capture_output=True, text=True, timeout=180)
     output = proc.stdout + proc.stderr

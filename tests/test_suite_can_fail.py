@@ -6,12 +6,25 @@ import pytest
 from .conftest import edit
 
 ADAPTER_RULE = "~exchange:* +@read +@write +@keyspace +ping -@dangerous"
+APPEND = object()  # edit marker: append the text to the file (SQL run last)
+SQL_LAST = "postgres/init/05-market-data-schema.sql"
+
+
+
+def _faults(names: str) -> tuple[str, str, str]:
+    """A registry started with deliberate defects (REGISTRY_FAULTS, see simulators/registry/settings.py)."""
+    return ("docker-compose.yml", "      LOG_FORMAT: json\n", f"      LOG_FORMAT: json\n      REGISTRY_FAULTS: {names}\n")
+
 
 # name: (edits to a copy of stack/, -k selection of the scenarios that must fail)
 BROKEN_STACKS = {
+    # Redis ACL
     "acl-grants-every-namespace": (
         [("redis/users.acl", "~exchange:* +@read", "~* +@read")],
         "test_user_is_denied_the_other_namespace and exchange-adapter"),
+    "acl-wrong-own-namespace": (
+        [("redis/users.acl", "~exchange:* +@read", "~exchanges:* +@read")],
+        "test_user_can_set_read_and_delete_keys_in_namespace and exchange-adapter"),
     "acl-allows-dangerous-commands": (
         [("redis/users.acl", ADAPTER_RULE, ADAPTER_RULE.replace(" -@dangerous", " +@all"))],
         "test_user_is_refused_every_dangerous_command and exchange-adapter"),
@@ -23,33 +36,99 @@ BROKEN_STACKS = {
         "test_the_healthcheck_user_may_run_ping_and_info_and_nothing_else"),
     "default-user-enabled": (
         [("redis/users.acl", "user default off resetpass -@all", "user default on nopass ~* +@all")],
-        "test_the_default_user_cannot_authenticate"),
+        "test_the_default_user_cannot_authenticate or test_the_default_user_cannot_log_in"),
+    "registry-user-everywhere": (
+        [("redis/users.acl", "registry on >registry-pass ~registry:* ~config:*", "registry on >registry-pass ~*")],
+        "test_the_registry_user_may_use_key_only_within_its_namespaces and NOPERM"),
+    "redis-monitor-user-can-write": (
+        [("redis/users.acl", "monitor on >monitor-pass ~* +@read", "monitor on >monitor-pass ~* +@read +@write")],
+        "test_the_monitor_user_reads_every_namespace_but_writes_none"),
+    "admin-user-limited": (
+        [("redis/users.acl", "admin on >admin-secure-pass ~* &* +@all", "admin on >admin-secure-pass ~* &* +@all -@admin")],
+        "test_the_admin_user_has_full_access"),
     "redis-evicts-nothing": (
         [("redis/redis.conf", "maxmemory-policy allkeys-lfu", "maxmemory-policy noeviction")],
         "test_redis_runs_with_directive_as_configured and maxmemory-policy"),
+    # PostgreSQL
     "table-missing-its-check": (
         [("postgres/init/04-exchange-schema.sql", "    CONSTRAINT positive_quantity CHECK (quantity > 0),\n", "")],
         "test_table_enforces_the_kind_constraint_constraint and exchange.orders and positive_quantity"),
     "role-granted-another-schema": (
-        [("postgres/init/05-market-data-schema.sql", "\n",
-          "\nGRANT USAGE ON SCHEMA custodian TO exchange_adapter;\n"
-          "GRANT SELECT ON ALL TABLES IN SCHEMA custodian TO exchange_adapter;\n", 1)],
-        "test_role_is_denied_schema_other and exchange_adapter"),
+        [(SQL_LAST, APPEND, "GRANT USAGE ON SCHEMA custodian TO exchange_adapter;\n"
+                            "GRANT SELECT ON ALL TABLES IN SCHEMA custodian TO exchange_adapter;\n"
+                            "GRANT CREATE ON SCHEMA risk TO exchange_adapter;\n")],
+        "(test_role_is_denied_schema_other or test_role_cannot_create_tables_in_schema_other) and exchange_adapter"),
+    "schema-missing": (
+        [(SQL_LAST, APPEND, "DROP SCHEMA test_coordination CASCADE;\n")],
+        "test_the_database_has_all_seven_domain_schemas"),
+    "table-missing": (
+        [(SQL_LAST, APPEND, "DROP TABLE exchange.order_history;\n")],
+        "test_schema_schema_has_its_tables and exchange"),
+    "role-cannot-write-its-schema": (
+        [(SQL_LAST, APPEND, "REVOKE CREATE ON SCHEMA risk FROM risk_adapter;\n")],
+        "test_role_reads_and_writes_its_own_schema_schema and risk_adapter"),
+    "health-check-unhealthy": (
+        [(SQL_LAST, APPEND, "CREATE OR REPLACE FUNCTION trading.health_check() RETURNS TABLE(schema_name TEXT, "
+                            "table_count BIGINT, status TEXT) LANGUAGE sql AS $$ SELECT 'trading', 0::bigint, "
+                            "'degraded' $$;\n")],
+        "test_schemahealth_check_reports_healthy_to_role and trading_adapter"),
+    "postgres-monitor-user-can-write": (
+        [(SQL_LAST, APPEND, "GRANT DELETE ON exchange.accounts TO monitor_user;\n")],
+        "test_monitor_user_cannot_write_to_table and accounts"),
+    "monitor-user-blind": (
+        [(SQL_LAST, APPEND, "REVOKE SELECT ON ALL TABLES IN SCHEMA audit FROM monitor_user;\n")],
+        "test_monitor_user_reads_every_schema"),
+    # Service registry and configuration
     "registry-never-expires": (
         [("embedded.toml", "service_ttl = 1.5", "service_ttl = 0")],
         "test_without_heartbeats_an_entry_expires_after_its_ttl"),
+    "heartbeat-slower-than-ttl": (
+        [("embedded.toml", "heartbeat_interval = 0.25", "heartbeat_interval = 3")],
+        "test_heartbeats_keep_an_entry_alive_beyond_its_ttl"),
+    "config-environment-missing": (
+        [("docker-compose.yml", "CONFIG_ENVIRONMENTS: development,testing,production",
+          "CONFIG_ENVIRONMENTS: development,testing")],
+        "test_each_environment_has_its_own_value_and_falls_back_to_the_default"),
+    "registry-accepts-invalid-entries": (
+        [_faults("accept-invalid")],
+        "test_a_bad_request_gets_a_json_error_and_writes_nothing_problem and (missing_field or wrong_type or "
+        "out_of_range)"),
+    "config-accepts-invalid-values": (
+        [_faults("accept-invalid")],
+        "test_an_invalid_value_is_rejected_and_the_previous_value_is_kept_problem and (wrong_type or out_of_range "
+        "or url or duration)"),
+    "registry-drops-writes": (
+        [_faults("drop-writes")],
+        "test_a_registered_service_can_be_discovered_by_name or test_the_service_list_shows_every_registered_service"
+        " or test_an_entry_is_stored_in_redis or test_a_configuration_value_can_be_set_and_read_back"),
+    "registry-keeps-deregistered": (
+        [_faults("keep-deregistered")],
+        "test_a_deregistered_service_can_no_longer_be_discovered"),
+    "config-stale": (
+        [_faults("stale-config")],
+        "test_a_runtime_update_is_seen_by_the_next_reader"),
+    "config-ignores-environment": (
+        [_faults("ignore-environment")],
+        "test_each_environment_has_its_own_value_and_falls_back_to_the_default"),
+    # Compose definition
     "compose-without-healthcheck": (
         [("docker-compose.yml", "      test: [\"CMD\", \"pg_isready\"", "      disable: true\n      x-test: [\"CMD\", \"pg_isready\"")],
         "test_the_service_service_is_defined_for_unattended_operation and postgres"),
+    "compose-starts-before-redis-is-healthy": (
+        [("docker-compose.yml", "      redis:\n        condition: service_healthy",
+          "      redis:\n        condition: service_started")],
+        "test_the_service_registry_starts_only_after_redis_is_healthy"),
+    "compose-wrong-subnet": (
+        [("docker-compose.yml", "subnet: 172.20.0.0/16", "subnet: 172.21.0.0/16")],
+        "test_the_tradingecosystem_network_has_its_own_subnet"),
 }
 
 
 def _apply(root, edits) -> None:
-    for file, old, new, *count in edits:
-        if count:
+    for file, old, new in edits:
+        if old is APPEND:
             path = root / file
-            text = path.read_text()
-            path.write_text(text + new)  # appended statements run last
+            path.write_text(path.read_text() + "\n" + new)
         else:
             edit(root / file, old, new)
 

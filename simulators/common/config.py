@@ -118,6 +118,14 @@ class Env:
             raise ConfigError(name, expected, value)
         return tuple(items)
 
+    def flags(self, name: str, known: tuple[str, ...]) -> frozenset[str]:
+        """A comma-separated subset of `known`; empty when unset."""
+        value = self._raw(name) or ""
+        items = {item.strip() for item in value.split(",") if item.strip()}
+        if items - set(known):
+            raise ConfigError(name, "a comma-separated subset of " + ", ".join(known), value)
+        return frozenset(items)
+
     def url(self, name: str, schemes: tuple[str, ...]) -> str:
         """A required URL with one of the schemes and a host; the error never shows the password."""
         expected = f"a URL like {schemes[0]}://user:password@host:port/0"

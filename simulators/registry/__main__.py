@@ -37,6 +37,9 @@ def main() -> int:
         log.error("cannot listen", extra={"http": f"{settings.http_host}:{settings.http_port}", "error": str(exc)})
         return 1
     log.info("listening", extra=settings.loggable())
+    if settings.faults:
+        log.warning("deliberate faults active: this registry is broken on purpose",
+                    extra={"faults": ",".join(sorted(settings.faults))})
     if 0 < settings.service_ttl <= settings.heartbeat_interval:
         log.warning("SERVICE_TTL is not longer than HEARTBEAT_INTERVAL: entries will expire between heartbeats")
     try:

@@ -37,6 +37,8 @@ def build_router(settings: Settings, client: redis.Redis) -> Router:
     services = ServiceStore(client, settings.service_ttl)
     config = ConfigStore(client)
     environments = (DEFAULT_ENVIRONMENT, *settings.environments)
+    faults = settings.faults
+    first_reads: dict[tuple, dict] = {}  # for the stale-config fault
     router = Router()
     router.on_error(redis.RedisError, _redis_error)
 
@@ -56,7 +58,11 @@ def build_router(settings: Settings, client: redis.Redis) -> Router:
 
     @router.route("POST", "/api/v1/services")
     def register(request: Request) -> Response:
-        entry = services.register(validation.service_entry(request.json_object()))
+        body = request.json_object()
+        entry = body if "accept-invalid" in faults else validation.service_entry(body)
+        if "drop-writes" in faults:
+            return Response(201, with_lease(entry))
+        entry = services.register(entry)
         log.info("registered", extra={"entry": f"{entry['name']}/{entry['instance']}"})
         return Response(201, with_lease(entry))
 
@@ -86,6 +92,8 @@ def build_router(settings: Settings, client: redis.Redis) -> Router:
     def deregister(request: Request) -> Response:
         name = validation.name(request.params["name"], "service name")
         instance = validation.name(request.params["instance"], "instance name")
+        if "keep-deregistered" in faults:
+            return Response(204)
         if not services.delete(name, instance):
             raise ApiError(404, "not_found", f"{name}/{instance} is not registered.")
         log.info("deregistered", extra={"entry": f"{name}/{instance}"})
@@ -96,6 +104,8 @@ def build_router(settings: Settings, client: redis.Redis) -> Router:
         service = validation.name(request.params["service"], "service name")
         environment = validation.environment(request.query.get("environment", DEFAULT_ENVIRONMENT), environments)
         key = validation.config_key(request.params["key"]) if with_key else None
+        if "ignore-environment" in faults:
+            environment = DEFAULT_ENVIRONMENT
         return service, environment, key
 
     def described(entry: dict, service: str, environment: str, key: str) -> dict:
@@ -111,6 +121,8 @@ def build_router(settings: Settings, client: redis.Redis) -> Router:
     def config_get(request: Request) -> Response:
         service, environment, key = config_target(request)
         entry = config.resolve(service, environment, key)
+        if "stale-config" in faults and entry is not None:
+            entry = first_reads.setdefault((service, environment, key), entry)
         if entry is None:
             raise ApiError(404, "not_found", f"{service} has no value for {key!r} in {environment} or default.")
         return Response(200, described(entry, service, environment, key))
@@ -119,7 +131,11 @@ def build_router(settings: Settings, client: redis.Redis) -> Router:
     def config_put(request: Request) -> Response:
         service, environment, key = config_target(request)
         body = request.json_object()
-        entry = config.put(service, environment, key, lambda previous: validation.config_value(body, previous))
+        if "drop-writes" in faults:
+            return Response(200, described({**body, "version": 1}, service, environment, key))
+        accept = (lambda previous: body) if "accept-invalid" in faults else \
+            (lambda previous: validation.config_value(body, previous))
+        entry = config.put(service, environment, key, accept)
         log.info("configuration updated", extra={"config_service": service, "environment": environment,
                                                  "key": key, "version": entry["version"]})
         return Response(200, described({**entry, "source_environment": environment}, service, environment, key))

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from simulators.common.config import Env, redact_url
 from simulators.common.logs import FORMATS, LEVELS
 
+# Deliberate defects, for proving that the acceptance scenarios can fail (never set them in production).
+FAULTS = ("accept-invalid", "drop-writes", "keep-deregistered", "stale-config", "ignore-environment")
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -21,6 +24,7 @@ class Settings:
     log_format: str
     request_timeout: float  # seconds a client may take to send one request
     max_body_bytes: int
+    faults: frozenset[str] = frozenset()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -38,6 +42,7 @@ class Settings:
             log_format=env.choice("LOG_FORMAT", "json", FORMATS),
             request_timeout=env.duration("HTTP_REQUEST_TIMEOUT", "10s", allow_zero=False),
             max_body_bytes=env.integer("HTTP_MAX_BODY_BYTES", 64 * 1024, minimum=1024, maximum=16 * 1024 * 1024),
+            faults=env.flags("REGISTRY_FAULTS", FAULTS),
         )
 
     def loggable(self) -> dict[str, object]:
@@ -48,4 +53,5 @@ class Settings:
             "service_ttl_s": self.service_ttl,
             "heartbeat_interval_s": self.heartbeat_interval,
             "environments": ",".join(self.environments),
+            "faults": ",".join(sorted(self.faults)) or "none",
         }
