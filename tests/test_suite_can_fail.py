@@ -6,6 +6,26 @@ import pytest
 from .conftest import edit
 
 ADAPTER_RULE = "~exchange:* +@read +@write +@keyspace +ping -@dangerous"
+DOMAIN_SCHEMAS = "('custodian', 'exchange', 'market_data', 'audit')"
+# Every CHECK, UNIQUE and FOREIGN KEY constraint gone (foreign keys first: they depend on unique keys).
+DROP_CONSTRAINTS = f"""DO $$ DECLARE r record; BEGIN
+  FOR r IN SELECT conrelid::regclass AS t, conname FROM pg_constraint
+           WHERE contype IN ('f', 'c', 'u') AND connamespace::regnamespace::text IN {DOMAIN_SCHEMAS}
+           ORDER BY contype = 'f' DESC LOOP
+    EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', r.t, r.conname);
+  END LOOP; END $$;
+"""
+# Every NOT NULL outside primary keys gone.
+DROP_NOT_NULL = f"""DO $$ DECLARE r record; BEGIN
+  FOR r IN SELECT table_schema, table_name, column_name FROM information_schema.columns c
+           WHERE table_schema IN {DOMAIN_SCHEMAS} AND is_nullable = 'NO' AND NOT EXISTS (
+             SELECT 1 FROM information_schema.key_column_usage k JOIN information_schema.table_constraints tc
+               USING (constraint_schema, constraint_name)
+             WHERE tc.constraint_type = 'PRIMARY KEY' AND k.table_schema = c.table_schema
+               AND k.table_name = c.table_name AND k.column_name = c.column_name) LOOP
+    EXECUTE format('ALTER TABLE %I.%I ALTER COLUMN %I DROP NOT NULL', r.table_schema, r.table_name, r.column_name);
+  END LOOP; END $$;
+"""
 APPEND = object()  # edit marker: append the text to the file (SQL run last)
 SQL_LAST = "postgres/init/05-market-data-schema.sql"
 
@@ -53,6 +73,12 @@ BROKEN_STACKS = {
     "table-missing-its-check": (
         [("postgres/init/04-exchange-schema.sql", "    CONSTRAINT positive_quantity CHECK (quantity > 0),\n", "")],
         "test_table_enforces_the_kind_constraint_constraint and exchange.orders and positive_quantity"),
+    "every-constraint-dropped": (
+        [(SQL_LAST, APPEND, DROP_CONSTRAINTS)],
+        "test_table_enforces_the_kind_constraint_constraint"),
+    "not-null-dropped": (
+        [(SQL_LAST, APPEND, DROP_NOT_NULL)],
+        "test_table_refuses_null_in_column"),
     "role-granted-another-schema": (
         [(SQL_LAST, APPEND, "GRANT USAGE ON SCHEMA custodian TO exchange_adapter;\n"
                             "GRANT SELECT ON ALL TABLES IN SCHEMA custodian TO exchange_adapter;\n"
