@@ -36,8 +36,10 @@ if [ ! -x .venv/bin/python ]; then
   say "creating .venv"
   "$PYTHON" -m venv .venv
 fi
-stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
-if [ ! -f "$stamp" ]; then
+# Reinstall when the dependencies or the gRPC contracts change; the build compiles simulators/proto/*.proto.
+stamp=".venv/.installed-$(cat pyproject.toml setup.py simulators/proto/*.proto | sha256sum | cut -c1-16)"
+generated=(simulators/proto/*_pb2_grpc.py)
+if [ ! -f "$stamp" ] || [ ! -e "${generated[0]}" ]; then
   say "installing the Python dependencies (pip install -e .[dev])"
   { .venv/bin/python -m pip install --disable-pip-version-check --upgrade pip \
     && .venv/bin/python -m pip install --disable-pip-version-check -e ".[dev]"; } >.venv/pip.log 2>&1 \

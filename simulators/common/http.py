@@ -41,8 +41,9 @@ class ApiError(Exception):
 @dataclass
 class Response:
     status: int
-    body: object = None  # JSON-serialisable, or None for an empty body
+    body: object = None  # JSON-serialisable, bytes (sent as is, with content_type), or None for no body
     headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = JSON_TYPE
 
 
 def _reject_constant(name: str) -> float:
@@ -57,6 +58,7 @@ class Request:
     headers: dict[str, str]  # lower-case names
     body: bytes
     params: dict[str, str] = field(default_factory=dict)  # filled in by the router
+    route: str = "unknown"  # the matched route pattern, filled in by the router (a metrics label)
 
     @property
     def content_type(self) -> str:
@@ -92,6 +94,8 @@ class Request:
 
 
 Handler = Callable[[Request], Response]
+# Called once per request with (method, route pattern or "unknown", path, status, seconds).
+Observer = Callable[[str, str, str, int, float], None]
 
 
 def _segments(path: str) -> list[str]:
@@ -106,6 +110,7 @@ class _Route:
     method: str
     pattern: list[str]
     handler: Handler
+    template: str
 
     def match(self, segments: list[str]) -> dict[str, str] | None:
         if len(segments) != len(self.pattern):
@@ -128,7 +133,7 @@ class Router:
         self.log = logging.getLogger("http")
 
     def add(self, method: str, pattern: str, handler: Handler) -> None:
-        self._routes.append(_Route(method.upper(), _segments(pattern), handler))
+        self._routes.append(_Route(method.upper(), _segments(pattern), handler, pattern))
 
     def route(self, method: str, pattern: str) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
@@ -149,6 +154,7 @@ class Router:
             params = route.match(segments)
             if params is None:
                 continue
+            request.route = route.template
             if route.method != method:
                 allowed.append(route.method)
                 continue
@@ -183,7 +189,7 @@ class JsonHTTPServer(ThreadingHTTPServer):
 
 def make_server(host: str, port: int, router: Router, *, max_body: int = 64 * 1024,
                 request_timeout: float = 10.0, quiet_paths: Iterable[str] = ("/health",),
-                logger: logging.Logger | None = None) -> JsonHTTPServer:
+                logger: logging.Logger | None = None, observer: Observer | None = None) -> JsonHTTPServer:
     """A server bound to host:port (port 0 picks a free one) serving `router`."""
     handler = type("JsonRequestHandler", (_JsonRequestHandler,), {
         "router": router,
@@ -191,6 +197,7 @@ def make_server(host: str, port: int, router: Router, *, max_body: int = 64 * 10
         "timeout": request_timeout,
         "quiet_paths": frozenset(quiet_paths),
         "log": logger or logging.getLogger("http"),
+        "observer": staticmethod(observer) if observer else None,
     })
     return JsonHTTPServer((host, port), handler)
 
@@ -205,6 +212,7 @@ class _JsonRequestHandler(BaseHTTPRequestHandler):
     timeout: float  # socket timeout for every read and write on the connection
     quiet_paths: frozenset[str]
     log: logging.Logger
+    observer: Observer | None
 
     def __getattr__(self, name: str):
         # Every method (GET, POST, BREW, ...) goes to the router, which answers 405 if need be.
@@ -216,11 +224,13 @@ class _JsonRequestHandler(BaseHTTPRequestHandler):
         started = time.monotonic()
         parts = urlsplit(self.path)
         path = parts.path or "/"
+        request = None
         try:
             body = self._read_body()
             query = {key: values[0] for key, values in parse_qs(parts.query, keep_blank_values=True).items()}
             headers = {key.lower(): value for key, value in self.headers.items()}
-            response = self.router.dispatch(Request(self.command, path, query, headers, body))
+            request = Request(self.command, path, query, headers, body)
+            response = self.router.dispatch(request)
         except ApiError as exc:
             response = exc.response()
         except TimeoutError:
@@ -231,6 +241,9 @@ class _JsonRequestHandler(BaseHTTPRequestHandler):
             self.log.exception("unhandled error", extra={"method": self.command, "path": path})
             response = ApiError(500, "internal_error", "The server failed to handle the request.").response()
         self._send(response)
+        if self.observer is not None:
+            route = request.route if request is not None else "unknown"
+            self.observer(self.command, route, path, response.status, time.monotonic() - started)
         level = logging.DEBUG if path in self.quiet_paths else logging.INFO
         self.log.log(level, "request", extra={
             "method": self.command, "path": path, "status": response.status,
@@ -261,11 +274,14 @@ class _JsonRequestHandler(BaseHTTPRequestHandler):
         return body
 
     def _send(self, response: Response) -> None:
-        payload = b"" if response.body is None else json.dumps(response.body).encode("utf-8")
+        if isinstance(response.body, bytes):
+            payload = response.body
+        else:
+            payload = b"" if response.body is None else json.dumps(response.body).encode("utf-8")
         try:
             self.send_response(response.status)
             if response.body is not None:
-                self.send_header("Content-Type", JSON_TYPE)
+                self.send_header("Content-Type", response.content_type)
             if response.status != 204:
                 self.send_header("Content-Length", str(len(payload)))
             for name, value in response.headers.items():

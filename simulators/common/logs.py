@@ -62,5 +62,5 @@ def setup_logging(service: str, level: str = "info", fmt: str = "json") -> None:
     root.addHandler(handler)
     root.setLevel(level.upper())
     # Quieten libraries that would log connection chatter at our level.
-    for noisy in ("redis", "urllib3"):
+    for noisy in ("redis", "urllib3", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

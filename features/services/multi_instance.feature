@@ -1,0 +1,54 @@
+@TSE-0001.12.0 @orchestrator @exchange
+Feature: Two exchange instances run side by side, isolated from each other
+  exchange-okx and exchange-binance are instances of the exchange simulator. Each has its own
+  PostgreSQL schema and role and its own Redis namespace and ACL user, and its instance name shows
+  in its health, its discovery keys and its metric labels.
+
+  @criterion:orchestrator.12.0.instance-name
+  Scenario Outline: The <instance> instance reports its own instance name
+    When a client asks the <instance> for its health
+    Then the reply names the service "exchange-simulator" and the instance "<instance>"
+    And the service registry lists the instance "<instance>" of "exchange-simulator"
+
+    Examples:
+      | instance         |
+      | exchange-okx     |
+      | exchange-binance |
+
+  @criterion:orchestrator.12.0.instance-isolation
+  Scenario Outline: The <instance> instance keeps its data in its own schema and namespace
+    When a client creates a record with {'user_id': '$unique', 'account_type': 'SPOT'} at /api/v1/accounts on the <instance>
+    Then the reply is 201 with the new record's id
+    And monitor_user finds that record in <schema>.accounts
+    And monitor_user does not find that record in <other>.accounts
+    And the discovery keys of the <instance> are <schema>:service:<instance>:info and :heartbeat
+    And the <instance> holds PostgreSQL sessions only as "<schema>_adapter"
+
+    Examples:
+      | instance         | schema           | other            |
+      | exchange-okx     | exchange_okx     | exchange_binance |
+      | exchange-binance | exchange_binance | exchange_okx     |
+
+  @criterion:orchestrator.12.0.instance-isolation
+  Scenario Outline: The <instance> instance's credentials cannot reach the other instance's data
+    Given a PostgreSQL session as "<schema>_adapter"
+    When it runs the query "SELECT count(*) FROM <other>.accounts"
+    Then it is refused with "permission denied"
+    And the Redis user "<user>" may write "<schema>:probe" but not "<other>:probe"
+
+    Examples:
+      | instance         | schema           | other            | user                     |
+      | exchange-okx     | exchange_okx     | exchange_binance | exchange-okx-adapter     |
+      | exchange-binance | exchange_binance | exchange_okx     | exchange-binance-adapter |
+
+  @criterion:orchestrator.12.0.instance-aware-metrics
+  Scenario Outline: The metrics of <instance> carry its instance name
+    Given the <instance> has served a health request
+    When a client scrapes /metrics on the <instance>
+    Then every http_ sample carries the labels service, instance and version of the <instance>
+    And every http_ sample has the instance label "<instance>"
+
+    Examples:
+      | instance         |
+      | exchange-okx     |
+      | exchange-binance |

@@ -1,0 +1,77 @@
+"""The PostgreSQL side of a simulator's data adapter: a small pool bound to its own schema.
+
+Connections carry application_name = the instance name and search_path = the service's
+schema, so the repositories use unqualified table names and never reach another schema.
+The pool opens lazily: a service starts (in stub mode) while PostgreSQL is down.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+log = logging.getLogger("adapter.postgres")
+
+
+class DatabaseUnavailable(Exception):
+    """PostgreSQL cannot be reached or refused the operation for a reason outside the request."""
+
+
+class Database:
+    def __init__(self, url: str, schema: str, application: str, *, max_size: int = 8, timeout: float = 2.0):
+        self.schema = schema
+        self.timeout = timeout
+        self.pool = ConnectionPool(
+            url, min_size=1, max_size=max_size, open=False, timeout=timeout, name=f"{application}-pg",
+            check=ConnectionPool.check_connection, reconnect_timeout=0,
+            kwargs={"application_name": application, "connect_timeout": max(1, round(timeout)),
+                    "options": f"-c search_path={schema}", "autocommit": False},
+        )
+
+    def open(self) -> None:
+        self.pool.open(wait=False)
+
+    @contextmanager
+    def transaction(self) -> Iterator[psycopg.Connection]:
+        """A connection inside one transaction: committed on success, rolled back on any error."""
+        try:
+            with self.pool.connection(timeout=self.timeout) as conn:
+                yield conn
+        except PoolTimeout as exc:
+            raise DatabaseUnavailable(f"no PostgreSQL connection within {self.timeout}s") from exc
+        except psycopg.OperationalError as exc:
+            raise DatabaseUnavailable(str(exc).strip()) from exc
+
+    def check(self) -> tuple[bool, str]:
+        """(True, "ok") when SELECT 1 answers; else (False, why)."""
+        try:
+            with self.transaction() as conn:
+                conn.execute("SELECT 1")
+            return True, "ok"
+        except (DatabaseUnavailable, psycopg.Error) as exc:
+            return False, str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+    def identity(self) -> dict[str, str]:
+        """The role and schema the adapter really uses, as PostgreSQL reports them."""
+        with self.transaction() as conn:
+            user, schema = conn.execute("SELECT current_user, current_schema()").fetchone()
+        return {"role": user, "schema": schema}
+
+    def close(self) -> None:
+        self.pool.close(timeout=1)
+
+
+def jsonable(row: dict) -> dict:
+    """A row with UUIDs, decimals and timestamps as strings (money stays exact)."""
+    out = {}
+    for key, value in row.items():
+        if value is None or isinstance(value, (bool, int, str, dict, list)):
+            out[key] = value
+        elif hasattr(value, "isoformat"):
+            out[key] = value.isoformat().replace("+00:00", "Z")
+        else:
+            out[key] = str(value)
+    return out

@@ -1,0 +1,220 @@
+"""The app factory every simulator shares: HTTP and gRPC servers, data adapter, discovery, metrics.
+
+    GET /api/v1/health        {"service", "status": "healthy", "version", "instance", "timestamp"}
+    GET /api/v1/ready         {"ready", "components": {"postgres": ..., "redis": ...}}; 503 when not ready
+    GET /metrics              Prometheus text format
+    GET /api/v1/adapter       the PostgreSQL role/schema and Redis user/namespace really in use
+    GET /api/v1/config/{key}  a parameter from the registry's config API, through the TTL cache
+    GET /api/v1/peers         circuit-breaker state per peer service
+
+A simulator supplies a Domain: its defaults, routes, gRPC servicer and background work.
+Exit codes: 0 after SIGTERM/SIGINT (deregistered first), 1 when a port cannot be bound,
+2 for invalid configuration.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from abc import ABC, abstractmethod
+from datetime import UTC, datetime
+
+import psycopg
+import redis
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from .cache import Cache
+from .config import ConfigError
+from .config_client import ConfigClient, ConfigUnavailable
+from .database import Database, DatabaseUnavailable
+from .discovery import Discovery
+from .grpc_server import GrpcServer
+from .http import ApiError, Request, Response, Router, make_server
+from .logs import setup_logging
+from .metrics import Metrics
+from .peers import CircuitOpen, Peers, PeerUnavailable
+from .readiness import Readiness
+from .settings import Defaults, ServiceSettings
+
+log = logging.getLogger("service")
+SHUTDOWN_BUDGET = 4.0  # seconds; SIGTERM must end in exit 0 within 5 s
+
+
+def _iso_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class Domain(ABC):
+    """What one simulator adds to the shared service."""
+
+    defaults: Defaults
+
+    def __init__(self, app: ServiceApp):
+        self.app = app
+
+    @abstractmethod
+    def routes(self, router: Router) -> None:
+        """Add the domain's HTTP routes."""
+
+    @abstractmethod
+    def grpc(self, server: GrpcServer) -> None:
+        """Register the domain's gRPC servicer."""
+
+    def start(self) -> None:
+        """Background work, once the adapters exist (the dependencies may still be down)."""
+
+    def stop(self) -> None:
+        """Stop background work."""
+
+
+class ServiceApp:
+    def __init__(self, settings: ServiceSettings, domain_class: type[Domain]):
+        s = self.settings = settings
+        self.metrics = Metrics(s.service_name, s.instance, s.version,
+                               label_full_path="metrics-full-path" in s.faults)
+        self.db = Database(s.postgres_url, s.postgres_schema, s.instance)
+        self.cache = Cache(s.redis_url, s.cache_namespace, s.instance)
+        ignore = frozenset({"postgres"}) if "ready-ignores-postgres" in s.faults else frozenset()
+        self.readiness = Readiness({"postgres": self.db.check, "redis": self.cache.check},
+                                   s.ready_check_interval, ignore=ignore)
+        self.discovery = Discovery(s, self.cache, lambda: "healthy" if self.readiness.ready else "degraded")
+        self.config = ConfigClient(s.registry_url, s.service_name, s.environment, s.config_cache_ttl)
+        self.peers = Peers(s.registry_url, failures=s.breaker_failures, cooldown=s.breaker_cooldown,
+                           timeout=s.call_timeout)
+        self.grpc = GrpcServer(s.grpc_host, s.grpc_port)
+        self.domain = domain_class(self)
+        self.router = self._router()
+        self.readiness.listeners += [self.grpc.set_serving, self.metrics.set_ready]
+        self._stop = threading.Event()
+
+    # -- HTTP ------------------------------------------------------------------------
+    def _router(self) -> Router:
+        router, s = Router(), self.settings
+        router.on_error(CircuitOpen, lambda e: ApiError(503, "circuit_open", str(e), headers={"Retry-After": "1"}))
+        router.on_error(PeerUnavailable, lambda e: ApiError(503, "peer_unavailable", str(e)))
+        router.on_error(DatabaseUnavailable, lambda e: ApiError(503, "postgres_unavailable",
+                                                                f"PostgreSQL is unavailable: {e}"))
+        router.on_error(psycopg.OperationalError, lambda e: ApiError(503, "postgres_unavailable",
+                                                                     f"PostgreSQL is unavailable: {e}"))
+        router.on_error(redis.RedisError, lambda e: ApiError(503, "redis_unavailable", f"Redis is unavailable: {e}"))
+        router.on_error(ConfigUnavailable, lambda e: ApiError(503, "config_unavailable", str(e)))
+
+        @router.route("GET", "/api/v1/health")
+        def health(_: Request) -> Response:
+            if "health-500" in s.faults:
+                return Response(500, {"error": "internal_error", "message": "fault health-500"})
+            return Response(200, {"service": s.service_name, "status": "healthy", "version": s.version,
+                                  "instance": s.instance, "timestamp": _iso_now()})
+
+        @router.route("GET", "/api/v1/ready")
+        def ready(_: Request) -> Response:
+            ready_now = self.readiness.refresh()
+            components = {name: ("ok" if c["ok"] else f"unavailable: {c['detail']}")
+                          for name, c in self.readiness.snapshot().items()}
+            return Response(200 if ready_now else 503, {"ready": ready_now, "components": components,
+                                                        "service": s.service_name, "instance": s.instance})
+
+        @router.route("GET", "/metrics")
+        def metrics(_: Request) -> Response:
+            body, content_type = self.metrics.render()
+            return Response(200, body, content_type=content_type)
+
+        @router.route("GET", "/api/v1/adapter")
+        def adapter(_: Request) -> Response:
+            return Response(200, {"postgres": self.db.identity(), "redis": self.cache.identity(),
+                                  "discovery": {"info_key": self.discovery.info_key,
+                                                "heartbeat_key": self.discovery.heartbeat_key}})
+
+        @router.route("GET", "/api/v1/config/{key}")
+        def config_value(request: Request) -> Response:
+            value, source = self.config.get(request.params["key"])
+            return Response(200 if value.found else 404, value.describe(self.config.ttl, source))
+
+        @router.route("GET", "/api/v1/peers")
+        def peers(_: Request) -> Response:
+            return Response(200, self.peers.describe())
+
+        @router.route("GET", "/api/v1/peers/{service}/health")
+        def peer_health(request: Request) -> Response:
+            """Ask a peer's gRPC health service, found through discovery, through the breaker."""
+            peer = request.params["service"]
+            reply, instance = self.peers.call(peer, health_pb2_grpc.HealthStub, "Check", health_pb2.HealthCheckRequest())
+            return Response(200, {"service": peer, "instance": instance,
+                                  "status": health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)})
+
+        self.domain.routes(router)
+        return router
+
+    # -- lifecycle ---------------------------------------------------------------------
+    def run(self) -> int:
+        s = self.settings
+        log.info("starting", extra=s.loggable())
+        if s.faults:
+            log.warning("deliberate faults active: this simulator is broken on purpose",
+                        extra={"faults": ",".join(sorted(s.faults))})
+        try:
+            self.domain.grpc(self.grpc)
+            self.grpc.start()
+            http = make_server(s.http_host, s.http_port, self.router, logger=logging.getLogger("http"),
+                               quiet_paths=("/api/v1/health", "/api/v1/ready", "/metrics"),
+                               observer=self.metrics.observe)
+        except OSError as exc:
+            log.error("cannot listen", extra={"error": str(exc)})
+            self.grpc.stop(0)
+            return 1
+        self.db.open()
+        self.readiness.start()
+        log.info("data adapter " + ("connected" if self.readiness.ready else "running in stub mode"),
+                 extra={n: c["detail"] for n, c in self.readiness.snapshot().items()})
+        self.domain.start()
+        self.discovery.start()
+        serving = threading.Thread(target=http.serve_forever, kwargs={"poll_interval": 0.1}, name="http", daemon=True)
+        serving.start()
+        log.info("listening", extra={"http": f"{s.http_host}:{s.http_port}", "grpc": f"{s.grpc_host}:{s.grpc_port}"})
+        self._install_signals()
+        while not self._stop.wait(1.0) and serving.is_alive():
+            pass
+        self._shutdown(http)
+        return 0
+
+    def _install_signals(self) -> None:
+        def request_stop(signum: int, _frame: object) -> None:
+            log.info("stopping", extra={"signal": signal.Signals(signum).name})
+            self._stop.set()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, request_stop)
+
+    def _shutdown(self, http) -> None:
+        began = time.monotonic()
+        self.grpc.set_serving(False)
+        self.readiness.stop()
+        self.domain.stop()
+        self.discovery.stop()
+        http.shutdown()
+        http.server_close()
+        self.grpc.stop(grace=min(1.0, SHUTDOWN_BUDGET / 4))
+        self.peers.close()
+        self.config.close()
+        self.db.close()
+        self.cache.close()
+        log.info("stopped", extra={"shutdown_seconds": round(time.monotonic() - began, 3)})
+
+
+def run_service(domain_class: type[Domain]) -> int:
+    """Entry point of `python -m simulators.<name>`."""
+    defaults = domain_class.defaults
+    try:
+        settings = ServiceSettings.from_env(os.environ, defaults)
+    except ConfigError as exc:
+        print(f"{defaults.service_name}: invalid configuration: {exc}", file=sys.stderr)
+        return 2
+    setup_logging(settings.instance, settings.log_level, settings.log_format)
+    try:
+        app = ServiceApp(settings, domain_class)
+    except ConfigError as exc:  # a domain variable
+        log.error(f"invalid configuration: {exc}")
+        return 2
+    return app.run()

@@ -1,0 +1,1 @@
+"""The custodian simulator: positions, balances and settlements in the custodian schema."""
