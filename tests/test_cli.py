@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from fixtures.definition import StackDefinition
 from fixtures.polling import wait_until
 
 from .conftest import REPO, alive
@@ -30,7 +31,7 @@ def test_cli_lifecycle(state_dir):
 
     healthy = harness(state_dir, "health")
     assert healthy.returncode == 0, healthy.stdout + healthy.stderr
-    assert healthy.stdout.count("OK") == 3
+    assert healthy.stdout.count("OK") == len(StackDefinition.load().services)
 
     logs = harness(state_dir, "logs", "postgres", "-n", "5")
     assert "--- postgres ---" in logs.stdout

@@ -28,7 +28,8 @@ def test_reads_users_roles_and_services():
     assert d.redis_users["exchange-adapter"].key_patterns == ["exchange:*"]
     assert d.redis_password("exchange-adapter") == "exchange-pass"
     assert d.postgres_password("exchange_adapter") == "exchange-adapter-db-pass"
-    assert len([r for r in d.postgres.roles if r.endswith("_adapter")]) == 7
+    # seven domain adapters plus the two named exchange instances (TSE-0001.12.0)
+    assert len([r for r in d.postgres.roles if r.endswith("_adapter")]) == 9
     assert d.postgres.database == "trading_ecosystem"
     assert d.time["service_ttl"] < 90, "the embedded stack runs the registry TTL in compressed time"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from fixtures.definition import StackDefinition
 from fixtures.ports import free_port
 
 from .conftest import REPO
@@ -18,8 +19,10 @@ def _run(*args: str) -> subprocess.CompletedProcess:
 def test_external_target_that_does_not_answer(tmp_path):
     target = tmp_path / "target.toml"
     port = free_port()
-    target.write_text("[services]\n" + "".join(f'"{s}" = "127.0.0.1:{port}"\n'
-                                               for s in ("redis", "postgres", "service-registry")))
+    services = StackDefinition.load().services
+    target.write_text("[services]\n" + "".join(f'"{s}" = "127.0.0.1:{port}"\n' for s in services)
+                      + "[grpc]\n" + "".join(f'"{s}" = "127.0.0.1:{port}"\n' for s, spec in services.items()
+                                             if spec.grpc_port))
     result = _run("--target", "external", "--target-file", str(target))
     assert result.returncode == 3
     assert "does not answer" in result.stdout + result.stderr

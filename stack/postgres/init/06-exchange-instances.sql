@@ -25,7 +25,9 @@ BEGIN
         EXECUTE format('CREATE SCHEMA IF NOT EXISTS %I', instance);
         EXECUTE format('COMMENT ON SCHEMA %I IS %L', instance, 'Exchange instance ' || instance || ' (TSE-0001.12.0)');
         FOREACH tbl IN ARRAY ARRAY['accounts', 'orders', 'trades', 'balances', 'order_history'] LOOP
-            EXECUTE format('CREATE TABLE IF NOT EXISTS %I.%I (LIKE exchange.%I INCLUDING ALL)', instance, tbl, tbl);
+            IF to_regclass(format('exchange.%I', tbl)) IS NOT NULL THEN
+                EXECUTE format('CREATE TABLE IF NOT EXISTS %I.%I (LIKE exchange.%I INCLUDING ALL)', instance, tbl, tbl);
+            END IF;
         END LOOP;
         -- LIKE copies CHECK/UNIQUE/defaults/indexes but not foreign keys: recreate them inside the instance schema.
         FOR fk IN
@@ -48,6 +50,7 @@ BEGIN
             $body$ LANGUAGE plpgsql
         $fn$, instance);
         FOREACH tbl IN ARRAY ARRAY['accounts', 'orders'] LOOP
+            CONTINUE WHEN to_regclass(format('%I.%I', instance, tbl)) IS NULL;
             EXECUTE format('CREATE OR REPLACE TRIGGER %I BEFORE UPDATE ON %I.%I FOR EACH ROW '
                            'EXECUTE FUNCTION %I.set_updated_at()', 'trg_' || tbl || '_updated_at', instance, tbl, instance);
         END LOOP;
