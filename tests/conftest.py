@@ -14,6 +14,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 STACK = REPO / "stack"
+# The harness's own tests run narrowed feature runs (-k, -m): their milestones are INCOMPLETE by
+# design, so the gate must not fail them. Tests of the gate itself set it back to "0".
+os.environ.setdefault("HARNESS_GATE_ALLOW_INCOMPLETE", "1")
 
 
 @dataclass
@@ -46,7 +49,8 @@ def run_features(tmp_path: Path):
     def run(*args: str, env: dict[str, str] | None = None, timeout: float = 240) -> RunResult:
         junit, cucumber, allure = tmp_path / "junit.xml", tmp_path / "cucumber.json", tmp_path / "allure"
         argv = [sys.executable, "-m", "pytest", "features/", "-q", "-p", "no:cacheprovider",
-                f"--junitxml={junit}", f"--cucumberjson={cucumber}", f"--alluredir={allure}", *args]
+                f"--junitxml={junit}", f"--cucumberjson={cucumber}", f"--alluredir={allure}",
+                f"--reports-dir={tmp_path / 'reports'}", *args]
         proc = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=timeout,
                               env={**os.environ, **(env or {})})
         return RunResult(proc.returncode, proc.stdout + proc.stderr, junit, cucumber, allure)

@@ -4,6 +4,9 @@ Feature: Docker Compose orchestration with proper networking
   policy and resource limits, on the trading-ecosystem network, reachable from the host on
   127.0.0.1 only, and starts a service only once what it depends on is healthy.
 
+  @criterion:orchestrator.3a.compose-healthchecks @criterion:orchestrator.3a.compose-restart-policy
+  @criterion:orchestrator.3a.compose-resource-limits @criterion:orchestrator.3a.compose-port-mappings
+  @criterion:orchestrator.3a.compose-network
   Scenario Outline: The <service> service is defined for unattended operation
     Given the compose file of the stack
     Then service "<service>" has a healthcheck
@@ -18,10 +21,12 @@ Feature: Docker Compose orchestration with proper networking
       | postgres         | 172.20.0.20 |
       | service-registry | 172.20.0.30 |
 
+  @criterion:orchestrator.3a.compose-network
   Scenario: The trading-ecosystem network has its own subnet
     Given the compose file of the stack
     Then network "trading-ecosystem" uses subnet 172.20.0.0/16
 
+  @criterion:orchestrator.3a.compose-dependencies
   Scenario: The service registry starts only after Redis is healthy
     Given the compose file of the stack
     Then service "service-registry" starts only after "redis" is healthy

@@ -3,6 +3,7 @@ Feature: Infrastructure can be brought up and down
   Redis and PostgreSQL services can be brought up and down, with a network configured,
   and are discoverable and in good health.
 
+  @criterion:orchestrator.3a.services-healthy
   Scenario Outline: The <service> service is up and healthy
     Then the <service> service is healthy
 
@@ -12,7 +13,7 @@ Feature: Infrastructure can be brought up and down
       | postgres         |
       | service-registry |
 
-  @lifecycle
+  @lifecycle @criterion:orchestrator.3a.services-up-down
   Scenario Outline: The <service> service can be stopped and started again
     Given the <service> service is healthy
     When the <service> service is stopped

@@ -3,10 +3,12 @@ Feature: PostgreSQL for persistent data, one schema and one role per domain
   The trading_ecosystem database holds the seven domain schemas. Each domain adapter
   role reads and writes its own schema only; monitor_user reads everything and writes nothing.
 
+  @criterion:orchestrator.3a.postgres-schemas
   Scenario: The database has all seven domain schemas
     Given a PostgreSQL session as "postgres"
     Then the database has the schemas market_data, exchange, custodian, risk, trading, test_coordination and audit
 
+  @criterion:orchestrator.3a.postgres-domain-tables
   Scenario Outline: Schema <schema> has its tables
     Given a PostgreSQL session as "postgres"
     Then schema "<schema>" has the tables <tables>
@@ -18,6 +20,7 @@ Feature: PostgreSQL for persistent data, one schema and one role per domain
       | market_data | price_feeds, candles, market_snapshots, symbols                          |
       | audit       | audit_events, service_registrations, audit_correlations, service_metrics |
 
+  @criterion:orchestrator.3a.postgres-role-own-schema
   Scenario Outline: <role> reads and writes its own schema <schema>
     Given a PostgreSQL session as "<role>"
     When it creates, writes and reads a table in schema "<schema>"
@@ -33,6 +36,7 @@ Feature: PostgreSQL for persistent data, one schema and one role per domain
       | test_coordination_adapter | test_coordination |
       | audit_adapter             | audit             |
 
+  @criterion:orchestrator.3a.postgres-role-isolation
   Scenario Outline: <role> is denied schema <other>
     Given a PostgreSQL session as "<role>"
     When it runs the query "SELECT count(*) FROM <other>.<table>"
@@ -48,6 +52,7 @@ Feature: PostgreSQL for persistent data, one schema and one role per domain
       | test_coordination_adapter | audit       | audit_events  |
       | audit_adapter             | market_data | symbols       |
 
+  @criterion:orchestrator.3a.postgres-role-isolation
   Scenario Outline: <role> cannot create tables in schema <other>
     Given a PostgreSQL session as "<role>"
     When it runs the query "CREATE TABLE <other>.intruder (id int)"
@@ -61,6 +66,7 @@ Feature: PostgreSQL for persistent data, one schema and one role per domain
       | test_coordination_adapter | exchange          |
       | monitor_user              | audit             |
 
+  @criterion:orchestrator.3a.postgres-health-function
   Scenario Outline: <schema>.health_check() reports healthy to <role>
     Given a PostgreSQL session as "<role>"
     When it runs the query "SELECT status FROM <schema>.health_check()"
@@ -76,11 +82,13 @@ Feature: PostgreSQL for persistent data, one schema and one role per domain
       | test_coordination | test_coordination_adapter |
       | audit             | audit_adapter             |
 
+  @criterion:orchestrator.3a.postgres-monitor-read-only
   Scenario: monitor_user reads every schema
     Given a PostgreSQL session as "monitor_user"
     When it runs the query "SELECT (SELECT count(*) FROM exchange.orders) + (SELECT count(*) FROM custodian.positions) + (SELECT count(*) FROM market_data.symbols) + (SELECT count(*) FROM audit.audit_events) AS rows_seen"
     Then it succeeds
 
+  @criterion:orchestrator.3a.postgres-monitor-read-only
   Scenario Outline: monitor_user cannot write to <table>
     Given a PostgreSQL session as "monitor_user"
     When it runs the query "DELETE FROM <table>"
@@ -92,6 +100,7 @@ Feature: PostgreSQL for persistent data, one schema and one role per domain
       | custodian.balances | balances  |
       | audit.audit_events | audit_events |
 
+  @criterion:orchestrator.3a.postgres-authentication
   Scenario Outline: <role> cannot log in with a wrong password
     When "<role>" connects to PostgreSQL with a wrong password
     Then it is refused with "password authentication failed"

@@ -5,6 +5,7 @@ Feature: PostgreSQL domain tables enforce their constraints
   and a row that breaks one constraint is refused, naming that constraint. Every scenario
   runs in one transaction that is rolled back, so nothing is left behind.
 
+  @criterion:orchestrator.3a.postgres-constraints
   Scenario Outline: <table> enforces the <kind> constraint <constraint>
     Given the adapter role of "<table>" has an open transaction
     When it inserts a valid baseline row into "<table>"
@@ -89,6 +90,7 @@ Feature: PostgreSQL domain tables enforce their constraints
       | audit.service_metrics        | check       | non_negative_counter                    | value=-1                                  |
       | audit.service_metrics        | unique      | unique_metric_sample                    | duplicate                                 |
 
+  @criterion:orchestrator.3a.postgres-not-null
   Scenario Outline: <table> refuses NULL in <column>
     Given the adapter role of "<table>" has an open transaction
     When it inserts a valid baseline row into "<table>"

@@ -4,6 +4,7 @@ Feature: Redis ACL users confine every domain to its own namespace
   command, and authenticates only with its password. The operational users do exactly
   what their names say.
 
+  @criterion:orchestrator.3a.redis-adapter-own-namespace
   Scenario Outline: <user> can set, read and delete keys in <namespace>:*
     Given a Redis connection as "<user>"
     When it sets, reads and deletes "<namespace>:acceptance:key"
@@ -19,6 +20,7 @@ Feature: Redis ACL users confine every domain to its own namespace
       | trading-adapter           | trading           |
       | test-coordination-adapter | test_coordination |
 
+  @criterion:orchestrator.3a.redis-acl-denial
   Scenario Outline: <user> is denied the <other> namespace
     Given a Redis connection as "<user>"
     When it runs "SET <other>:acceptance:key intruder"
@@ -35,6 +37,7 @@ Feature: Redis ACL users confine every domain to its own namespace
       | test-coordination-adapter | audit             |
       | exchange-adapter          | registry          |
 
+  @criterion:orchestrator.3a.redis-dangerous-commands
   Scenario Outline: <user> is refused every dangerous command
     Given a Redis connection as "<user>"
     Then it is refused each of these commands:
@@ -63,6 +66,7 @@ Feature: Redis ACL users confine every domain to its own namespace
       | test-coordination-adapter |
       | registry                  |
 
+  @criterion:orchestrator.3a.redis-wrong-password
   Scenario Outline: <user> cannot authenticate with a wrong password
     Given a Redis connection as "<user>" with a wrong password
     When it runs "PING"
@@ -80,6 +84,7 @@ Feature: Redis ACL users confine every domain to its own namespace
       | registry                  |
       | admin                     |
 
+  @criterion:orchestrator.3a.redis-healthcheck-user
   Scenario: The healthcheck user may run PING and INFO and nothing else
     Given a Redis connection as "healthcheck"
     Then it may run each of these commands:
@@ -94,16 +99,19 @@ Feature: Redis ACL users confine every domain to its own namespace
       | CONFIG GET maxmemory      |
       | CLIENT LIST               |
 
+  @criterion:orchestrator.3a.redis-default-user-off
   Scenario: The default user cannot authenticate
     Given an unauthenticated Redis connection
     When it runs "PING"
     Then it is refused with NOAUTH
 
+  @criterion:orchestrator.3a.redis-default-user-off
   Scenario: The default user cannot log in even with an empty password
     Given an unauthenticated Redis connection
     When it authenticates as "default" with password "nopass"
     Then it is refused with WRONGPASS
 
+  @criterion:orchestrator.3a.redis-registry-user
   Scenario Outline: The registry user may use <key> only within its namespaces
     Given a Redis connection as "registry"
     When it runs "SET <key> value"
@@ -116,6 +124,7 @@ Feature: Redis ACL users confine every domain to its own namespace
       | exchange:service:probe      | is refused with NOPERM   |
       | audit:probe                 | is refused with NOPERM   |
 
+  @criterion:orchestrator.3a.redis-monitor-user
   Scenario: The monitor user reads every namespace but writes none
     Given a Redis connection as "monitor"
     Then it may run each of these commands:
@@ -130,6 +139,7 @@ Feature: Redis ACL users confine every domain to its own namespace
       | DEL registry:services:x  |
       | FLUSHDB                  |
 
+  @criterion:orchestrator.3a.redis-admin-user
   Scenario: The admin user has full access
     Given a Redis connection as "admin"
     Then it may run each of these commands:

@@ -6,11 +6,13 @@ Feature: Basic configuration service for endpoints and parameters
   Every write is validated against the value's type and limits, and every accepted write
   increments the value's version. Service names get a suffix unique to the scenario.
 
+  @criterion:orchestrator.3a.config-set-read
   Scenario: A configuration value can be set and read back
     When "exchange" has "max_orders_per_second" set to 100 as integer in "development"
     Then "exchange" reads "max_orders_per_second" in "development" as 100 from "development" at version 1
     And Redis stores "max_orders_per_second" of "exchange" in "development" as 100 of type integer
 
+  @criterion:orchestrator.3a.config-environments
   Scenario: Each environment has its own value and falls back to the default
     Given "exchange" has "database_url" set to "postgresql://db:5432/trading" as url in "default"
     And "exchange" has "database_url" set to "postgresql://db-dev:5432/trading" as url in "development"
@@ -19,6 +21,7 @@ Feature: Basic configuration service for endpoints and parameters
     And "exchange" reads "database_url" in "production" as "postgresql://db-prod:5432/trading" from "production"
     And "exchange" reads "database_url" in "testing" as "postgresql://db:5432/trading" from "default"
 
+  @criterion:orchestrator.3a.config-validation
   Scenario Outline: An invalid value is rejected and the previous value is kept: <problem>
     Given "risk-monitor" has "<key>" set to <valid> as <type> in "development"
     When "risk-monitor" writes <body> to "<target>" in "<environment>"
@@ -36,6 +39,7 @@ Feature: Basic configuration service for endpoints and parameters
       | unknown environment | max_position  | 10                     | integer  | max_position  | staging     | {"value": 20, "type": "integer"}              | invalid_environment |
       | invalid key         | max_position  | 10                     | integer  | Max Position  | development | {"value": 20, "type": "integer"}              | invalid_key         |
 
+  @criterion:orchestrator.3a.config-runtime-update
   Scenario: A runtime update is seen by the next reader
     Given "exchange" has "max_order_size" set to 100 as integer in "production"
     And "exchange" reads "max_order_size" in "production" as 100 from "production" at version 1
