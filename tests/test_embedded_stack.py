@@ -108,3 +108,20 @@ def test_init_script_failure_names_the_script(stack_copy):
         EmbeddedStack.up(StackDefinition.load(broken))
     assert "already exists" in str(info.value)
     assert "'again'" not in str(info.value)
+
+
+def test_data_dirs_of_killed_sessions_are_swept(tmp_path):
+    """SIGKILL leaves a session's data dir behind; the next stack removes it, never a live one."""
+    import subprocess
+
+    from fixtures.embedded import OWNER_FILE, WORKDIR_PREFIX, sweep_stale_workdirs
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    orphan, live, foreign = (tmp_path / f"{WORKDIR_PREFIX}{n}" for n in ("orphan", "live", "foreign"))
+    for path in (orphan, live, foreign):
+        (path / "redis-data").mkdir(parents=True)
+    (orphan / OWNER_FILE).write_text(str(dead.pid))
+    (live / OWNER_FILE).write_text(str(os.getpid()))
+    assert sweep_stale_workdirs(str(tmp_path)) == [orphan]
+    assert not orphan.exists() and live.exists() and foreign.exists()

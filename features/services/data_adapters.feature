@@ -170,3 +170,36 @@ Feature: Each simulator uses its own data adapter and degrades gracefully
   Scenario: The market-data simulator serves its active symbols from market_data.symbols
     Then the market-data-simulator lists the symbols BTC/USD, ETH/USD, ADA/USD, SOL/USD and DOT/USD as active
     And monitor_user finds those symbols active in market_data.symbols
+
+  @criterion:orchestrator.4.domain-schema
+  Scenario Outline: The <schema> schema holds the tables of its domain
+    Given a PostgreSQL session as "monitor_user"
+    Then schema "<schema>" has the tables <tables>
+
+    Examples:
+      | schema      | tables                                                                 |
+      | audit       | audit_events, service_registrations, audit_correlations, service_metrics |
+      | custodian   | positions, settlements, balances                                       |
+      | exchange    | accounts, orders, trades, balances, order_history                      |
+      | market_data | price_feeds, candles, market_snapshots, symbols                        |
+
+  @criterion:orchestrator.4.compose-service @compose
+  Scenario Outline: The compose file deploys <service> with its address, health check and healthy dependencies
+    Given the compose file of the stack
+    Then service "<service>" has a healthcheck
+    And service "<service>" restarts on failure
+    And service "<service>" has CPU and memory limits
+    And service "<service>" publishes its ports on 127.0.0.1 only
+    And service "<service>" has address <address> on network "trading-ecosystem"
+    And service "<service>" starts only after "redis" is healthy
+    And service "<service>" starts only after "postgres" is healthy
+    And service "<service>" starts only after "service-registry" is healthy
+
+    Examples:
+      | service               | address     |
+      | audit-correlator      | 172.20.0.80 |
+      | custodian-simulator   | 172.20.0.81 |
+      | exchange-simulator    | 172.20.0.82 |
+      | market-data-simulator | 172.20.0.83 |
+      | exchange-okx          | 172.20.0.84 |
+      | exchange-binance      | 172.20.0.85 |
