@@ -4,7 +4,7 @@
 
 Each run, interleaved so drift on the machine hits every variant alike:
   baseline  bare redis-server + initdb + postgres until both answer (bench/stack_startup.py)
-  infra     EmbeddedStack.up(only=["service-registry"]): Redis, PostgreSQL, the registry
+  infra     EmbeddedStack.up(only=["redis", "postgres", "service-registry"]): Redis, PostgreSQL, the registry
   full      EmbeddedStack.up() of every compose service: up() returns once each answers its HTTP health;
             "all SERVING" goes on until every simulator's gRPC health says SERVING (its data adapter ready)
 Then each stack's close() is timed. Warm: one full start before the runs caches the PostgreSQL template.
@@ -31,7 +31,7 @@ from fixtures.embedded import EmbeddedStack, temp_base  # noqa: E402
 from fixtures.polling import wait_until  # noqa: E402
 
 TARGET_SECONDS = 4.0
-INFRA = ["service-registry"]
+INFRA = ["redis", "postgres", "service-registry"]
 
 
 def all_serving(stack: EmbeddedStack, timeout: float) -> None:

@@ -65,7 +65,7 @@ def embedded(definition: StackDefinition, cold: bool) -> tuple[float, float]:
         os.environ["HARNESS_CACHE_DIR"] = cache
     try:
         began = time.monotonic()
-        stack = EmbeddedStack.up(definition)
+        stack = EmbeddedStack.up(definition, only=["redis", "postgres", "service-registry"])  # infrastructure only
         up = time.monotonic() - began
         began = time.monotonic()
         stack.close()

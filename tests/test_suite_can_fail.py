@@ -27,7 +27,7 @@ DROP_NOT_NULL = f"""DO $$ DECLARE r record; BEGIN
   END LOOP; END $$;
 """
 # These are TSE-0001.3a scenarios: the simulators need not run (HARNESS_SERVICES narrows the stack).
-INFRASTRUCTURE_ONLY = {"HARNESS_SERVICES": "service-registry"}
+INFRASTRUCTURE_ONLY = {"HARNESS_SERVICES": "redis,postgres,service-registry"}
 APPEND = object()  # edit marker: append the text to the file (SQL run last)
 SQL_LAST = "postgres/init/05-market-data-schema.sql"
 
