@@ -54,13 +54,7 @@ class AuditDomain(Domain):
         def record(request: Request) -> Response:
             return Response(201, self.events.record(event_from(request.json_object())))
 
-        @router.route("GET", "/api/v1/events/{id}")
-        def get(request: Request) -> Response:
-            event_id = fields.identifier(request.params["id"], "event")
-            event = self.events.get(event_id)
-            if event is None:
-                raise ApiError(404, "not_found", f"No event {event_id}.")
-            return Response(200, event)
+        fields.add_lookup(router, "/api/v1/events/{id}", self.events.get, "event")
 
     def grpc(self, server) -> None:
         server.add(pb_grpc.add_AuditCorrelatorServicer_to_server, _Servicer(self),

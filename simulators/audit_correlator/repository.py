@@ -25,7 +25,4 @@ class AuditEvents:
             return jsonable(cur.fetchone())
 
     def get(self, event_id: str) -> dict | None:
-        with self.db.transaction() as conn, conn.cursor(row_factory=dict_row) as cur:
-            cur.execute(f"SELECT {COLUMNS} FROM audit_events WHERE event_id = %s", (event_id,))
-            row = cur.fetchone()
-            return jsonable(row) if row else None
+        return self.db.one(f"SELECT {COLUMNS} FROM audit_events WHERE event_id = %s", (event_id,))

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import psycopg
+from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 log = logging.getLogger("adapter.postgres")
@@ -44,6 +45,13 @@ class Database:
             raise DatabaseUnavailable(f"no PostgreSQL connection within {self.timeout}s") from exc
         except psycopg.OperationalError as exc:
             raise DatabaseUnavailable(str(exc).strip()) from exc
+
+    def one(self, query: str, args: tuple) -> dict | None:
+        """The first row of a query as a JSON-ready dict, or None."""
+        with self.transaction() as conn, conn.cursor(row_factory=dict_row) as cur:
+            cur.execute(query, args)
+            row = cur.fetchone()
+            return jsonable(row) if row else None
 
     def check(self) -> tuple[bool, str]:
         """(True, "ok") when SELECT 1 answers; else (False, why)."""

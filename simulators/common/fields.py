@@ -5,7 +5,7 @@ import re
 import uuid
 from decimal import Decimal, InvalidOperation
 
-from .http import ApiError
+from .http import ApiError, Request, Response, Router
 
 SYMBOL = re.compile(r"^[A-Z0-9]{2,10}/[A-Z0-9]{2,10}$")
 MAX_DECIMAL = Decimal("1e15")
@@ -71,3 +71,15 @@ def identifier(value: str, what: str = "id") -> str:
         return str(uuid.UUID(value))
     except (ValueError, AttributeError):
         raise _error("not_found", f"No {what} {value!r}.", status=404) from None
+
+
+def add_lookup(router: Router, pattern: str, fetch, what: str) -> None:
+    """GET pattern (ending in {id}): the record fetch(id) returns, or a JSON 404 for an unknown or malformed id."""
+    def lookup(request: Request) -> Response:
+        ident = identifier(request.params["id"], what)
+        record = fetch(ident)
+        if record is None:
+            raise ApiError(404, "not_found", f"No {what} {ident}.")
+        return Response(200, record)
+
+    router.add("GET", pattern, lookup)

@@ -40,13 +40,7 @@ class CustodianDomain(Domain):
             except DuplicatePosition as exc:
                 raise ApiError(409, "conflict", f"{exc}.") from None
 
-        @router.route("GET", "/api/v1/positions/{id}")
-        def get_position(request: Request) -> Response:
-            position_id = fields.identifier(request.params["id"], "position")
-            position = self.positions.get(position_id)
-            if position is None:
-                raise ApiError(404, "not_found", f"No position {position_id}.")
-            return Response(200, position)
+        fields.add_lookup(router, "/api/v1/positions/{id}", self.positions.get, "position")
 
     def grpc(self, server) -> None:
         server.add(pb_grpc.add_CustodianServicer_to_server, _Servicer(self),

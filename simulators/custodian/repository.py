@@ -31,13 +31,7 @@ class Positions:
             raise DuplicatePosition(f"account {account_id} already holds a {symbol} position") from None
 
     def get(self, position_id: str) -> dict | None:
-        return self._one(f"SELECT {COLUMNS} FROM positions WHERE position_id = %s", (position_id,))
+        return self.db.one(f"SELECT {COLUMNS} FROM positions WHERE position_id = %s", (position_id,))
 
     def find(self, account_id: str, symbol: str) -> dict | None:
-        return self._one(f"SELECT {COLUMNS} FROM positions WHERE account_id = %s AND symbol = %s", (account_id, symbol))
-
-    def _one(self, query: str, args: tuple) -> dict | None:
-        with self.db.transaction() as conn, conn.cursor(row_factory=dict_row) as cur:
-            cur.execute(query, args)
-            row = cur.fetchone()
-            return jsonable(row) if row else None
+        return self.db.one(f"SELECT {COLUMNS} FROM positions WHERE account_id = %s AND symbol = %s", (account_id, symbol))

@@ -57,13 +57,7 @@ class ExchangeDomain(Domain):
             except DuplicateAccount as exc:
                 raise ApiError(409, "conflict", f"{exc}.") from None
 
-        @router.route("GET", "/api/v1/accounts/{id}")
-        def get_account(request: Request) -> Response:
-            account_id = fields.identifier(request.params["id"], "account")
-            account = self.accounts.get(account_id)
-            if account is None:
-                raise ApiError(404, "not_found", f"No account {account_id}.")
-            return Response(200, account)
+        fields.add_lookup(router, "/api/v1/accounts/{id}", self.accounts.get, "account")
 
         @router.route("GET", "/api/v1/market/prices/{base}/{quote}")
         def market_price(request: Request) -> Response:

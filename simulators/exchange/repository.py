@@ -27,7 +27,4 @@ class Accounts:
             raise DuplicateAccount(f"user {user_id} already has a {account_type} account") from None
 
     def get(self, account_id: str) -> dict | None:
-        with self.db.transaction() as conn, conn.cursor(row_factory=dict_row) as cur:
-            cur.execute(f"SELECT {COLUMNS} FROM accounts WHERE account_id = %s", (account_id,))
-            row = cur.fetchone()
-            return jsonable(row) if row else None
+        return self.db.one(f"SELECT {COLUMNS} FROM accounts WHERE account_id = %s", (account_id,))

@@ -120,13 +120,7 @@ class MarketDataDomain(Domain):
             quote = self._quote(fields.text(body, "symbol", max_len=21))
             return Response(201, self.repository.create_snapshot(quote))
 
-        @router.route("GET", "/api/v1/snapshots/{id}")
-        def get_snapshot(request: Request) -> Response:
-            snapshot_id = fields.identifier(request.params["id"], "snapshot")
-            row = self.repository.get_snapshot(snapshot_id)
-            if row is None:
-                raise ApiError(404, "not_found", f"No snapshot {snapshot_id}.")
-            return Response(200, row)
+        fields.add_lookup(router, "/api/v1/snapshots/{id}", self.repository.get_snapshot, "snapshot")
 
     def _quote(self, symbol: str) -> Quote:
         quote = self.feed.quote(symbol)

@@ -36,7 +36,4 @@ class MarketDataRepository:
             return jsonable(cur.fetchone())
 
     def get_snapshot(self, snapshot_id: str) -> dict | None:
-        with self.db.transaction() as conn, conn.cursor(row_factory=dict_row) as cur:
-            cur.execute(f"SELECT {SNAPSHOT} FROM market_snapshots WHERE snapshot_id = %s", (snapshot_id,))
-            row = cur.fetchone()
-            return jsonable(row) if row else None
+        return self.db.one(f"SELECT {SNAPSHOT} FROM market_snapshots WHERE snapshot_id = %s", (snapshot_id,))
