@@ -1,4 +1,8 @@
-"""The main job: `pytest features/` with no options passes the gate and writes its reports."""
+"""The main job: `pytest features/` with no options runs every scenario, gates and writes its reports.
+
+Every scenario passes; the exit status is the gate's: 0 when every milestone with scenarios is
+PASS, 6 while some are INCOMPLETE (criteria not encoded yet), never FAIL.
+"""
 from __future__ import annotations
 
 import json
@@ -13,6 +17,7 @@ from .conftest import REPO, STACK
 MILESTONE = "TSE-0001.3a"
 MILESTONE_KEY = "orchestrator/TSE-0001.3a"
 MIN_SCENARIOS = 40
+EXIT_INCOMPLETE = 6
 
 
 def test_features_pass_and_write_reports():
@@ -22,10 +27,14 @@ def test_features_pass_and_write_reports():
                           capture_output=True, text=True, timeout=600,
                           env={**os.environ, "HARNESS_GATE_ALLOW_INCOMPLETE": "0"})
     output = proc.stdout + proc.stderr
-    assert proc.returncode == 0, output[-5000:]
     gate = json.loads((reports / "gate.json").read_text())
-    assert gate["verdict"] == "PASS" and "milestone gate" in output
-    assert {r["key"]: r["verdict"] for r in gate["milestones"]}[MILESTONE_KEY] == "PASS"
+    verdicts = {r["key"]: r["verdict"] for r in gate["milestones"]}
+    assert "milestone gate" in output and "FAIL" not in verdicts.values(), output[-5000:]
+    assert proc.returncode == (0 if gate["verdict"] == "PASS" else EXIT_INCOMPLETE), output[-5000:]
+    assert verdicts[MILESTONE_KEY] == "PASS"
+    for key, verdict in verdicts.items():
+        if verdict == "INCOMPLETE":
+            assert f"INCOMPLETE {key}: no scenario ran for" in " ".join(output.split()), key
     for written in ("junit.xml", "traceability.html", "traceability.csv", "living-docs/index.html"):
         assert (reports / written).is_file(), f"reports/{written} was not written"
 
