@@ -1,70 +1,174 @@
-"""Every simulator contract's scenario fails against a simulator broken in exactly that contract.
+"""Every scenario of features/services fails against a simulator or stack broken in that contract.
 
 The variants are the same code started with a deliberate fault (SIMULATOR_FAULTS, see
-simulators/common/settings.py) or a different setting, set in a copy of the compose file.
+simulators/common/settings.py) or another setting, made in a copy of stack/.
 """
 from __future__ import annotations
 
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
 
-# name: (service, environment overrides, labels overrides, -k selection that must fail, services to run)
-VARIANTS = {
-    "never-heartbeats": (
-        "exchange-simulator", {"SIMULATOR_FAULTS": "no-heartbeat"}, {},
-        "test_heartbeats_keep_the_service_discoverable_beyond_its_ttl and exchange-simulator", "exchange-simulator"),
-    "health-answers-500": (
-        # The harness waits for /metrics instead, so the stack starts and the health scenario runs.
-        "exchange-simulator", {"SIMULATOR_FAULTS": "health-500"}, {"harness.health": "/metrics"},
-        "test_the_service_answers_its_rest_health_check and exchange-simulator", "exchange-simulator"),
-    "metrics-label-full-path": (
-        "exchange-simulator", {"SIMULATOR_FAULTS": "metrics-full-path"}, {},
-        "route_pattern and exchange-simulator", "exchange-simulator"),
-    "keeps-registration-on-sigterm": (
-        "exchange-simulator", {"SIMULATOR_FAULTS": "no-deregister"}, {},
-        "test_on_sigterm_the_service_deregisters and exchange-simulator", "exchange-simulator"),
-    "ready-while-postgres-down": (
-        "exchange-simulator", {"SIMULATOR_FAULTS": "ready-ignores-postgres"}, {},
-        "test_the_service_degrades_while_dependency_is_down and exchange-simulator and postgres", "exchange-simulator"),
-    "breaker-never-opens": (
-        "exchange-simulator", {"CIRCUIT_BREAKER_FAILURES": "1000"}, {},
-        "circuit_breaker and exchange-simulator", "exchange-simulator,market-data-simulator"),
-}
+from .conftest import REPO, edit
+
+EXCHANGE, MARKET_DATA, OKX = "exchange-simulator", "market-data-simulator", "exchange-okx"
+Change = Callable[[Path], None]
 
 
-def set_service(root: Path, service: str, environment: dict[str, str], labels: dict[str, str]) -> None:
-    """Override environment variables and labels of one service in a copy of the compose file."""
-    path = root / "docker-compose.yml"
-    doc = yaml.safe_load(path.read_text())
-    spec = doc["services"][service]
-    for key, value in environment.items():
+def env(service: str, **variables: str) -> Change:
+    """Override environment variables of one compose service."""
+    def change(root: Path) -> None:
+        _compose(root, service, lambda spec: _set_env(spec, service, variables))
+    return change
+
+
+def label(service: str, name: str, value: str) -> Change:
+    return lambda root: _compose(root, service, lambda spec: spec.setdefault("labels", {}).__setitem__(name, value))
+
+
+def without(service: str, key: str) -> Change:
+    def drop(spec: dict) -> None:
+        assert key in spec, f"{service} has no {key}: the variant breaks nothing"
+        del spec[key]
+    return lambda root: _compose(root, service, drop)
+
+
+def text(path: str, old: str, new: str) -> Change:
+    return lambda root: edit(root / path, old, new)
+
+
+def append(path: str, sql: str) -> Change:
+    return lambda root: (root / path).write_text((root / path).read_text() + "\n" + sql + "\n")
+
+
+def _set_env(spec: dict, service: str, variables: dict[str, str]) -> None:
+    for key, value in variables.items():
         assert spec["environment"].get(key) != value, f"{service} already has {key}={value}: the variant breaks nothing"
         spec["environment"][key] = value
-    spec.setdefault("labels", {}).update(labels)
+
+
+def _compose(root: Path, service: str, change: Callable[[dict], None]) -> None:
+    path = root / "docker-compose.yml"
+    doc = yaml.safe_load(path.read_text())
+    change(doc["services"][service])
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
+
+
+def fault(service: str, name: str) -> Change:
+    return env(service, SIMULATOR_FAULTS=name)
+
+
+@dataclass(frozen=True)
+class Variant:
+    changes: list[Change]
+    selection: str  # -k expression: every scenario it selects must fail
+    services: str = EXCHANGE  # HARNESS_SERVICES for the run
+
+
+METRICS_SCENARIOS = ("prometheus_text_format or process_and_runtime_metrics or carries_its_service_instance_and_version"
+                     " or counted_and_timed or increments_the_error_counter or route_pattern or groups_unknown_routes")
+SUPERUSER_URL = "postgres://postgres:postgres-dev-pass@postgres:5432/trading_ecosystem?sslmode=disable"
+BINANCE_URL = ("postgres://exchange_binance_adapter:exchange-binance-adapter-db-pass@postgres:5432/"
+               "trading_ecosystem?sslmode=disable")
+
+VARIANTS = {
+    # the service contract (TSE-0001.1a)
+    "no-grpc-server": Variant([fault(EXCHANGE, "no-grpc")],
+                              f"(starts_and_listens or grpc_health_check_with_serving) and {EXCHANGE}"),
+    "health-answers-500": Variant(  # the harness waits for /metrics instead, so the stack starts
+        [fault(EXCHANGE, "health-500"), label(EXCHANGE, "harness.health", "/metrics")],
+        f"rest_health_check and {EXCHANGE}"),
+    "keeps-registration-on-sigterm": Variant([fault(EXCHANGE, "no-deregister")], f"on_sigterm and {EXCHANGE}"),
+    "logs-plain-text": Variant([env(EXCHANGE, LOG_FORMAT="text")], f"logs_structured_json and {EXCHANGE}"),
+    "client-errors-as-500": Variant([fault(EXCHANGE, "errors-500")], f"malformed_request and {EXCHANGE}"),
+    # discovery and gRPC (TSE-0001.3b)
+    "never-heartbeats": Variant([fault(EXCHANGE, "no-heartbeat")], f"heartbeats_keep and {EXCHANGE}"),
+    "entries-never-expire": Variant([fault(EXCHANGE, "no-expiry")], f"killed_service_disappears and {EXCHANGE}"),
+    "new-channel-per-call": Variant([fault(EXCHANGE, "no-channel-pool")], f"callee_through_discovery and {EXCHANGE}",
+                                    f"{EXCHANGE},{MARKET_DATA}"),
+    "asks-a-service-nobody-runs": Variant([env(EXCHANGE, MARKET_DATA_SERVICE="no-such-service")],
+                                          "exchange_prices_btcusd", f"{EXCHANGE},{MARKET_DATA}"),
+    "breaker-never-opens": Variant([env(EXCHANGE, CIRCUIT_BREAKER_FAILURES="1000")], f"circuit_breaker and {EXCHANGE}",
+                                   f"{EXCHANGE},{MARKET_DATA}"),
+    "config-not-cached": Variant([text("embedded.toml", "config_cache_ttl = 0.5", "config_cache_ttl = 0")],
+                                 f"caches_a_configuration_value and {EXCHANGE}"),
+    "feed-without-btc": Variant([env(MARKET_DATA, DEFAULT_SYMBOLS="ADA/USD,SOL/USD")],
+                                "receives_a_marketdata_price_stream or serves_its_active_symbols", MARKET_DATA),
+    "feed-with-any-symbol": Variant([env(MARKET_DATA, DEFAULT_SYMBOLS="BTC/USD,ETH/USD,XXX/USD")],
+                                    "unknown_symbol_is_refused", MARKET_DATA),
+    # data adapters (TSE-0001.4)
+    "exchange-as-superuser": Variant([env(EXCHANGE, POSTGRES_URL=SUPERUSER_URL)],
+                                     f"(stores_a_record or configured_with_its_own_credentials) and {EXCHANGE}"),
+    "role-reads-another-schema": Variant(
+        [append("postgres/init/05-market-data-schema.sql",
+                "GRANT USAGE ON SCHEMA custodian TO exchange_adapter;\n"
+                "GRANT SELECT ON ALL TABLES IN SCHEMA custodian TO exchange_adapter;")],
+        f"role_cannot_read_the_other_schema and {EXCHANGE}"),
+    "acl-grants-every-namespace": Variant([text("redis/users.acl", "~exchange:* +@read", "~* +@read")],
+                                          f"keeps_its_redis_keys and {EXCHANGE}"),
+    "not-registered": Variant([env(EXCHANGE, REGISTRY_URL="-")], f"registered_and_answers_health and {EXCHANGE}"),
+    "ready-while-postgres-down": Variant([fault(EXCHANGE, "ready-ignores-postgres")],
+                                         f"degrades_while_dependency and {EXCHANGE} and postgres"),
+    "ready-while-redis-down": Variant([fault(EXCHANGE, "ready-ignores-redis")],
+                                      f"degrades_while_dependency and {EXCHANGE} and redis"),
+    "table-missing": Variant([append("postgres/init/05-market-data-schema.sql", "DROP TABLE exchange.order_history;")],
+                             "schema_schema_holds and exchange"),
+    "compose-without-healthcheck": Variant([without(EXCHANGE, "healthcheck")], f"compose_file_deploys and {EXCHANGE}"),
+    # multi-instance (TSE-0001.12.0)
+    "instance-renamed": Variant([env(OKX, SERVICE_INSTANCE_NAME="exchange-okx-1")],
+                                f"(reports_its_own_instance_name or metrics_of_instance) and {OKX}", OKX),
+    "instance-writes-the-other-schema": Variant(
+        [env(OKX, POSTGRES_URL=BINANCE_URL, POSTGRES_SCHEMA="exchange_binance")],
+        f"keeps_its_data_in_its_own_schema and {OKX}", OKX),
+    "instance-reads-the-other-schema": Variant(
+        [append("postgres/init/06-exchange-instances.sql",
+                "GRANT USAGE ON SCHEMA exchange_binance TO exchange_okx_adapter;\n"
+                "GRANT SELECT ON ALL TABLES IN SCHEMA exchange_binance TO exchange_okx_adapter;")],
+        f"cannot_reach_the_other_instances_data and {OKX}", OKX),
+    # metrics (TSE-0001.12b)
+    "metrics-label-full-path": Variant([fault(EXCHANGE, "metrics-full-path")], f"route_pattern and {EXCHANGE}"),
+    "no-metrics-endpoint": Variant([fault(EXCHANGE, "no-metrics")], f"({METRICS_SCENARIOS}) and {EXCHANGE}"),
+}
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(VARIANTS))
 def test_scenario_fails_against_broken_simulator(name, run_features, stack_copy):
-    service, environment, labels, selection, services = VARIANTS[name]
+    variant = VARIANTS[name]
     root = stack_copy()
-    set_service(root, service, environment, labels)
-    result = run_features("--stack-dir", str(root), "-k", selection, env={"HARNESS_SERVICES": services})
+    for change in variant.changes:
+        change(root)
+    result = run_features("--stack-dir", str(root), "-k", variant.selection,
+                          env={"HARNESS_SERVICES": variant.services})
     outcomes = result.outcomes()
-    assert outcomes, f"'{selection}' selects no scenario:\n{result.output[-2000:]}"
+    assert outcomes, f"'{variant.selection}' selects no scenario:\n{result.output[-2000:]}"
     assert result.returncode == 1, result.output[-3000:]
     assert set(outcomes.values()) == {"failed"}, outcomes
 
 
 @pytest.mark.slow
 def test_the_same_scenarios_pass_against_the_intact_simulators(run_features):
-    selection = " or ".join(f"({selection})" for *_, selection, _ in VARIANTS.values())
-    services = ",".join(sorted({s for *_, s in VARIANTS.values() for s in s.split(",")}))
+    selection = " or ".join(f"({v.selection})" for v in VARIANTS.values())
+    services = ",".join(sorted({s for v in VARIANTS.values() for s in v.services.split(",")}))
     result = run_features("-k", selection, env={"HARNESS_SERVICES": services})
     outcomes = result.outcomes()
     assert len(outcomes) >= len(VARIANTS), outcomes
     assert result.returncode == 0, result.output[-3000:]
     assert set(outcomes.values()) == {"passed"}, outcomes
+
+
+def test_every_simulator_scenario_has_a_broken_variant():
+    """Each scenario (outline) of features/services is named by some variant's selection."""
+    listed = subprocess.run([sys.executable, "-m", "pytest", "features/services", "--collect-only", "-q",
+                             "-p", "no:cacheprovider"], cwd=REPO, capture_output=True, text=True, timeout=120).stdout
+    scenarios = {line.split("::")[-1].split("[")[0] for line in listed.splitlines() if "::" in line}
+    assert len(scenarios) >= 30, listed[-2000:]
+    selections = " ".join(v.selection for v in VARIANTS.values())
+    words = {word for word in selections.replace("(", " ").replace(")", " ").split() if "_" in word}
+    uncovered = sorted(s for s in scenarios if not any(word in s for word in words))
+    assert not uncovered, f"scenarios no broken variant selects: {uncovered}"

@@ -81,8 +81,11 @@ class Discovery:
         try:
             pipe = self.cache.client.pipeline(transaction=False)
             pipe.hset(self.info_key, mapping=self.info())
-            pipe.pexpire(self.info_key, ttl_ms)
-            pipe.set(self.heartbeat_key, _now(), px=ttl_ms)
+            if "no-expiry" in self.settings.faults:  # entries outlive a dead process
+                pipe.set(self.heartbeat_key, _now())
+            else:
+                pipe.pexpire(self.info_key, ttl_ms)
+                pipe.set(self.heartbeat_key, _now(), px=ttl_ms)
             pipe.execute()
         except redis.RedisError as exc:
             log.warning("heartbeat to redis failed", extra={"error": str(exc)})

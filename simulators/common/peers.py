@@ -70,10 +70,12 @@ class CircuitBreaker:
 class Peers:
     """gRPC stubs for other services, by service name."""
 
-    def __init__(self, registry_url: str | None, *, failures: int, cooldown: float, timeout: float):
+    def __init__(self, registry_url: str | None, *, failures: int, cooldown: float, timeout: float,
+                 pooled: bool = True):
         self.registry_url = registry_url.rstrip("/") if registry_url else None
         self.timeout = timeout
         self.failures, self.cooldown = failures, cooldown
+        self.pooled = pooled  # False only for the no-channel-pool fault
         self.http = httpx.Client(timeout=timeout)
         self.breakers: dict[str, CircuitBreaker] = {}
         self._channels: dict[str, grpc.Channel] = {}
@@ -133,7 +135,7 @@ class Peers:
 
     def _channel(self, target: str) -> grpc.Channel:
         with self._lock:
-            if target not in self._channels:
+            if target not in self._channels or not self.pooled:
                 self._channels[target] = grpc.insecure_channel(target)
                 self.channels_opened += 1
             return self._channels[target]

@@ -77,13 +77,13 @@ class ServiceApp:
                                label_full_path="metrics-full-path" in s.faults)
         self.db = Database(s.postgres_url, s.postgres_schema, s.instance)
         self.cache = Cache(s.redis_url, s.cache_namespace, s.instance)
-        ignore = frozenset({"postgres"}) if "ready-ignores-postgres" in s.faults else frozenset()
+        ignore = frozenset(c for c in ("postgres", "redis") if f"ready-ignores-{c}" in s.faults)
         self.readiness = Readiness({"postgres": self.db.check, "redis": self.cache.check},
                                    s.ready_check_interval, ignore=ignore)
         self.discovery = Discovery(s, self.cache, lambda: "healthy" if self.readiness.ready else "degraded")
         self.config = ConfigClient(s.registry_url, s.service_name, s.environment, s.config_cache_ttl)
         self.peers = Peers(s.registry_url, failures=s.breaker_failures, cooldown=s.breaker_cooldown,
-                           timeout=s.call_timeout)
+                           timeout=s.call_timeout, pooled="no-channel-pool" not in s.faults)
         self.grpc = GrpcServer(s.grpc_host, s.grpc_port)
         self.domain = domain_class(self)
         self.router = self._router()
@@ -119,6 +119,8 @@ class ServiceApp:
 
         @router.route("GET", "/metrics")
         def metrics(_: Request) -> Response:
+            if "no-metrics" in s.faults:
+                raise ApiError(404, "not_found", "fault no-metrics")
             body, content_type = self.metrics.render()
             return Response(200, body, content_type=content_type)
 
@@ -146,6 +148,8 @@ class ServiceApp:
                                   "status": health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)})
 
         self.domain.routes(router)
+        if "errors-500" in s.faults:
+            router.dispatch = _client_errors_as_500(router.dispatch)
         return router
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -157,7 +161,8 @@ class ServiceApp:
                         extra={"faults": ",".join(sorted(s.faults))})
         try:
             self.domain.grpc(self.grpc)
-            self.grpc.start()
+            if "no-grpc" not in s.faults:
+                self.grpc.start()
             http = make_server(s.http_host, s.http_port, self.router, logger=logging.getLogger("http"),
                                quiet_paths=("/api/v1/health", "/api/v1/ready", "/metrics"),
                                observer=self.metrics.observe)
@@ -201,6 +206,18 @@ class ServiceApp:
         self.db.close()
         self.cache.close()
         log.info("stopped", extra={"shutdown_seconds": round(time.monotonic() - began, 3)})
+
+
+def _client_errors_as_500(dispatch):
+    """The errors-500 fault: every 4xx answer becomes a 500."""
+    def broken(request: Request) -> Response:
+        try:
+            return dispatch(request)
+        except ApiError as exc:
+            if exc.status < 500:
+                return Response(500, {"error": "internal_error", "message": "fault errors-500"})
+            raise
+    return broken
 
 
 def run_service(domain_class: type[Domain]) -> int:

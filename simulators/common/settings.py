@@ -18,7 +18,8 @@ from .config import ConfigError, Env, redact_url
 from .logs import FORMATS, LEVELS
 
 # Deliberate defects, to prove that the acceptance scenarios can fail (never set them in production).
-FAULTS = ("no-heartbeat", "health-500", "metrics-full-path", "no-deregister", "ready-ignores-postgres")
+FAULTS = ("no-heartbeat", "no-expiry", "health-500", "metrics-full-path", "no-metrics", "no-deregister",
+          "ready-ignores-postgres", "ready-ignores-redis", "no-grpc", "errors-500", "no-channel-pool")
 ENVIRONMENTS = ("development", "testing", "production")
 _INSTANCE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _NAMESPACE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
