@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 
-import psycopg
 import pytest
 import redis
 from pytest_bdd import given, parsers, then, when
@@ -12,15 +11,19 @@ from fixtures.evidence import Evidence
 from fixtures.polling import wait_until
 from fixtures.stack import Stack
 from steps.probes.discovery_probe import DiscoveryProbe
+from steps.probes.postgres_probe import PostgresProbe
 from steps.probes.service_probe import Reply, ServiceProbe
 from steps.probes.simulator_spec import simulator
 
 
 def _monitor_rows(stack: Stack, evidence: Evidence, sql: str, args: tuple) -> list[tuple]:
-    with psycopg.connect(stack.postgres_dsn("monitor_user"), connect_timeout=3) as conn:
-        rows = conn.execute(sql, args).fetchall()
-    evidence.record("sql", f"{sql} {args} (as monitor_user)", rows)
-    return rows
+    probe = PostgresProbe(stack.postgres_dsn("monitor_user"), "monitor_user", evidence)
+    try:
+        outcome = probe.run(sql, args)
+    finally:
+        probe.close()
+    assert outcome.ok, outcome
+    return outcome.reply
 
 
 @pytest.fixture

@@ -91,14 +91,13 @@ def reflection_lists(stack: Stack, evidence: Evidence, service: str):
 
 
 # -- bad requests ----------------------------------------------------------------------
-@when(parsers.parse("a client posts malformed JSON to {path} on the {service}"), target_fixture="reply")
-def posts_malformed(service_probe: ServiceProbe, path: str, service: str) -> Reply:
-    return Reply(service, service_probe.request("POST", service, path, raw=b'{"unterminated": '))
+BAD_BODIES = {"malformed JSON": b'{"unterminated": ', "a JSON array": b"[1, 2, 3]"}
 
 
-@when(parsers.parse("a client posts a JSON array to {path} on the {service}"), target_fixture="reply")
-def posts_array(service_probe: ServiceProbe, path: str, service: str) -> Reply:
-    return Reply(service, service_probe.request("POST", service, path, raw=b"[1, 2, 3]"))
+@when(parsers.re(r"a client posts (?P<body>malformed JSON|a JSON array) to (?P<path>\S+) on the (?P<service>\S+)"),
+      target_fixture="reply")
+def posts_bad_body(service_probe: ServiceProbe, body: str, path: str, service: str) -> Reply:
+    return Reply(service, service_probe.request("POST", service, path, raw=BAD_BODIES[body]))
 
 
 @when(parsers.parse("a client requests {path} from the {service}"), target_fixture="reply")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import httpx
@@ -27,7 +28,7 @@ def _now() -> str:
 
 
 class Discovery:
-    def __init__(self, settings: ServiceSettings, cache: Cache, status: callable):
+    def __init__(self, settings: ServiceSettings, cache: Cache, status: Callable[[], str]):
         self.settings = settings
         self.cache = cache
         self.status = status  # () -> "healthy" | "degraded"
