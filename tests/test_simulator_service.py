@@ -43,7 +43,7 @@ def _run(module: str, env: dict[str, str], timeout: float = 10) -> subprocess.Co
 @pytest.mark.parametrize("variable, value", [
     ("HTTP_PORT", "eighty"), ("GRPC_PORT", "70000"), ("SERVICE_TTL", "soon"),
     ("ENVIRONMENT", "staging"), ("CACHE_NAMESPACE", "Bad-Name"), ("SERVICE_INSTANCE_NAME", "Exchange OKX"),
-    ("POSTGRES_URL", "not a url"), ("REDIS_URL", ""), ("SIMULATOR_FAULTS", "explode"),
+    ("POSTGRES_URL", "not a url"), ("REDIS_URL", ""), ("SIMULATOR_FAULTS", "explode"), ("AUDIT_PORT", "99999"),
 ])
 def test_invalid_configuration_is_one_line_and_exit_2(variable, value):
     result = _run("exchange", _env(**{variable: value}))
@@ -51,6 +51,18 @@ def test_invalid_configuration_is_one_line_and_exit_2(variable, value):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and variable in lines[0], result.stderr
     assert SECRET not in result.stderr
+
+
+def test_the_audit_api_needs_its_own_port():
+    env = _env()
+    result = _run("exchange", {**env, "AUDIT_PORT": env["HTTP_PORT"]})
+    assert result.returncode == 2 and "AUDIT_PORT" in result.stderr, result.stderr
+
+
+def test_a_fault_of_another_domain_is_refused():
+    """Each simulator knows its own faults: the exchange's is no fault of the custodian."""
+    result = _run("custodian", _env(SIMULATOR_FAULTS="stale-price"))
+    assert result.returncode == 2 and "SIMULATOR_FAULTS" in result.stderr, result.stderr
 
 
 def test_ttl_must_outlast_the_heartbeat():
@@ -141,6 +153,8 @@ BAD_REQUESTS = [
 ]
 TABLES = {"exchange-simulator": "exchange.accounts", "custodian-simulator": "custodian.positions",
           "market-data-simulator": "market_data.market_snapshots", "audit-correlator": "audit.audit_events"}
+# rows a request could have written (market data also snapshots periodically, by itself)
+REQUESTED = {"market_data.market_snapshots": " WHERE metadata IS NULL OR metadata->>'source' IS DISTINCT FROM 'periodic'"}
 
 
 @pytest.fixture(scope="module")
@@ -152,7 +166,8 @@ def simulators_stack():
 
 def _rows(stack: EmbeddedStack) -> dict[str, int]:
     with psycopg.connect(stack.postgres_dsn(), connect_timeout=3) as conn:
-        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES.values()}
+        return {t: conn.execute(f"SELECT count(*) FROM {t}" + REQUESTED.get(t, "")).fetchone()[0]
+                for t in TABLES.values()}
 
 
 @pytest.mark.slow

@@ -1,74 +1,27 @@
 """Every scenario of features/services fails against a simulator or stack broken in that contract.
 
 The variants are the same code started with a deliberate fault (SIMULATOR_FAULTS, see
-simulators/common/settings.py) or another setting, made in a copy of stack/.
+simulators/common/settings.py) or another setting, made in a copy of stack/ (tests/variants.py).
 """
 from __future__ import annotations
 
-import subprocess
-import sys
-from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
-
 import pytest
-import yaml
 
-from .conftest import REPO, edit
-
-EXCHANGE, MARKET_DATA, OKX = "exchange-simulator", "market-data-simulator", "exchange-okx"
-Change = Callable[[Path], None]
-
-
-def env(service: str, **variables: str) -> Change:
-    """Override environment variables of one compose service."""
-    def change(root: Path) -> None:
-        _compose(root, service, lambda spec: _set_env(spec, service, variables))
-    return change
-
-
-def label(service: str, name: str, value: str) -> Change:
-    return lambda root: _compose(root, service, lambda spec: spec.setdefault("labels", {}).__setitem__(name, value))
-
-
-def without(service: str, key: str) -> Change:
-    def drop(spec: dict) -> None:
-        assert key in spec, f"{service} has no {key}: the variant breaks nothing"
-        del spec[key]
-    return lambda root: _compose(root, service, drop)
-
-
-def text(path: str, old: str, new: str) -> Change:
-    return lambda root: edit(root / path, old, new)
-
-
-def append(path: str, sql: str) -> Change:
-    return lambda root: (root / path).write_text((root / path).read_text() + "\n" + sql + "\n")
-
-
-def _set_env(spec: dict, service: str, variables: dict[str, str]) -> None:
-    for key, value in variables.items():
-        assert spec["environment"].get(key) != value, f"{service} already has {key}={value}: the variant breaks nothing"
-        spec["environment"][key] = value
-
-
-def _compose(root: Path, service: str, change: Callable[[dict], None]) -> None:
-    path = root / "docker-compose.yml"
-    doc = yaml.safe_load(path.read_text())
-    change(doc["services"][service])
-    path.write_text(yaml.safe_dump(doc, sort_keys=False))
-
-
-def fault(service: str, name: str) -> Change:
-    return env(service, SIMULATOR_FAULTS=name)
-
-
-@dataclass(frozen=True)
-class Variant:
-    changes: list[Change]
-    selection: str  # -k expression: every scenario it selects must fail
-    services: str = EXCHANGE  # HARNESS_SERVICES for the run
-
+from .variants import (
+    EXCHANGE,
+    MARKET_DATA,
+    OKX,
+    Variant,
+    append,
+    assert_all_pass,
+    assert_fails,
+    env,
+    fault,
+    label,
+    text,
+    uncovered_scenarios,
+    without,
+)
 
 METRICS_SCENARIOS = ("prometheus_text_format or process_and_runtime_metrics or carries_its_service_instance_and_version"
                      " or counted_and_timed or increments_the_error_counter or route_pattern or groups_unknown_routes")
@@ -139,36 +92,15 @@ VARIANTS = {
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(VARIANTS))
 def test_scenario_fails_against_broken_simulator(name, run_features, stack_copy):
-    variant = VARIANTS[name]
-    root = stack_copy()
-    for change in variant.changes:
-        change(root)
-    result = run_features("--stack-dir", str(root), "-k", variant.selection,
-                          env={"HARNESS_SERVICES": variant.services})
-    outcomes = result.outcomes()
-    assert outcomes, f"'{variant.selection}' selects no scenario:\n{result.output[-2000:]}"
-    assert result.returncode == 1, result.output[-3000:]
-    assert set(outcomes.values()) == {"failed"}, outcomes
+    assert_fails(VARIANTS[name], run_features, stack_copy)
 
 
 @pytest.mark.slow
 def test_the_same_scenarios_pass_against_the_intact_simulators(run_features):
-    selection = " or ".join(f"({v.selection})" for v in VARIANTS.values())
-    services = ",".join(sorted({s for v in VARIANTS.values() for s in v.services.split(",")}))
-    result = run_features("-k", selection, env={"HARNESS_SERVICES": services})
-    outcomes = result.outcomes()
-    assert len(outcomes) >= len(VARIANTS), outcomes
-    assert result.returncode == 0, result.output[-3000:]
-    assert set(outcomes.values()) == {"passed"}, outcomes
+    assert_all_pass(VARIANTS, run_features)
 
 
 def test_every_simulator_scenario_has_a_broken_variant():
     """Each scenario (outline) of features/services is named by some variant's selection."""
-    listed = subprocess.run([sys.executable, "-m", "pytest", "features/services", "--collect-only", "-q",
-                             "-p", "no:cacheprovider"], cwd=REPO, capture_output=True, text=True, timeout=120).stdout
-    scenarios = {line.split("::")[-1].split("[")[0] for line in listed.splitlines() if "::" in line}
-    assert len(scenarios) >= 30, listed[-2000:]
-    selections = " ".join(v.selection for v in VARIANTS.values())
-    words = {word for word in selections.replace("(", " ").replace(")", " ").split() if "_" in word}
-    uncovered = sorted(s for s in scenarios if not any(word in s for word in words))
+    uncovered = uncovered_scenarios("services", VARIANTS, minimum=30)
     assert not uncovered, f"scenarios no broken variant selects: {uncovered}"

@@ -4,7 +4,11 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from fixtures.definition import StackDefinition
+from fixtures.errors import StackConfigError
+from fixtures.external import ExternalStack
 from fixtures.ports import free_port
 
 from .conftest import REPO
@@ -48,3 +52,25 @@ def test_bad_stack_dir_is_a_usage_error(tmp_path):
     result = _run("--stack-dir", str(tmp_path / "missing"))
     assert result.returncode == 4
     assert "does not exist" in result.stdout + result.stderr
+
+
+def _target_file(tmp_path, extra: str):
+    services = StackDefinition.load().services
+    target = tmp_path / "target.toml"
+    target.write_text("[services]\n" + "".join(f'"{s}" = "127.0.0.1:1{i:04d}"\n' for i, s in enumerate(services))
+                      + "[grpc]\n" + "".join(f'"{s}" = "127.0.0.1:2{i:04d}"\n' for i, (s, spec)
+                                             in enumerate(services.items()) if spec.grpc_port) + extra)
+    return target
+
+
+def test_external_target_reads_the_audit_api_addresses(tmp_path):
+    definition = StackDefinition.load()
+    stack = ExternalStack.from_file(definition, _target_file(tmp_path, '[audit]\n"market-data-simulator" = "10.0.0.5:9186"\n'))
+    assert stack.audit_url("market-data-simulator") == "http://10.0.0.5:9186"
+    with pytest.raises(StackConfigError, match=r'\[audit\] "custodian-simulator"'):
+        stack.audit_address("custodian-simulator")
+
+
+def test_external_target_refuses_an_audit_address_for_an_unknown_service(tmp_path):
+    with pytest.raises(StackConfigError, match=r"\[audit\] nothing"):
+        ExternalStack.from_file(StackDefinition.load(), _target_file(tmp_path, '[audit]\nnothing = "127.0.0.1:1"\n'))

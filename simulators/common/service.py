@@ -7,7 +7,12 @@
     GET /api/v1/config/{key}  a parameter from the registry's config API, through the TTL cache
     GET /api/v1/peers         circuit-breaker state per peer service
 
-A simulator supplies a Domain: its defaults, routes, gRPC servicer and background work.
+On AUDIT_PORT (when set), the separate audit/control API under /audit/v1/: chaos injection and
+internal state, never on the production port.
+
+    GET /audit/v1/health      {"service", "instance", "api": "audit"}
+
+A simulator supplies a Domain: its defaults, routes, audit routes, gRPC servicer and background work.
 Exit codes: 0 after SIGTERM/SIGINT (deregistered first), 1 when a port cannot be bound,
 2 for invalid configuration.
 """
@@ -63,6 +68,9 @@ class Domain(ABC):
     def grpc(self, server: GrpcServer) -> None:
         """Register the domain's gRPC servicer."""
 
+    def audit_routes(self, router: Router) -> None:
+        """Add the domain's audit/control routes (/audit/v1/...), served on AUDIT_PORT only."""
+
     def start(self) -> None:
         """Background work, once the adapters exist (the dependencies may still be down)."""
 
@@ -87,12 +95,14 @@ class ServiceApp:
         self.grpc = GrpcServer(s.grpc_host, s.grpc_port)
         self.domain = domain_class(self)
         self.router = self._router()
+        self.audit_router = self._audit_router()
         self.readiness.listeners += [self.grpc.set_serving, self.metrics.set_ready]
         self._stop = threading.Event()
 
     # -- HTTP ------------------------------------------------------------------------
-    def _router(self) -> Router:
-        router, s = Router(), self.settings
+    def _base_router(self) -> Router:
+        """A router that maps dependency failures to JSON 503s."""
+        router = Router()
         router.on_error(CircuitOpen, lambda e: ApiError(503, "circuit_open", str(e), headers={"Retry-After": "1"}))
         router.on_error(PeerUnavailable, lambda e: ApiError(503, "peer_unavailable", str(e)))
         router.on_error(DatabaseUnavailable, lambda e: ApiError(503, "postgres_unavailable",
@@ -101,6 +111,20 @@ class ServiceApp:
                                                                      f"PostgreSQL is unavailable: {e}"))
         router.on_error(redis.RedisError, lambda e: ApiError(503, "redis_unavailable", f"Redis is unavailable: {e}"))
         router.on_error(ConfigUnavailable, lambda e: ApiError(503, "config_unavailable", str(e)))
+        return router
+
+    def _audit_router(self) -> Router:
+        router, s = self._base_router(), self.settings
+
+        @router.route("GET", "/audit/v1/health")
+        def audit_health(_: Request) -> Response:
+            return Response(200, {"service": s.service_name, "instance": s.instance, "api": "audit"})
+
+        self.domain.audit_routes(router)
+        return router
+
+    def _router(self) -> Router:
+        router, s = self._base_router(), self.settings
 
         @router.route("GET", "/api/v1/health")
         def health(_: Request) -> Response:
@@ -159,15 +183,21 @@ class ServiceApp:
         if s.faults:
             log.warning("deliberate faults active: this simulator is broken on purpose",
                         extra={"faults": ",".join(sorted(s.faults))})
+        servers = []
         try:
             self.domain.grpc(self.grpc)
             if "no-grpc" not in s.faults:
                 self.grpc.start()
-            http = make_server(s.http_host, s.http_port, self.router, logger=logging.getLogger("http"),
-                               quiet_paths=("/api/v1/health", "/api/v1/ready", "/metrics"),
-                               observer=self.metrics.observe)
+            servers.append(make_server(s.http_host, s.http_port, self.router, logger=logging.getLogger("http"),
+                                       quiet_paths=("/api/v1/health", "/api/v1/ready", "/metrics"),
+                                       observer=self.metrics.observe))
+            if s.audit_port:
+                servers.append(make_server(s.audit_host, s.audit_port, self.audit_router,
+                                           logger=logging.getLogger("audit-api"), quiet_paths=("/audit/v1/health",)))
         except OSError as exc:
             log.error("cannot listen", extra={"error": str(exc)})
+            for server in servers:
+                server.server_close()
             self.grpc.stop(0)
             return 1
         self.db.open()
@@ -176,13 +206,16 @@ class ServiceApp:
                  extra={n: c["detail"] for n, c in self.readiness.snapshot().items()})
         self.domain.start()
         self.discovery.start()
-        serving = threading.Thread(target=http.serve_forever, kwargs={"poll_interval": 0.1}, name="http", daemon=True)
-        serving.start()
-        log.info("listening", extra={"http": f"{s.http_host}:{s.http_port}", "grpc": f"{s.grpc_host}:{s.grpc_port}"})
+        threads = [threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
+                                    name=f"http-{i}", daemon=True) for i, server in enumerate(servers)]
+        for thread in threads:
+            thread.start()
+        log.info("listening", extra={"http": f"{s.http_host}:{s.http_port}", "grpc": f"{s.grpc_host}:{s.grpc_port}",
+                                     "audit": f"{s.audit_host}:{s.audit_port}" if s.audit_port else "none"})
         self._install_signals()
-        while not self._stop.wait(1.0) and serving.is_alive():
+        while not self._stop.wait(1.0) and all(t.is_alive() for t in threads):
             pass
-        self._shutdown(http)
+        self._shutdown(servers)
         return 0
 
     def _install_signals(self) -> None:
@@ -192,14 +225,15 @@ class ServiceApp:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, request_stop)
 
-    def _shutdown(self, http) -> None:
+    def _shutdown(self, servers) -> None:
         began = time.monotonic()
         self.grpc.set_serving(False)
         self.readiness.stop()
         self.domain.stop()
         self.discovery.stop()
-        http.shutdown()
-        http.server_close()
+        for server in servers:
+            server.shutdown()
+            server.server_close()
         self.grpc.stop(grace=min(1.0, SHUTDOWN_BUDGET / 4))
         self.peers.close()
         self.config.close()

@@ -4,9 +4,12 @@
     POSTGRES_URL, REDIS_URL, CACHE_NAMESPACE, SERVICE_DISCOVERY_NAMESPACE, HEARTBEAT_INTERVAL,
     SERVICE_TTL, LOG_LEVEL, LOG_FORMAT
 
-plus the harness's own: HTTP_HOST, GRPC_HOST, ADVERTISE_HOST, POSTGRES_SCHEMA, REGISTRY_URL,
-CONFIG_CACHE_TTL, READY_CHECK_INTERVAL, CIRCUIT_BREAKER_FAILURES, CIRCUIT_BREAKER_COOLDOWN,
+plus the harness's own: HTTP_HOST, GRPC_HOST, ADVERTISE_HOST, AUDIT_HOST, AUDIT_PORT, POSTGRES_SCHEMA,
+REGISTRY_URL, CONFIG_CACHE_TTL, READY_CHECK_INTERVAL, CIRCUIT_BREAKER_FAILURES, CIRCUIT_BREAKER_COOLDOWN,
 GRPC_CALL_TIMEOUT and SIMULATOR_FAULTS.
+
+AUDIT_PORT (unset: none) is the separate audit/control API: chaos injection and internal state, off
+the production API.
 """
 from __future__ import annotations
 
@@ -33,6 +36,7 @@ class Defaults:
     namespace: str  # Redis namespace and PostgreSQL schema
     http_port: int = 8080
     grpc_port: int = 50051
+    faults: tuple[str, ...] = ()  # the domain's own deliberate faults, beside FAULTS
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,8 @@ class ServiceSettings:
     http_port: int
     grpc_host: str
     grpc_port: int
+    audit_host: str
+    audit_port: int | None  # the audit/control API; None: not served
     advertise_host: str  # the host others reach this instance at (registered for discovery)
     postgres_url: str
     postgres_schema: str
@@ -82,6 +88,8 @@ class ServiceSettings:
             http_port=env.integer("HTTP_PORT", defaults.http_port, minimum=1, maximum=65535),
             grpc_host=env.string("GRPC_HOST", "0.0.0.0"),
             grpc_port=env.integer("GRPC_PORT", defaults.grpc_port, minimum=1, maximum=65535),
+            audit_host=env.string("AUDIT_HOST", "127.0.0.1"),
+            audit_port=env.integer("AUDIT_PORT", 0, minimum=0, maximum=65535) or None,
             advertise_host=env.string("ADVERTISE_HOST", instance),
             postgres_url=env.url("POSTGRES_URL", schemes=("postgres", "postgresql")),
             postgres_schema=_namespace(env, "POSTGRES_SCHEMA", cache_ns),
@@ -98,7 +106,7 @@ class ServiceSettings:
             call_timeout=env.duration("GRPC_CALL_TIMEOUT", "2s", allow_zero=False),
             log_level=env.choice("LOG_LEVEL", "info", LEVELS),
             log_format=env.choice("LOG_FORMAT", "json", FORMATS),
-            faults=env.flags("SIMULATOR_FAULTS", FAULTS),
+            faults=env.flags("SIMULATOR_FAULTS", FAULTS + defaults.faults),
             env=env,
         )
         if settings.service_ttl <= settings.heartbeat_interval:
@@ -106,6 +114,8 @@ class ServiceSettings:
                               environ.get("SERVICE_TTL"))
         if settings.http_port == settings.grpc_port:
             raise ConfigError("GRPC_PORT", "a port other than HTTP_PORT", str(settings.grpc_port))
+        if settings.audit_port in (settings.http_port, settings.grpc_port):
+            raise ConfigError("AUDIT_PORT", "a port other than HTTP_PORT and GRPC_PORT", str(settings.audit_port))
         return settings
 
     def loggable(self) -> dict[str, object]:
@@ -113,6 +123,7 @@ class ServiceSettings:
         return {
             "instance": self.instance, "version": self.version, "environment": self.environment,
             "http": f"{self.http_host}:{self.http_port}", "grpc": f"{self.grpc_host}:{self.grpc_port}",
+            "audit": f"{self.audit_host}:{self.audit_port}" if self.audit_port else "none",
             "postgres_url": redact_url(self.postgres_url), "postgres_schema": self.postgres_schema,
             "redis_url": redact_url(self.redis_url), "namespace": self.discovery_namespace,
             "registry_url": self.registry_url or "none", "heartbeat_interval_s": self.heartbeat_interval,

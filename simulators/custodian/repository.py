@@ -1,4 +1,4 @@
-"""custodian.positions through the custodian_adapter role."""
+"""custodian.positions opened directly (POST /api/v1/positions) through the custodian_adapter role."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -7,6 +7,8 @@ import psycopg
 from psycopg.rows import dict_row
 
 from simulators.common.database import Database, jsonable
+
+from .settlements import audit
 
 COLUMNS = "position_id, account_id, symbol, quantity, available_quantity, locked_quantity, currency, last_updated"
 
@@ -26,7 +28,10 @@ class Positions:
                     f"INSERT INTO positions (account_id, symbol, quantity, available_quantity, currency) "
                     f"VALUES (%s, %s, %s, %s, %s) RETURNING {COLUMNS}",
                     (account_id, symbol, quantity, quantity, currency))
-                return jsonable(cur.fetchone())
+                row = cur.fetchone()
+                audit(cur, "position.opened", "POSITION", row["position_id"], account_id, "CREATE", None,
+                      {"symbol": symbol, "quantity": quantity, "currency": currency})
+                return jsonable(row)
         except psycopg.errors.UniqueViolation:
             raise DuplicatePosition(f"account {account_id} already holds a {symbol} position") from None
 

@@ -1,15 +1,43 @@
 """Exchange routes and gRPC servicer.
 
-    POST /api/v1/accounts                      open an account {user_id, account_type} -> 201
-    GET  /api/v1/accounts/{id}
-    GET  /api/v1/market/prices/{base}/{quote}  a price asked of market-data over gRPC (discovery + breaker)
+Production API (HTTP_PORT); amounts are decimal strings with 8 places, floats in a request are refused:
+
+    POST   /api/v1/accounts                       {user_id, account_type SPOT|MARGIN|FUTURES} -> 201 account
+                                                  with "balances"; 409 when the user has that type already
+    GET    /api/v1/accounts/{id}                  the account (status, kyc_status) with "balances"
+    GET    /api/v1/accounts/{id}/balances         {"account_id", "balances": [{asset, available, locked, total}]}
+    GET    /api/v1/accounts/{id}/balances/{asset} one asset (BTC, ETH, USD, USDT)
+    GET    /api/v1/accounts/{id}/orders           {"account_id", "orders": [...]} newest first
+    GET    /api/v1/accounts/{id}/transactions     {"account_id", "transactions": [...]} fills and deposits, newest first
+    POST   /api/v1/orders                         {account_id, symbol, side BUY|SELL, type MARKET|LIMIT, quantity,
+                                                  price (LIMIT only), client_order_id?} -> 201 the order (FILLED,
+                                                  OPEN or PARTIALLY_FILLED); 422 {"error": "insufficient_balance",
+                                                  "message", "order"} when the balance cannot cover it (the order
+                                                  is kept as REJECTED, no balance moves); 404 unknown_account,
+                                                  409 account_not_active / duplicate_client_order_id, 422
+                                                  unknown_symbol (not a pair of the assets, or not quoted)
+    GET    /api/v1/orders/{id}                    the order with its "trades" and "history" (order_history)
+    DELETE /api/v1/orders/{id}                    cancel a resting limit order -> 200; 409 when already final
+    GET    /api/v1/orderbook/{base}/{quote}       {"symbol", "bids": [{price, quantity, orders}], "asks": [...]}
+    GET    /api/v1/market/prices/{base}/{quote}   a price asked of market-data over gRPC (discovery + breaker)
     gRPC trading.exchange.v1.Exchange/GetMarketPrice, GetAccount
 
-Domain variable: MARKET_DATA_SERVICE (the service name looked up in the registry).
+Audit/control API (AUDIT_PORT):
+
+    POST /audit/v1/accounts/{id}/deposits   {"asset": "USD", "amount": "1000"} -> 201 {deposit_id, balance, ...}
+    PUT  /audit/v1/accounts/{id}/status     {"status"?, "kyc_status"?} -> 200 the account
+    GET  /audit/v1/accounts/{id}/audit      the account's audit_log rows, oldest first
+    GET  /audit/v1/state                    faults, order books, settlement outbox backlog
+
+Domain variables: MARKET_DATA_SERVICE, CUSTODIAN_SERVICE (service names looked up in the registry).
 """
 from __future__ import annotations
 
+import threading
+from decimal import Decimal
+
 import grpc
+from psycopg.rows import dict_row
 
 from simulators.common import fields
 from simulators.common.http import ApiError, Request, Response, Router
@@ -18,20 +46,55 @@ from simulators.common.service import Domain
 from simulators.common.settings import Defaults
 from simulators.proto import load
 
-from .repository import Accounts, DuplicateAccount
+from . import audit
+from .balances import Balances
+from .money import ASSETS, q8
+from .orders import OrderRequest, Orders
+from .repository import KYC_STATUSES, STATUSES, Accounts, DuplicateAccount
+from .settlement_outbox import Dispatcher
 
 pb, pb_grpc = load("exchange")
 md_pb, md_grpc = load("market_data")
 ACCOUNT_TYPES = ("SPOT", "MARGIN", "FUTURES")
+ORDER_FIELDS = ("account_id", "symbol", "side", "type", "quantity", "price", "client_order_id")
+# Deliberate defects for the broken variants in tests/ (SIMULATOR_FAULTS); never in production.
+FAULTS = ("non-atomic-balance-check",  # the balance check and the debit in separate transactions
+          "stale-price",  # market orders fill at the first price seen per symbol, cached forever
+          "no-balance-check",  # orders skip the balance check (the database's CHECK then refuses)
+          "no-audit",  # no audit_log / order_history rows
+          "lifo-book",  # the book gives the newest order at a price priority
+          "cancel-keeps-lock",  # a cancel leaves the funds locked
+          "deposit-to-locked",  # deposits credit the locked amount
+          "float-money",  # balances answered as JSON numbers computed in binary floating point
+          "no-usdt",  # accounts hold no USDT balance
+          "no-settlement",  # the settlement dispatcher never sends
+          "settlement-no-retry",  # an instruction the custodian did not acknowledge is dropped
+          "no-book-rebuild")  # resting limit orders are not put back on the book after a restart
 
 
 class ExchangeDomain(Domain):
-    defaults = Defaults(service_name="exchange-simulator", namespace="exchange")
+    defaults = Defaults(service_name="exchange-simulator", namespace="exchange", faults=FAULTS)
 
     def __init__(self, app):
         super().__init__(app)
-        self.accounts = Accounts(app.db)
+        faults = app.settings.faults
+        audit.disabled = "no-audit" in faults
+        self.assets = tuple(a for a in ASSETS if a != "USDT") if "no-usdt" in faults else ASSETS
+        self.balances = Balances(app.db, self.assets, deposit_to_locked="deposit-to-locked" in faults)
+        self.accounts = Accounts(app.db, self.balances)
         self.market_data = app.settings.env.string("MARKET_DATA_SERVICE", "market-data-simulator")
+        self.dispatcher = Dispatcher(app, app.settings.env.string("CUSTODIAN_SERVICE", "custodian-simulator"),
+                                     give_up="settlement-no-retry" in faults)
+        self.orders = Orders(app.db, self.balances, app.settings.instance, faults, self.dispatcher.notify)
+        self._first_prices: dict[str, dict[str, str]] = {}  # the stale-price fault's cache
+
+    def start(self) -> None:
+        threading.Thread(target=self.orders.warm, name="book-rebuild", daemon=True).start()
+        if "no-settlement" not in self.app.settings.faults:
+            self.dispatcher.start()
+
+    def stop(self) -> None:
+        self.dispatcher.stop()
 
     def market_price(self, symbol: str) -> dict[str, str]:
         """The price market-data gives for symbol, through discovery and the circuit breaker."""
@@ -45,6 +108,50 @@ class ExchangeDomain(Domain):
         return {"symbol": reply.symbol, "price": reply.price, "bid": reply.bid, "ask": reply.ask,
                 "source_instance": instance}
 
+    def fill_price(self, symbol: str) -> tuple[Decimal, Decimal]:
+        """(bid, ask) for a market order; an unknown symbol is a 422 (nothing is written)."""
+        try:
+            price = self.market_price(symbol)
+        except ApiError as exc:
+            if exc.status == 404:
+                raise ApiError(422, "unknown_symbol", f"market-data does not quote {symbol}.") from None
+            raise
+        if "stale-price" in self.app.settings.faults:
+            price = self._first_prices.setdefault(symbol, price)
+        return Decimal(price["bid"]), Decimal(price["ask"])
+
+    def _order_request(self, request: Request) -> OrderRequest:
+        body = request.json_object()
+        fields.only(body, ORDER_FIELDS)
+        account = fields.text(body, "account_id", max_len=36)
+        symbol = fields.symbol(fields.text(body, "symbol", max_len=21))
+        side = fields.text(body, "side", choices=("BUY", "SELL"))
+        order_type = fields.text(body, "type", choices=("MARKET", "LIMIT"))
+        quantity = fields.amount(body, "quantity")
+        price = fields.amount(body, "price", required=order_type == "LIMIT")
+        if order_type == "MARKET" and price is not None:
+            raise ApiError(422, "invalid_value", "A MARKET order takes no price; give a LIMIT order its price.")
+        if price is not None and q8(quantity * price) <= 0:
+            raise ApiError(422, "order_too_small", f"{quantity} at {price} is worth less than 0.00000001.")
+        client_order_id = fields.text(body, "client_order_id", required=False)
+        base, quote = symbol.split("/")
+        if base not in self.assets or quote not in self.assets or base == quote:
+            raise ApiError(422, "unknown_symbol",
+                           f"The exchange trades pairs of {', '.join(self.assets)}; {symbol} is not one.")
+        return OrderRequest(fields.identifier(account, "account"), symbol, side, order_type, quantity, price,
+                            client_order_id)
+
+    def _money(self, balances: list[dict]) -> list[dict]:
+        if "float-money" not in self.app.settings.faults:
+            return balances
+        return [{k: (float(v) if k != "asset" else v) for k, v in b.items()} for b in balances]
+
+    def _account(self, request: Request) -> str:
+        account_id = fields.identifier(request.params["id"], "account")
+        if not self.accounts.exists(account_id):
+            raise ApiError(404, "not_found", f"No account {account_id}.")
+        return account_id
+
     def routes(self, router: Router) -> None:
         @router.route("POST", "/api/v1/accounts")
         def open_account(request: Request) -> Response:
@@ -53,16 +160,121 @@ class ExchangeDomain(Domain):
             user = fields.text(body, "user_id")
             account_type = fields.text(body, "account_type", choices=ACCOUNT_TYPES)
             try:
-                return Response(201, self.accounts.create(user, account_type))
+                account = self.accounts.create(user, account_type)
             except DuplicateAccount as exc:
                 raise ApiError(409, "conflict", f"{exc}.") from None
+            return Response(201, {**account, "balances": self._money(account["balances"])})
 
-        fields.add_lookup(router, "/api/v1/accounts/{id}", self.accounts.get, "account")
+        @router.route("GET", "/api/v1/accounts/{id}")
+        def get_account(request: Request) -> Response:
+            account = self.accounts.get(fields.identifier(request.params["id"], "account"))
+            if account is None:
+                raise ApiError(404, "not_found", f"No account {request.params['id']}.")
+            return Response(200, {**account, "balances": self._money(account["balances"])})
+
+        @router.route("GET", "/api/v1/accounts/{id}/balances")
+        def balances(request: Request) -> Response:
+            account_id = self._account(request)
+            return Response(200, {"account_id": account_id, "balances": self._money(self.balances.of(account_id))})
+
+        @router.route("GET", "/api/v1/accounts/{id}/balances/{asset}")
+        def balance(request: Request) -> Response:
+            account_id = self._account(request)
+            asset = request.params["asset"].upper()
+            if asset not in self.assets:
+                raise ApiError(404, "unknown_asset", f"The exchange holds {', '.join(self.assets)}; not {asset!r}.")
+            found = next(b for b in self.balances.of(account_id) if b["asset"] == asset)
+            return Response(200, {"account_id": account_id, **self._money([found])[0]})
+
+        @router.route("GET", "/api/v1/accounts/{id}/orders")
+        def account_orders(request: Request) -> Response:
+            account_id = self._account(request)
+            return Response(200, {"account_id": account_id, "orders": self.orders.of_account(account_id)})
+
+        @router.route("GET", "/api/v1/accounts/{id}/transactions")
+        def transactions(request: Request) -> Response:
+            account_id = self._account(request)
+            return Response(200, {"account_id": account_id, "transactions": self.orders.transactions(account_id)})
+
+        @router.route("POST", "/api/v1/orders")
+        def place_order(request: Request) -> Response:
+            req = self._order_request(request)
+            if req.order_type == "MARKET":
+                bid, ask = self.fill_price(req.symbol)
+                placed = self.orders.place_market(req, bid, ask)
+            else:
+                self.fill_price(req.symbol)  # market-data must quote the symbol
+                placed = self.orders.place_limit(req)
+            if placed.rejected:
+                return Response(422, {"error": "insufficient_balance", "message": placed.order["reject_reason"],
+                                      "order": placed.order})
+            return Response(201, placed.order)
+
+        fields.add_lookup(router, "/api/v1/orders/{id}", self.orders.get, "order")
+
+        @router.route("DELETE", "/api/v1/orders/{id}")
+        def cancel_order(request: Request) -> Response:
+            order_id = fields.identifier(request.params["id"], "order")
+            order = self.orders.cancel(order_id)
+            if order is None:
+                raise ApiError(404, "not_found", f"No order {order_id}.")
+            return Response(200, order)
+
+        @router.route("GET", "/api/v1/orderbook/{base}/{quote}")
+        def order_book(request: Request) -> Response:
+            symbol = fields.symbol(f"{request.params['base']}/{request.params['quote']}".upper())
+            base, quote = symbol.split("/")
+            if base not in self.assets or quote not in self.assets or base == quote:
+                raise ApiError(404, "unknown_symbol", f"The exchange has no book for {symbol}.")
+            return Response(200, self.orders.depth(symbol))
 
         @router.route("GET", "/api/v1/market/prices/{base}/{quote}")
         def market_price(request: Request) -> Response:
             symbol = fields.symbol(f"{request.params['base']}/{request.params['quote']}")
             return Response(200, self.market_price(symbol))
+
+    def audit_routes(self, router: Router) -> None:
+        @router.route("POST", "/audit/v1/accounts/{id}/deposits")
+        def deposit(request: Request) -> Response:
+            account_id = fields.identifier(request.params["id"], "account")
+            body = request.json_object()
+            fields.only(body, ("asset", "amount"))
+            asset = fields.text(body, "asset", choices=self.assets)
+            amount = fields.amount(body, "amount")
+            done = self.balances.deposit(account_id, asset, amount)
+            if done is None:
+                raise ApiError(404, "not_found", f"No account {account_id}.")
+            self.dispatcher.notify()
+            return Response(201, done)
+
+        @router.route("PUT", "/audit/v1/accounts/{id}/status")
+        def set_status(request: Request) -> Response:
+            account_id = fields.identifier(request.params["id"], "account")
+            body = request.json_object()
+            fields.only(body, ("status", "kyc_status"))
+            changes = {k: v for k, v in (("status", fields.text(body, "status", required=False, choices=STATUSES)),
+                                         ("kyc_status", fields.text(body, "kyc_status", required=False,
+                                                                    choices=KYC_STATUSES))) if v}
+            if not changes:
+                raise ApiError(422, "missing_field", "Give status and/or kyc_status.")
+            account = self.accounts.set_status(account_id, changes)
+            if account is None:
+                raise ApiError(404, "not_found", f"No account {account_id}.")
+            return Response(200, account)
+
+        @router.route("GET", "/audit/v1/accounts/{id}/audit")
+        def audit_trail(request: Request) -> Response:
+            account_id = self._account(request)
+            with self.app.db.transaction() as conn, conn.cursor(row_factory=dict_row) as cur:
+                rows = audit.trail(cur, account_id)
+            return Response(200, {"account_id": account_id, "audit": rows})
+
+        @router.route("GET", "/audit/v1/state")
+        def state(_: Request) -> Response:
+            return Response(200, {"instance": self.app.settings.instance,
+                                  "faults": sorted(self.app.settings.faults),
+                                  "assets": list(self.assets), "books": self.orders.describe_books(),
+                                  "settlement": self.dispatcher.describe()})
 
     def grpc(self, server) -> None:
         server.add(pb_grpc.add_ExchangeServicer_to_server, _Servicer(self),

@@ -24,7 +24,7 @@ BEGIN
         adapter := instance || '_adapter';
         EXECUTE format('CREATE SCHEMA IF NOT EXISTS %I', instance);
         EXECUTE format('COMMENT ON SCHEMA %I IS %L', instance, 'Exchange instance ' || instance || ' (TSE-0001.12.0)');
-        FOREACH tbl IN ARRAY ARRAY['accounts', 'orders', 'trades', 'balances', 'order_history'] LOOP
+        FOREACH tbl IN ARRAY ARRAY['accounts', 'orders', 'trades', 'balances', 'order_history', 'audit_log', 'settlement_outbox'] LOOP
             IF to_regclass(format('exchange.%I', tbl)) IS NOT NULL THEN
                 EXECUTE format('CREATE TABLE IF NOT EXISTS %I.%I (LIKE exchange.%I INCLUDING ALL)', instance, tbl, tbl);
             END IF;

@@ -1,0 +1,93 @@
+"""The market-data audit/control API (AUDIT_PORT only, never the production port).
+
+    GET  /audit/v1/state                          {paused, interval_seconds, spread_bps, sigma, seed,
+                                                   subscribers, published, ticks, faults, history_length,
+                                                   writes_dropped, symbols: {symbol: {price, bid, ask,
+                                                   feed_sequence, timestamp, timestamp_ns}}}
+    PUT  /audit/v1/prices/{base}/{quote}          {"price": "60000"} -> the published quote (next feed_sequence)
+    POST /audit/v1/prices/{base}/{quote}/shock    {"percent": "-10"} -> price *= 1 + percent/100, published now
+    POST /audit/v1/feed/pause | /feed/resume      -> {"paused": bool}; paused: no random-walk ticks
+    PUT  /audit/v1/feed/interval                  {"seconds": "0.1"} -> {"interval_seconds": 0.1}
+    PUT  /audit/v1/snapshots/interval             {"seconds": "0.5"} -> {"snapshot_interval_seconds": 0.5}
+
+Invalid input gets a 4xx JSON error and changes nothing.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from simulators.common import fields
+from simulators.common.http import ApiError, Request, Response, Router
+
+MIN_INTERVAL, MAX_INTERVAL = Decimal("0.001"), Decimal("3600")
+
+
+def add_audit_routes(router: Router, domain) -> None:
+    feed = domain.feed
+
+    def symbol(request: Request) -> str:
+        name = f"{request.params['base']}/{request.params['quote']}"
+        if feed.quote(name) is None:
+            raise ApiError(404, "unknown_symbol", f"No price feed for {name!r}; known: {', '.join(feed.symbols)}.")
+        return name
+
+    @router.route("GET", "/audit/v1/state")
+    def state(_: Request) -> Response:
+        return Response(200, domain.state())
+
+    @router.route("PUT", "/audit/v1/prices/{base}/{quote}")
+    def set_price(request: Request) -> Response:
+        name = symbol(request)
+        body = request.json_object()
+        fields.only(body, ("price",))
+        price = fields.amount(body, "price")
+        return Response(200, feed.publish(name, price).as_json())
+
+    @router.route("POST", "/audit/v1/prices/{base}/{quote}/shock")
+    def shock(request: Request) -> Response:
+        name = symbol(request)
+        body = request.json_object()
+        fields.only(body, ("percent",))
+        percent = _signed(body, "percent")
+        if not Decimal(-100) < percent <= Decimal(1000):
+            raise ApiError(422, "invalid_value", "The field 'percent' must be above -100 and at most 1000.")
+        return Response(200, feed.shock(name, percent).as_json())
+
+    @router.route("POST", "/audit/v1/feed/pause")
+    def pause(_: Request) -> Response:
+        feed.set_paused(True)
+        return Response(200, {"paused": True})
+
+    @router.route("POST", "/audit/v1/feed/resume")
+    def resume(_: Request) -> Response:
+        feed.set_paused(False)
+        return Response(200, {"paused": False})
+
+    @router.route("PUT", "/audit/v1/feed/interval")
+    def interval(request: Request) -> Response:
+        feed.set_interval(_seconds(request))
+        return Response(200, {"interval_seconds": feed.interval})
+
+    @router.route("PUT", "/audit/v1/snapshots/interval")
+    def snapshot_interval(request: Request) -> Response:
+        domain.set_snapshot_interval(_seconds(request))
+        return Response(200, {"snapshot_interval_seconds": domain.snapshot_seconds})
+
+
+def _seconds(request: Request) -> float:
+    body = request.json_object()
+    fields.only(body, ("seconds",))
+    seconds = fields.amount(body, "seconds")
+    if not MIN_INTERVAL <= seconds <= MAX_INTERVAL:
+        raise ApiError(422, "invalid_value", f"The field 'seconds' must be from {MIN_INTERVAL} to {MAX_INTERVAL}.")
+    return float(seconds)
+
+
+def _signed(body: dict, field: str) -> Decimal:
+    """A decimal string or integer that may be negative ("-10")."""
+    value = body.get(field)
+    if isinstance(value, str) and value.strip().startswith("-"):
+        return -fields.amount({field: value.strip()[1:]}, field)
+    if isinstance(value, int) and not isinstance(value, bool) and value < 0:
+        return -fields.amount({field: -value}, field)
+    return fields.amount(body, field, positive=False)

@@ -1,0 +1,107 @@
+"""Broken variants of the stack: the building blocks of the tests that prove scenarios can fail.
+
+A variant is the same code started with a deliberate fault (SIMULATOR_FAULTS, see
+simulators/common/settings.py and each domain's Defaults.faults) or another setting, made in a
+copy of stack/. Every scenario a variant selects must fail against it, and pass against the intact stack.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .conftest import REPO, RunResult, edit
+
+EXCHANGE, MARKET_DATA, OKX = "exchange-simulator", "market-data-simulator", "exchange-okx"
+CUSTODIAN = "custodian-simulator"
+Change = Callable[[Path], None]
+
+
+def env(service: str, **variables: str) -> Change:
+    """Override environment variables of one compose service."""
+    def change(root: Path) -> None:
+        _compose(root, service, lambda spec: _set_env(spec, service, variables))
+    return change
+
+
+def label(service: str, name: str, value: str) -> Change:
+    return lambda root: _compose(root, service, lambda spec: spec.setdefault("labels", {}).__setitem__(name, value))
+
+
+def without(service: str, key: str) -> Change:
+    def drop(spec: dict) -> None:
+        assert key in spec, f"{service} has no {key}: the variant breaks nothing"
+        del spec[key]
+    return lambda root: _compose(root, service, drop)
+
+
+def text(path: str, old: str, new: str) -> Change:
+    return lambda root: edit(root / path, old, new)
+
+
+def append(path: str, sql: str) -> Change:
+    return lambda root: (root / path).write_text((root / path).read_text() + "\n" + sql + "\n")
+
+
+def _set_env(spec: dict, service: str, variables: dict[str, str]) -> None:
+    for key, value in variables.items():
+        assert spec["environment"].get(key) != value, f"{service} already has {key}={value}: the variant breaks nothing"
+        spec["environment"][key] = value
+
+
+def _compose(root: Path, service: str, change: Callable[[dict], None]) -> None:
+    path = root / "docker-compose.yml"
+    doc = yaml.safe_load(path.read_text())
+    change(doc["services"][service])
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+
+
+def fault(service: str, name: str) -> Change:
+    return env(service, SIMULATOR_FAULTS=name)
+
+
+@dataclass(frozen=True)
+class Variant:
+    changes: list[Change]
+    selection: str  # -k expression: every scenario it selects must fail
+    services: str = EXCHANGE  # HARNESS_SERVICES for the run
+
+
+def assert_fails(variant: Variant, run_features, stack_copy) -> RunResult:
+    """Run the variant's selection against a stack broken by its changes: every selected scenario fails."""
+    root = stack_copy()
+    for change in variant.changes:
+        change(root)
+    result = run_features("--stack-dir", str(root), "-k", variant.selection, env={"HARNESS_SERVICES": variant.services})
+    outcomes = result.outcomes()
+    assert outcomes, f"'{variant.selection}' selects no scenario:\n{result.output[-2000:]}"
+    assert result.returncode == 1, result.output[-3000:]
+    assert set(outcomes.values()) == {"failed"}, outcomes
+    return result
+
+
+def assert_all_pass(variants: dict[str, Variant], run_features, timeout: float = 240) -> RunResult:
+    """The union of the variants' selections passes against the intact stack."""
+    selection = " or ".join(f"({v.selection})" for v in variants.values())
+    services = ",".join(sorted({s for v in variants.values() for s in v.services.split(",")}))
+    result = run_features("-k", selection, env={"HARNESS_SERVICES": services}, timeout=timeout)
+    outcomes = result.outcomes()
+    assert len(outcomes) >= len(variants), outcomes
+    assert result.returncode == 0, result.output[-3000:]
+    assert set(outcomes.values()) == {"passed"}, outcomes
+    return result
+
+
+def uncovered_scenarios(folder: str, variants: dict[str, Variant], minimum: int = 1) -> list[str]:
+    """The scenarios (outlines) of features/<folder> that no variant's selection names."""
+    listed = subprocess.run([sys.executable, "-m", "pytest", f"features/{folder}", "--collect-only", "-q",
+                             "-p", "no:cacheprovider"], cwd=REPO, capture_output=True, text=True, timeout=120).stdout
+    scenarios = {line.split("::")[-1].split("[")[0] for line in listed.splitlines() if "::" in line}
+    assert len(scenarios) >= minimum, listed[-2000:]
+    selections = " ".join(v.selection for v in variants.values())
+    words = {word for word in selections.replace("(", " ").replace(")", " ").split() if "_" in word}
+    return sorted(s for s in scenarios if not any(word in s for word in words))
