@@ -102,15 +102,15 @@ def test_a_criterion_that_no_scenario_covers_is_incomplete(run_features, tmp_pat
 
 
 def test_a_selected_milestone_without_scenarios_is_incomplete_never_pass(run_features, tmp_path):
-    result = run_features("--milestone", "exchange/TSE-0001.12b", env=STRICT)
+    result = run_features("--milestone", "orchestrator/TSE-0002", env=STRICT)
     assert result.returncode == EXIT_INCOMPLETE, result.output[-3000:]
     found = rows(gate_of(tmp_path))
-    assert set(found) == {"exchange/TSE-0001.12b"}
+    assert set(found) == {"orchestrator/TSE-0002"}
     assert all(r["verdict"] == "INCOMPLETE" and r["scenarios"] == 0 for r in found.values())
-    assert "INCOMPLETE exchange/TSE-0001.12b: no scenario ran" in flat(result.output)
+    assert "INCOMPLETE orchestrator/TSE-0002: no scenario ran" in flat(result.output)
     assert "PASS" not in result.output
 
-    allowed = run_features("--milestone", "exchange/TSE-0001.12b", "--gate-allow-incomplete", env=STRICT)
+    allowed = run_features("--milestone", "orchestrator/TSE-0002", "--gate-allow-incomplete", env=STRICT)
     assert allowed.returncode == 0 and gate_of(tmp_path)["verdict"] == "INCOMPLETE"
 
 

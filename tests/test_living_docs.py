@@ -69,7 +69,7 @@ def test_the_index_lists_every_milestone_with_its_verdict(site, model):
     listed = dict(re.findall(r'data-milestone="([^"]+)" data-verdict="([^"]+)"', index))
     assert set(listed) == set(catalogue.milestones)
     assert listed[MILESTONE] == "FAIL"
-    assert listed["exchange/TSE-0001.5a"] == "NOT ENCODED"  # no scenario exists
+    assert listed["orchestrator/TSE-0002"] == "NOT ENCODED"  # no scenario exists
     assert listed["exchange/TSE-0001.1a"] == "NOT RUN"  # scenarios exist, none of them ran
     assert catalogue.milestones[MILESTONE].acceptance in index
     assert 'class="cell failed"' in index and 'class="cell passed"' in index and 'class="cell no-scenario"' in index
