@@ -11,19 +11,9 @@ from fixtures.evidence import Evidence
 from fixtures.polling import wait_until
 from fixtures.stack import Stack
 from steps.probes.discovery_probe import DiscoveryProbe
-from steps.probes.postgres_probe import PostgresProbe
+from steps.probes.postgres_probe import monitor_rows
 from steps.probes.service_probe import Reply, ServiceProbe
 from steps.probes.simulator_spec import simulator
-
-
-def _monitor_rows(stack: Stack, evidence: Evidence, sql: str, args: tuple) -> list[tuple]:
-    probe = PostgresProbe(stack.postgres_dsn("monitor_user"), "monitor_user", evidence)
-    try:
-        outcome = probe.run(sql, args)
-    finally:
-        probe.close()
-    assert outcome.ok, outcome
-    return outcome.reply
 
 
 @pytest.fixture
@@ -52,13 +42,13 @@ def created_201(reply: Reply, created: dict):
 
 @then(parsers.parse("monitor_user finds that record in {table}"))
 def monitor_finds(stack: Stack, evidence: Evidence, created: dict, table: str):
-    rows = _monitor_rows(stack, evidence, f"SELECT 1 FROM {table} WHERE {created['id_column']} = %s", (created["id"],))
+    rows = monitor_rows(stack, evidence, f"SELECT 1 FROM {table} WHERE {created['id_column']} = %s", (created["id"],))
     assert rows, f"{created['id']} is not in {table}"
 
 
 @then(parsers.parse("monitor_user does not find that record in {table}"))
 def monitor_does_not_find(stack: Stack, evidence: Evidence, created: dict, table: str):
-    rows = _monitor_rows(stack, evidence, f"SELECT 1 FROM {table} WHERE {created['id_column']} = %s", (created["id"],))
+    rows = monitor_rows(stack, evidence, f"SELECT 1 FROM {table} WHERE {created['id_column']} = %s", (created["id"],))
     assert not rows, f"{created['id']} leaked into {table}"
 
 
@@ -72,7 +62,7 @@ def reads_back(service_probe: ServiceProbe, created: dict, path: str, service: s
 @then(parsers.parse('the {service} holds PostgreSQL sessions only as "{role}"'))
 def sessions_as(stack: Stack, evidence: Evidence, service: str, role: str):
     instance = simulator(stack, service).instance
-    rows = _monitor_rows(stack, evidence, "SELECT DISTINCT usename FROM pg_stat_activity WHERE application_name = %s",
+    rows = monitor_rows(stack, evidence, "SELECT DISTINCT usename FROM pg_stat_activity WHERE application_name = %s",
                          (instance,))
     assert [r[0] for r in rows] == [role], f"sessions of {instance} run as {[r[0] for r in rows]}"
 
@@ -174,5 +164,5 @@ def lists_symbols(service_probe: ServiceProbe, service: str, symbols: str) -> li
 
 @then(parsers.parse("monitor_user finds those symbols active in {table}"))
 def symbols_in_table(stack: Stack, evidence: Evidence, symbols: list[str], table: str):
-    rows = _monitor_rows(stack, evidence, f"SELECT symbol FROM {table} WHERE is_active ORDER BY symbol", ())
+    rows = monitor_rows(stack, evidence, f"SELECT symbol FROM {table} WHERE is_active ORDER BY symbol", ())
     assert sorted(r[0] for r in rows) == symbols, rows

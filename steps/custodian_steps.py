@@ -11,7 +11,7 @@ from pytest_bdd import given, parsers, then, when
 from fixtures.evidence import Evidence
 from fixtures.stack import Stack
 from steps.probes.custodian_client import LIFECYCLE, CustodianClient
-from steps.probes.postgres_probe import PostgresProbe
+from steps.probes.postgres_probe import monitor_rows
 from steps.probes.service_probe import Reply
 
 COUNTERPARTY = "counterparty:bank"
@@ -43,16 +43,6 @@ def _fields(account: str, movement: str, amount: str, asset: str, external_id: s
         fields |= {"source_account": COUNTERPARTY if inbound else account,
                    "destination_account": account if inbound else COUNTERPARTY}
     return fields
-
-
-def _monitor_rows(stack: Stack, evidence: Evidence, sql: str, args: tuple) -> list[tuple]:
-    probe = PostgresProbe(stack.postgres_dsn("monitor_user"), "monitor_user", evidence)
-    try:
-        outcome = probe.run(sql, args)
-    finally:
-        probe.close()
-    assert outcome.ok, outcome
-    return outcome.reply
 
 
 # -- instructing --------------------------------------------------------------------------
@@ -130,7 +120,7 @@ def holds(custodian: CustodianClient, custodian_account: str, amount: str, asset
 
 @then("the custodian audit trail records the settlement, position and balance changes")
 def audit_trail(stack: Stack, evidence: Evidence, settlement: dict):
-    rows = _monitor_rows(stack, evidence,
+    rows = monitor_rows(stack, evidence,
                          "SELECT entity_type, operation, new_values->>'status' FROM custodian.audit_events "
                          "WHERE entity_id = %s OR new_values->>'settlement_id' = %s ORDER BY timestamp",
                          (settlement["settlement_id"], settlement["settlement_id"]))
@@ -157,6 +147,6 @@ def grpc_refuses(custodian: CustodianClient, instructed: list):
 @then("the custodian stored no settlement with that external id")
 def nothing_stored(stack: Stack, evidence: Evidence, instructed: list):
     fields, _ = instructed[-1]
-    rows = _monitor_rows(stack, evidence, "SELECT settlement_id FROM custodian.settlements WHERE external_id = %s "
+    rows = monitor_rows(stack, evidence, "SELECT settlement_id FROM custodian.settlements WHERE external_id = %s "
                          "OR account_id = %s", (fields["external_id"], fields.get("account_id", "")))
     assert not rows, f"a refused instruction was stored: {rows}"

@@ -6,6 +6,7 @@ import time
 from pytest_bdd import given, parsers, then, when
 
 from fixtures.evidence import Evidence
+from fixtures.polling import DeadlineExceeded, wait_until
 from fixtures.stack import Stack
 from simulators.risk_monitor.prices import PriceSubscriber
 from steps.probes import market_data_checks as checks
@@ -18,18 +19,28 @@ def feed_rate(market_data: MarketDataClient, rate: int):
     assert reply.status_code == 200, reply.text
 
 
+def _history_through(market_data: MarketDataClient, symbol: str, newest: int) -> dict[int, dict]:
+    """The Redis history by feed sequence, once it holds `newest` (the writer runs a few ms behind the stream)."""
+    def read() -> dict[int, dict]:
+        return {e["feed_sequence"]: e for e in reversed(market_data.redis_history(symbol))}
+
+    def complete() -> dict[int, dict] | None:
+        history = read()
+        return history if newest in history else None
+
+    try:
+        return wait_until(complete, 2.5, message=f"{symbol} #{newest} in the Redis history")
+    except DeadlineExceeded:
+        return read()  # what is missing is reported below, update by update
+
+
 @then("every received update equals the published price with the same feed sequence in the Redis history")
 def equals_published(monitor: PriceSubscriber, market_data: MarketDataClient, evidence: Evidence):
     received = monitor.updates
     mismatches, checked = [], 0
     for symbol, items in checks.by_symbol(received).items():
         newest = max(u.feed_sequence for u in items)
-        history: dict[int, dict] = {}
-        for _ in range(50):  # the history writer runs behind the stream by a few milliseconds
-            history = {e["feed_sequence"]: e for e in reversed(market_data.redis_history(symbol))}
-            if newest in history:
-                break
-            time.sleep(0.05)
+        history = _history_through(market_data, symbol, newest)
         for u in items:
             entry = history.get(u.feed_sequence)
             checked += 1

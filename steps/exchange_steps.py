@@ -59,14 +59,6 @@ def exchange_rows(stack: Stack, evidence: Evidence):
 
 
 @pytest.fixture
-def quotes_market(stack: Stack, evidence: Evidence):
-    """market-data's control API; the feed is resumed and set prices are put back after the scenario."""
-    client = MarketDataClient(stack, evidence)
-    yield client
-    client.restore()
-
-
-@pytest.fixture
 def pinned_quotes() -> dict[tuple[str, Decimal], dict]:
     """(symbol, price) -> the quote market-data published when the scenario set that price."""
     return {}
@@ -179,9 +171,9 @@ def others_zero(exchange: ExchangeClient, trading: Trading):
 # -- orders ------------------------------------------------------------------------------------------
 @given(parsers.parse("market-data quotes {symbol} at {price} with its feed paused"))
 @when(parsers.parse("market-data quotes {symbol} at {price} with its feed paused"))
-def quotes_at(quotes_market: MarketDataClient, pinned_quotes: dict, symbol: str, price: str):
-    assert quotes_market.pause(True).status_code == 200
-    reply = quotes_market.set_price(symbol, price)
+def quotes_at(market_data: MarketDataClient, pinned_quotes: dict, symbol: str, price: str):
+    assert market_data.pause(True).status_code == 200
+    reply = market_data.set_price(symbol, price)
     assert reply.status_code == 200, reply.text
     pinned_quotes[(symbol, Decimal(price))] = reply.json()
 

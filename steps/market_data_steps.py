@@ -15,7 +15,7 @@ from fixtures.stack import Stack
 from simulators.risk_monitor.prices import PriceSubscriber
 from steps.probes import market_data_checks as checks
 from steps.probes.market_data_client import SERVICE, MarketDataClient
-from steps.probes.postgres_probe import PostgresProbe
+from steps.probes.postgres_probe import monitor_probe
 from steps.probes.service_probe import ServiceProbe
 
 SPREAD_BPS = Decimal("10")  # the compose file's SPREAD_BPS
@@ -311,17 +311,13 @@ def feed_ran(stack: Stack, count: int):
     return {"since": datetime.now(UTC), "timeout": count * stack.timing.candle_interval + 10}
 
 
-def _monitor(stack: Stack, evidence: Evidence) -> PostgresProbe:
-    return PostgresProbe(stack.postgres_dsn("monitor_user"), "monitor_user", evidence)
-
-
 @then(parsers.parse("monitor_user finds recent rows in market_data.{table} for {symbols}"))
 def recent_rows(stack: Stack, evidence: Evidence, run_window: dict, table: str, symbols: str):
     wanted = sorted(checks.symbols_in(symbols))
     column = TIME_COLUMN[table]
     where = f"WHERE {column} >= %s" if column else "WHERE is_active"
     params = (run_window["since"],) if column else None
-    probe = _monitor(stack, evidence)
+    probe = monitor_probe(stack, evidence)
     try:
         def found():
             outcome = probe.run(f"SELECT DISTINCT symbol FROM market_data.{table} {where} ORDER BY symbol", params)
@@ -332,7 +328,7 @@ def recent_rows(stack: Stack, evidence: Evidence, run_window: dict, table: str, 
 
 
 def _no_rows(stack: Stack, evidence: Evidence, sql: str, what: str) -> None:
-    probe = _monitor(stack, evidence)
+    probe = monitor_probe(stack, evidence)
     try:
         outcome = probe.run(sql)
     finally:
@@ -343,7 +339,7 @@ def _no_rows(stack: Stack, evidence: Evidence, sql: str, what: str) -> None:
 
 @then("every candle in market_data.candles has low <= open, close <= high, positive prices and end_time after start_time")
 def ohlc_rules(stack: Stack, evidence: Evidence, run_window: dict):
-    probe = _monitor(stack, evidence)
+    probe = monitor_probe(stack, evidence)
     try:
         wait_until(lambda: probe.run("SELECT count(*) FROM market_data.candles WHERE end_time >= %s",
                                      (run_window["since"],)).reply[0][0] >= 5, run_window["timeout"], interval=0.2,

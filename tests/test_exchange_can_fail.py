@@ -13,6 +13,7 @@ from .variants import (
     CUSTODIAN,
     EXCHANGE,
     MARKET_DATA,
+    SUPERUSER_URL,
     Variant,
     append,
     assert_all_pass,
@@ -23,7 +24,6 @@ from .variants import (
 )
 
 TRADING = f"{EXCHANGE},{MARKET_DATA}"
-SUPERUSER_URL = "postgres://postgres:postgres-dev-pass@postgres:5432/trading_ecosystem?sslmode=disable"
 
 VARIANTS = {
     # the two (section 6)

@@ -5,12 +5,19 @@ domain faults are listed in simulators/market_data/app.py) or another setting, m
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import yaml
 
-from .variants import MARKET_DATA, Variant, append, assert_all_pass, assert_fails, env, fault, uncovered_scenarios
+from .variants import (
+    MARKET_DATA,
+    Variant,
+    append,
+    assert_all_pass,
+    assert_fails,
+    env,
+    fault,
+    uncovered_scenarios,
+    without_env,
+)
 
 IN_FOLDER = "test_market_data"
 WRONG_PASSWORD_URL = ("postgres://market_data_adapter:wrong-password@postgres:5432/trading_ecosystem?sslmode=disable")
@@ -19,17 +26,6 @@ ALTER TABLE market_data.candles DROP CONSTRAINT low_lte_open_close;
 INSERT INTO market_data.candles (symbol, interval, open, high, low, close, start_time, end_time)
 VALUES ('BTC/USD', '1m', 100, 120, 110, 115, now() - interval '2 minutes', now() - interval '1 minute');
 """
-
-
-def without_env(service: str, key: str):
-    """Drop one environment variable of a compose service (it must be there)."""
-    def change(root: Path) -> None:
-        path = root / "docker-compose.yml"
-        doc = yaml.safe_load(path.read_text())
-        assert key in doc["services"][service]["environment"], f"{service} has no {key}: the variant breaks nothing"
-        del doc["services"][service]["environment"][key]
-        path.write_text(yaml.safe_dump(doc, sort_keys=False))
-    return change
 
 
 def variant(changes, selection: str) -> Variant:

@@ -11,6 +11,7 @@ from .variants import (
     EXCHANGE,
     MARKET_DATA,
     OKX,
+    SUPERUSER_URL,
     Variant,
     append,
     assert_all_pass,
@@ -25,7 +26,6 @@ from .variants import (
 
 METRICS_SCENARIOS = ("prometheus_text_format or process_and_runtime_metrics or carries_its_service_instance_and_version"
                      " or counted_and_timed or increments_the_error_counter or route_pattern or groups_unknown_routes")
-SUPERUSER_URL = "postgres://postgres:postgres-dev-pass@postgres:5432/trading_ecosystem?sslmode=disable"
 BINANCE_URL = ("postgres://exchange_binance_adapter:exchange-binance-adapter-db-pass@postgres:5432/"
                "trading_ecosystem?sslmode=disable")
 

@@ -18,6 +18,7 @@ from .conftest import REPO, RunResult, edit
 
 EXCHANGE, MARKET_DATA, OKX = "exchange-simulator", "market-data-simulator", "exchange-okx"
 CUSTODIAN = "custodian-simulator"
+SUPERUSER_URL = "postgres://postgres:postgres-dev-pass@postgres:5432/trading_ecosystem?sslmode=disable"
 Change = Callable[[Path], None]
 
 
@@ -26,6 +27,14 @@ def env(service: str, **variables: str) -> Change:
     def change(root: Path) -> None:
         _compose(root, service, lambda spec: _set_env(spec, service, variables))
     return change
+
+
+def without_env(service: str, key: str) -> Change:
+    """Drop one environment variable of a compose service (it must be there)."""
+    def drop(spec: dict) -> None:
+        assert key in spec["environment"], f"{service} has no {key}: the variant breaks nothing"
+        del spec["environment"][key]
+    return lambda root: _compose(root, service, drop)
 
 
 def label(service: str, name: str, value: str) -> Change:

@@ -6,7 +6,7 @@ from decimal import Decimal
 from fixtures.evidence import Evidence
 from fixtures.stack import Stack
 
-from .postgres_probe import PostgresProbe
+from .postgres_probe import monitor_probe
 
 FOOTPRINT = {  # per account: what a request could have written
     "orders": "SELECT count(*) FROM {s}.orders WHERE account_id = %s",
@@ -21,7 +21,7 @@ FOOTPRINT = {  # per account: what a request could have written
 class ExchangeRows:
     def __init__(self, stack: Stack, evidence: Evidence, schema: str = "exchange"):
         self.schema = schema
-        self.probe = PostgresProbe(stack.postgres_dsn("monitor_user"), "monitor_user", evidence)
+        self.probe = monitor_probe(stack, evidence)
 
     def close(self) -> None:
         self.probe.close()

@@ -20,10 +20,6 @@ from simulators.proto import load
 pb, pb_grpc = load("market_data")
 SERVICE = "market-data-simulator"
 TIMEOUT = 5.0
-# gRPC shuts its core down on a background thread when the last channel of the process closes; a fork
-# (the harness starting postgres or a simulator) during that shutdown deadlocks in gRPC's fork handlers
-# (seen with grpcio 1.85). One idle channel, never used and never connected, keeps the core up.
-_KEEP_GRPC_INITIALISED = grpc.insecure_channel("127.0.0.1:9")
 
 
 class MarketDataClient:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import psycopg
 
 from fixtures.evidence import Evidence
+from fixtures.stack import Stack
 
 from .outcome import Outcome
 
@@ -46,3 +47,19 @@ class PostgresProbe:
             self.conn.rollback()
         finally:
             self.conn.close()
+
+
+def monitor_probe(stack: Stack, evidence: Evidence) -> PostgresProbe:
+    """A read-only session as monitor_user, which sees every schema."""
+    return PostgresProbe(stack.postgres_dsn("monitor_user"), "monitor_user", evidence)
+
+
+def monitor_rows(stack: Stack, evidence: Evidence, sql: str, args: tuple = ()) -> list[tuple]:
+    """The rows of one query as monitor_user; the query must succeed."""
+    probe = monitor_probe(stack, evidence)
+    try:
+        outcome = probe.run(sql, args)
+    finally:
+        probe.close()
+    assert outcome.ok, outcome
+    return outcome.reply
