@@ -24,10 +24,10 @@ import grpc  # noqa: E402
 import httpx  # noqa: E402
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc  # noqa: E402
 
-from fixtures.polling import wait_until  # noqa: E402
-from fixtures.ports import free_port  # noqa: E402
-from fixtures.processes import ManagedProcess  # noqa: E402
 from simulators.proto import load  # noqa: E402
+from trading_harness.polling import wait_until  # noqa: E402
+from trading_harness.servers.ports import free_port  # noqa: E402
+from trading_harness.servers.processes import ManagedProcess  # noqa: E402
 
 pb, pb_grpc = load("market_data")
 BODY = b'{"service": "bare", "status": "healthy", "version": "0", "instance": "bare", "timestamp": "-"}'

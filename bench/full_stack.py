@@ -26,9 +26,9 @@ import grpc  # noqa: E402
 from grpc_health.v1 import health_pb2, health_pb2_grpc  # noqa: E402
 from stack_startup import baseline  # noqa: E402
 
-from fixtures.definition import StackDefinition  # noqa: E402
-from fixtures.embedded import EmbeddedStack, temp_base  # noqa: E402
-from fixtures.polling import wait_until  # noqa: E402
+from trading_harness.definition import StackDefinition  # noqa: E402
+from trading_harness.polling import wait_until  # noqa: E402
+from trading_harness.targets.embedded import EmbeddedStack, temp_base  # noqa: E402
 
 TARGET_SECONDS = 4.0
 INFRA = ["redis", "postgres", "service-registry"]

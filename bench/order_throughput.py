@@ -31,8 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx  # noqa: E402
 
-from fixtures.definition import StackDefinition  # noqa: E402
-from fixtures.embedded import EmbeddedStack  # noqa: E402
+from trading_harness.definition import StackDefinition  # noqa: E402
+from trading_harness.targets.embedded import EmbeddedStack  # noqa: E402
 
 EXCHANGE = "exchange-simulator"
 SERVICES = [EXCHANGE, "market-data-simulator", "custodian-simulator"]

@@ -28,11 +28,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import grpc  # noqa: E402
 import httpx  # noqa: E402
 
-from fixtures.definition import StackDefinition  # noqa: E402
-from fixtures.embedded import EmbeddedStack  # noqa: E402
 from simulators.market_data.app import DEFAULT_SYMBOLS  # noqa: E402
 from simulators.proto import load  # noqa: E402
 from simulators.risk_monitor.prices import PriceSubscriber  # noqa: E402
+from trading_harness.definition import StackDefinition  # noqa: E402
+from trading_harness.targets.embedded import EmbeddedStack  # noqa: E402
 
 pb, pb_grpc = load("market_data")
 SERVICE = "market-data-simulator"

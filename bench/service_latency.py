@@ -26,8 +26,8 @@ import grpc  # noqa: E402
 import httpx  # noqa: E402
 from grpc_health.v1 import health_pb2, health_pb2_grpc  # noqa: E402
 
-from fixtures.definition import StackDefinition  # noqa: E402
-from fixtures.embedded import EmbeddedStack  # noqa: E402
+from trading_harness.definition import StackDefinition  # noqa: E402
+from trading_harness.targets.embedded import EmbeddedStack  # noqa: E402
 
 BLOCKS = 10
 TIMEOUT = 5.0

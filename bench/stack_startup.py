@@ -23,11 +23,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import psycopg  # noqa: E402
 import redis  # noqa: E402
 
-from fixtures.definition import StackDefinition  # noqa: E402
-from fixtures.embedded import EmbeddedStack, temp_base  # noqa: E402
-from fixtures.polling import wait_until  # noqa: E402
-from fixtures.ports import free_port  # noqa: E402
-from fixtures.processes import POSTGRES_BIN_DIRS, ManagedProcess, find_binary, run_checked, unprivileged_user  # noqa: E402
+from trading_harness.definition import StackDefinition  # noqa: E402
+from trading_harness.polling import wait_until  # noqa: E402
+from trading_harness.servers.ports import free_port  # noqa: E402
+from trading_harness.servers.processes import POSTGRES_BIN_DIRS, ManagedProcess, find_binary, run_checked, unprivileged_user  # noqa: E402
+from trading_harness.targets.embedded import EmbeddedStack, temp_base  # noqa: E402
 
 
 def baseline() -> float:

@@ -7,13 +7,13 @@ import pytest
 import redis
 from pytest_bdd import given, parsers, then, when
 
-from fixtures.evidence import Evidence
-from fixtures.polling import wait_until
-from fixtures.stack import Stack
 from steps.probes.discovery_probe import DiscoveryProbe
 from steps.probes.postgres_probe import monitor_rows
 from steps.probes.service_probe import Reply, ServiceProbe
 from steps.probes.simulator_spec import simulator
+from trading_harness.evidence import Evidence
+from trading_harness.polling import wait_until
+from trading_harness.targets.stack import Stack
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ import ipaddress
 
 from pytest_bdd import given, parsers, then
 
-from fixtures.definition import StackDefinition
 from steps.probes.compose_file import ComposeFile
+from trading_harness.definition import StackDefinition
 
 
 @given("the compose file of the stack", target_fixture="compose")

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from fixtures.evidence import Evidence
-from fixtures.stack import Stack
 from steps.probes.pg_rows import SQLSTATE, InsertResult, RowProbe, role_for
+from trading_harness.evidence import Evidence
+from trading_harness.targets.stack import Stack
 
 
 @pytest.fixture

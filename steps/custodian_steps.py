@@ -8,11 +8,11 @@ from decimal import Decimal
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from fixtures.evidence import Evidence
-from fixtures.stack import Stack
 from steps.probes.custodian_client import LIFECYCLE, CustodianClient
 from steps.probes.postgres_probe import monitor_rows
 from steps.probes.service_probe import Reply
+from trading_harness.evidence import Evidence
+from trading_harness.targets.stack import Stack
 
 COUNTERPARTY = "counterparty:bank"
 

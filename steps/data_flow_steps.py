@@ -5,12 +5,12 @@ import time
 
 from pytest_bdd import given, parsers, then, when
 
-from fixtures.evidence import Evidence
-from fixtures.polling import DeadlineExceeded, wait_until
-from fixtures.stack import Stack
 from simulators.risk_monitor.prices import PriceSubscriber
 from steps.probes import market_data_checks as checks
 from steps.probes.market_data_client import SERVICE, MarketDataClient
+from trading_harness.evidence import Evidence
+from trading_harness.polling import DeadlineExceeded, wait_until
+from trading_harness.targets.stack import Stack
 
 
 @given(parsers.parse("the feed publishes {rate:d} updates per second per symbol"))

@@ -6,14 +6,14 @@ import time
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from fixtures.evidence import Evidence
-from fixtures.polling import holds_for, wait_until
-from fixtures.stack import Stack
 from steps.probes.discovery_probe import DiscoveryProbe
 from steps.probes.price_stream import subscribe
 from steps.probes.registry_client import RegistryClient
 from steps.probes.service_probe import Reply, ServiceProbe
 from steps.probes.simulator_spec import simulator
+from trading_harness.evidence import Evidence
+from trading_harness.polling import holds_for, wait_until
+from trading_harness.targets.stack import Stack
 
 
 @pytest.fixture

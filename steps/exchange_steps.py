@@ -13,12 +13,12 @@ import httpx
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from fixtures.evidence import Evidence
-from fixtures.polling import wait_until
-from fixtures.stack import Stack
 from steps.probes.exchange_client import ExchangeClient, custodian_settlement
 from steps.probes.exchange_rows import ExchangeRows
 from steps.probes.market_data_client import MarketDataClient
+from trading_harness.evidence import Evidence
+from trading_harness.polling import wait_until
+from trading_harness.targets.stack import Stack
 
 ORDER = re.compile(r"a (?P<cancelled>cancelled )?(?P<type>market|limit) (?P<side>BUY|SELL) order for "
                    r"(?P<quantity>\S+) (?P<symbol>[A-Z]+/[A-Z]+)(?: at (?P<price>\S+))?$")

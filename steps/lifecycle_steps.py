@@ -4,10 +4,10 @@ from __future__ import annotations
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from fixtures import health
-from fixtures.errors import ControlUnsupported
-from fixtures.polling import wait_until
-from fixtures.stack import Stack
+from trading_harness.errors import ControlUnsupported
+from trading_harness.polling import wait_until
+from trading_harness.targets import health
+from trading_harness.targets.stack import Stack
 
 
 @given(parsers.parse("the {service} service is healthy"))

@@ -9,14 +9,14 @@ from decimal import Decimal
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from fixtures.evidence import Evidence
-from fixtures.polling import holds_for, wait_until
-from fixtures.stack import Stack
 from simulators.risk_monitor.prices import PriceSubscriber
 from steps.probes import market_data_checks as checks
 from steps.probes.market_data_client import SERVICE, MarketDataClient
 from steps.probes.postgres_probe import monitor_probe
 from steps.probes.service_probe import ServiceProbe
+from trading_harness.evidence import Evidence
+from trading_harness.polling import holds_for, wait_until
+from trading_harness.targets.stack import Stack
 
 SPREAD_BPS = Decimal("10")  # the compose file's SPREAD_BPS
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from fixtures.evidence import Evidence
-from fixtures.stack import Stack
 from steps.probes.outcome import Outcome
 from steps.probes.postgres_probe import PostgresProbe, connect_outcome
+from trading_harness.evidence import Evidence
+from trading_harness.targets.stack import Stack
 
 WRONG_PASSWORD = "not-the-password"
 

@@ -7,10 +7,10 @@ import httpx
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from fixtures.evidence import Evidence
-from fixtures.polling import holds_for, wait_until
-from fixtures.stack import Stack
 from steps.probes.registry_client import RegistryClient, RegistryStorage, ScenarioNames
+from trading_harness.evidence import Evidence
+from trading_harness.polling import holds_for, wait_until
+from trading_harness.targets.stack import Stack
 
 
 @pytest.fixture

@@ -9,13 +9,13 @@ import grpc
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from fixtures.errors import ControlUnsupported
-from fixtures.evidence import Evidence
-from fixtures.polling import wait_until
-from fixtures.stack import Stack
 from steps.probes.grpc_reflection import list_services
 from steps.probes.service_probe import Reply, ServiceProbe
 from steps.probes.simulator_spec import simulator
+from trading_harness.errors import ControlUnsupported
+from trading_harness.evidence import Evidence
+from trading_harness.polling import wait_until
+from trading_harness.targets.stack import Stack
 
 
 @pytest.fixture

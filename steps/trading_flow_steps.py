@@ -8,12 +8,12 @@ from decimal import Decimal
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from fixtures.evidence import Evidence
-from fixtures.polling import wait_until
-from fixtures.stack import Stack
 from simulators.risk_monitor import RiskMonitor
 from steps.probes.custodian_client import DONE, LIFECYCLE, CustodianClient, settle_deadline
 from steps.probes.custodian_trading_flow import MARKET_DATA, FlowAccount, TradingFlow, value_of
+from trading_harness.evidence import Evidence
+from trading_harness.polling import wait_until
+from trading_harness.targets.stack import Stack
 
 CUSTODIAN = "custodian-simulator"
 

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from fixtures.reporting.catalogue import load
+from trading_harness.reporting.catalogue import load
 
 from .conftest import REPO
 

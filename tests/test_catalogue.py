@@ -6,10 +6,10 @@ import shutil
 
 import pytest
 
-from fixtures.reporting.allure_meta import CATEGORIES, category_of
-from fixtures.reporting.catalogue import CatalogueError, heading_anchor, load
-from fixtures.reporting.report import strip_analytics
-from fixtures.reporting.scenarios import parse_features
+from trading_harness.reporting.allure_meta import CATEGORIES, category_of
+from trading_harness.reporting.catalogue import CatalogueError, heading_anchor, load
+from trading_harness.reporting.report import strip_analytics
+from trading_harness.reporting.scenarios import parse_features
 
 from .conftest import REPO
 
@@ -113,12 +113,12 @@ def test_anchors_follow_markdown_headings():
 
 @pytest.mark.parametrize("message, status, category", [
     ("AssertionError: exchange-adapter was allowed SET custodian:acceptance:key", "failed", "Product defects"),
-    ("fixtures.polling.DeadlineExceeded: entry expired: not true after 3.0s", "failed", "Product defects"),
+    ("trading_harness.polling.DeadlineExceeded: entry expired: not true after 3.0s", "failed", "Product defects"),
     ("redis.exceptions.ConnectionError: Error 111 connecting to 127.0.0.1:6379.", "broken", "Infrastructure: timeout"),
     ("httpx.ConnectTimeout: timed out", "broken", "Infrastructure: timeout"),
     ("psycopg.OperationalError: connection failed: Connection refused", "broken", "Infrastructure: timeout"),
     ("TimeoutError: timed out", "broken", "Infrastructure: timeout"),
-    ("fixtures.errors.StackStartError: postgres did not become healthy", "broken", "Infrastructure: the stack"),
+    ("trading_harness.errors.StackStartError: postgres did not become healthy", "broken", "Infrastructure: the stack"),
     ("Exit: the embedded stack is not usable: 'redis-server' was not found", "broken", "Infrastructure: the stack"),
     ("KeyError: 'status'", "broken", "Harness defects"),
 ])

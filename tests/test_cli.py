@@ -6,14 +6,14 @@ import sys
 
 import pytest
 
-from fixtures.definition import StackDefinition
-from fixtures.polling import wait_until
+from trading_harness.definition import StackDefinition
+from trading_harness.polling import wait_until
 
 from .conftest import REPO, alive
 
 
 def harness(state_dir, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "fixtures.cli", "--state-dir", str(state_dir), *args],
+    return subprocess.run([sys.executable, "-m", "trading_harness.cli.main", "--state-dir", str(state_dir), *args],
                           cwd=REPO, capture_output=True, text=True, timeout=timeout)
 
 

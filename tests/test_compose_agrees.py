@@ -6,8 +6,8 @@ from urllib.parse import urlparse
 import pytest
 import yaml
 
-from fixtures.definition import StackDefinition
-from fixtures.embedded import EmbeddedStack, startup_order
+from trading_harness.definition import StackDefinition
+from trading_harness.targets.embedded import EmbeddedStack, startup_order
 
 from .conftest import STACK
 

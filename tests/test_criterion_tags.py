@@ -80,7 +80,7 @@ def project(tmp_path):
     (tmp_path / "features" / "milestones.yml").write_text(CATALOGUE)
     (tmp_path / "features" / "health" / "health.feature").write_text(FEATURE)
     (tmp_path / "features" / "health" / "test_health.py").write_text(TEST)
-    (tmp_path / "conftest.py").write_text('pytest_plugins = ["fixtures.plugin", "fixtures.reporting.plugin"]\n')
+    (tmp_path / "conftest.py").write_text('pytest_plugins = ["fixtures.plugin", "fixtures.reporting"]\n')
     (tmp_path / "pytest.ini").write_text("[pytest]\naddopts = --strict-markers\nbdd_features_base_dir = features\n")
     return tmp_path
 

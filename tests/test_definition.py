@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from fixtures.definition import StackDefinition, parse_duration
-from fixtures.embedded import startup_order
-from fixtures.errors import StackConfigError
+from trading_harness.definition import StackDefinition, parse_duration
+from trading_harness.errors import StackConfigError
+from trading_harness.targets.embedded import startup_order
 
 from .conftest import STACK, edit
 

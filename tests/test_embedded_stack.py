@@ -7,10 +7,10 @@ import psycopg
 import pytest
 import redis
 
-from fixtures import health
-from fixtures.definition import StackDefinition
-from fixtures.embedded import EmbeddedStack
-from fixtures.errors import MissingBinary, StackStartError
+from trading_harness.definition import StackDefinition
+from trading_harness.errors import MissingBinary, StackStartError
+from trading_harness.targets import health
+from trading_harness.targets.embedded import EmbeddedStack
 
 from .conftest import STACK, alive, edit
 
@@ -114,7 +114,7 @@ def test_data_dirs_of_killed_sessions_are_swept(tmp_path):
     """SIGKILL leaves a session's data dir behind; the next stack removes it, never a live one."""
     import subprocess
 
-    from fixtures.embedded import OWNER_FILE, WORKDIR_PREFIX, sweep_stale_workdirs
+    from trading_harness.targets.embedded import OWNER_FILE, WORKDIR_PREFIX, sweep_stale_workdirs
 
     dead = subprocess.Popen(["true"])
     dead.wait()

@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 
-from fixtures.definition import StackDefinition
+from trading_harness.definition import StackDefinition
 
 from .conftest import REPO, STACK
 

@@ -11,9 +11,9 @@ import xml.etree.ElementTree as ET
 
 import yaml
 
-from fixtures.definition import StackDefinition
-from fixtures.reporting.allure_meta import category_of
-from fixtures.reporting.gate import EXIT_INCOMPLETE
+from trading_harness.definition import StackDefinition
+from trading_harness.reporting.allure_meta import category_of
+from trading_harness.reporting.gate import EXIT_INCOMPLETE
 
 from .conftest import REPO, STACK, edit
 

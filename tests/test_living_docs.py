@@ -5,9 +5,9 @@ import re
 
 import pytest
 
-from fixtures.reporting.catalogue import load
-from fixtures.reporting.livingdocs import Site, anchor
-from fixtures.reporting.scenarios import parse_features
+from trading_harness.reporting.catalogue import load
+from trading_harness.reporting.livingdocs import Site, anchor
+from trading_harness.reporting.scenarios import parse_features
 
 from .conftest import REPO
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from fixtures.masking import mask, register_secret
+from trading_harness.masking import mask, register_secret
 
 
 @pytest.mark.parametrize("text, secret", [

@@ -22,8 +22,8 @@ import httpx
 import pytest
 import redis
 
-from fixtures.polling import holds_for, wait_until
-from fixtures.ports import free_port
+from trading_harness.polling import holds_for, wait_until
+from trading_harness.servers.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 REDIS_SERVER = shutil.which("redis-server")

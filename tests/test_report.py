@@ -10,7 +10,7 @@ from .conftest import REPO
 
 
 def harness_report(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "fixtures.cli", "report", *args], cwd=REPO, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "trading_harness.cli.main", "report", *args], cwd=REPO, capture_output=True,
                           text=True, timeout=900)
 
 

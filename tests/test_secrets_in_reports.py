@@ -5,7 +5,7 @@ import subprocess
 import sys
 import textwrap
 
-from fixtures.definition import StackDefinition
+from trading_harness.definition import StackDefinition
 
 from .conftest import REPO, STACK
 

@@ -12,11 +12,11 @@ import httpx
 import psycopg
 import pytest
 
-from fixtures.definition import StackDefinition
-from fixtures.embedded import EmbeddedStack
-from fixtures.polling import wait_until
-from fixtures.ports import free_port
 from simulators.common.peers import CircuitBreaker, CircuitOpen
+from trading_harness.definition import StackDefinition
+from trading_harness.polling import wait_until
+from trading_harness.servers.ports import free_port
+from trading_harness.targets.embedded import EmbeddedStack
 
 from .conftest import REPO
 

@@ -6,10 +6,10 @@ import sys
 
 import pytest
 
-from fixtures.definition import StackDefinition
-from fixtures.errors import StackConfigError
-from fixtures.external import ExternalStack
-from fixtures.ports import free_port
+from trading_harness.definition import StackDefinition
+from trading_harness.errors import StackConfigError
+from trading_harness.servers.ports import free_port
+from trading_harness.targets.external import ExternalStack
 
 from .conftest import REPO
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.polling import wait_until
+from trading_harness.polling import wait_until
 
 from .conftest import REPO, alive, descendants, edit
 

@@ -7,10 +7,10 @@ from decimal import Decimal
 import grpc
 import httpx
 
-from fixtures.evidence import Evidence
-from fixtures.polling import wait_until
-from fixtures.stack import Stack
 from simulators.proto import load
+from trading_harness.evidence import Evidence
+from trading_harness.polling import wait_until
+from trading_harness.targets.stack import Stack
 
 from .service_probe import GRPC_TIMEOUT, ServiceProbe
 

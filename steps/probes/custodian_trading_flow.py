@@ -7,8 +7,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import httpx
 
-from fixtures.evidence import Evidence
-from fixtures.stack import Stack
+from trading_harness.evidence import Evidence
+from trading_harness.targets.stack import Stack
 
 from .service_probe import ServiceProbe
 

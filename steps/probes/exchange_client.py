@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import httpx
 
-from fixtures.evidence import Evidence
-from fixtures.stack import Stack
+from trading_harness.evidence import Evidence
+from trading_harness.targets.stack import Stack
 
 SERVICE = "exchange-simulator"
 TIMEOUT = httpx.Timeout(10.0, connect=2.0)

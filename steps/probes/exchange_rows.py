@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from fixtures.evidence import Evidence
-from fixtures.stack import Stack
+from trading_harness.evidence import Evidence
+from trading_harness.targets.stack import Stack
 
 from .postgres_probe import monitor_probe
 

@@ -12,10 +12,10 @@ import grpc
 import httpx
 import redis
 
-from fixtures.errors import HarnessError
-from fixtures.evidence import Evidence
-from fixtures.stack import Stack
 from simulators.proto import load
+from trading_harness.errors import HarnessError
+from trading_harness.evidence import Evidence
+from trading_harness.targets.stack import Stack
 
 pb, pb_grpc = load("market_data")
 SERVICE = "market-data-simulator"

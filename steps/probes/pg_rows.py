@@ -24,7 +24,7 @@ from psycopg import sql
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
-from fixtures.evidence import Evidence
+from trading_harness.evidence import Evidence
 
 SQLSTATE = {"check": "23514", "unique": "23505", "foreign key": "23503", "not null": "23502"}
 

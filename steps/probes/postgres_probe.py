@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import psycopg
 
-from fixtures.evidence import Evidence
-from fixtures.stack import Stack
+from trading_harness.evidence import Evidence
+from trading_harness.targets.stack import Stack
 
 from .outcome import Outcome
 

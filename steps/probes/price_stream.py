@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 
 import grpc
 
-from fixtures.evidence import Evidence
-from fixtures.stack import Stack
 from simulators.proto import load
+from trading_harness.evidence import Evidence
+from trading_harness.targets.stack import Stack
 
 pb, pb_grpc = load("market_data")
 SERVICE = "market-data-simulator"

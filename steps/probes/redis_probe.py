@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import redis
 
-from fixtures.evidence import Evidence
+from trading_harness.evidence import Evidence
 
 from .outcome import Outcome
 

@@ -12,7 +12,7 @@ from urllib.parse import quote
 import httpx
 import redis
 
-from fixtures.evidence import Evidence
+from trading_harness.evidence import Evidence
 
 TIMEOUT = httpx.Timeout(10.0, connect=3.0)  # above the registry's own 2 s Redis timeouts
 SHOWN = 500  # characters of a body kept in the evidence

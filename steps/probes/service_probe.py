@@ -9,8 +9,8 @@ import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from prometheus_client.parser import text_string_to_metric_families
 
-from fixtures.evidence import Evidence
-from fixtures.stack import Stack
+from trading_harness.evidence import Evidence
+from trading_harness.targets.stack import Stack
 
 TIMEOUT = httpx.Timeout(5.0, connect=2.0)
 GRPC_TIMEOUT = 3.0

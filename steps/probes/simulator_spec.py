@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
-from fixtures.stack import Stack
+from trading_harness.targets.stack import Stack
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,338 @@
+"""The stack definition under stack/: compose services, Redis ACL users, PostgreSQL roles.
+
+The compose file is the one place that names services, ports and environment; the ACL file
+and the init SQL are the one place that hold credentials. Nothing here restates them.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from trading_harness.errors import StackConfigError
+from trading_harness.masking import register_secret
+from trading_harness.paths import project_root
+
+_ROLE_PASSWORD = re.compile(
+    r"CREATE\s+(?:ROLE|USER)\s+\"?(?P<name>[A-Za-z_][A-Za-z0-9_]*)\"?[^;]*?PASSWORD\s+'(?P<pw>[^']*)'",
+    re.IGNORECASE | re.DOTALL,
+)
+_INTERPOLATION = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::?-(?P<default>[^}]*))?\}")
+_DURATION = re.compile(r"^\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>ms|s|m|h)?\s*$")
+
+
+def parse_duration(text: str | int | float) -> float:
+    """Seconds in a Go-style duration such as "90s", "500ms" or "2m" (a bare number is seconds)."""
+    if isinstance(text, (int, float)):
+        return float(text)
+    m = _DURATION.match(str(text))
+    if not m:
+        raise ValueError(f"not a duration: {text!r} (expected e.g. 30s, 500ms, 2m)")
+    scale = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}[m["unit"] or "s"]
+    return float(m["num"]) * scale
+
+
+@dataclass(frozen=True)
+class PortMapping:
+    host_ip: str
+    host_port: int
+    container_port: int
+
+
+@dataclass
+class ServiceSpec:
+    """One compose service, as the harness needs it."""
+
+    name: str
+    image: str | None
+    command: list[str]
+    environment: dict[str, str]
+    ports: list[PortMapping]
+    labels: dict[str, str]
+    depends_on: list[str]
+    has_build: bool
+
+    @property
+    def kind(self) -> str:
+        """redis, postgres or python: which embedded runner starts it."""
+        image = (self.image or "").split("/")[-1]
+        if image.startswith("redis"):
+            return "redis"
+        if image.startswith("postgres"):
+            return "postgres"
+        if self.has_build and self.command[:2] == ["python", "-m"]:
+            return "python"
+        raise StackConfigError(
+            f"service '{self.name}': cannot tell how to run it locally (image {self.image!r}, "
+            f"command {self.command!r}). Use an official redis/postgres image, or build: plus "
+            f"command: [python, -m, <module>].")
+
+    @property
+    def container_port(self) -> int:
+        if not self.ports:
+            raise StackConfigError(f"service '{self.name}' publishes no port in docker-compose.yml")
+        return self.ports[0].container_port
+
+    @property
+    def container_ports(self) -> list[int]:
+        return [mapping.container_port for mapping in self.ports]
+
+    @property
+    def grpc_port(self) -> int | None:
+        """The container port of the gRPC server (GRPC_PORT), None for a service without one."""
+        return self._published_port("GRPC_PORT")
+
+    @property
+    def audit_port(self) -> int | None:
+        """The container port of the audit/control API (AUDIT_PORT), None for a service without one."""
+        return self._published_port("AUDIT_PORT")
+
+    def _published_port(self, variable: str) -> int | None:
+        value = self.environment.get(variable)
+        if not value:
+            return None
+        if not value.isdigit() or int(value) not in self.container_ports:
+            raise StackConfigError(f"service '{self.name}': {variable} {value!r} is not one of its published "
+                                   f"container ports {self.container_ports}")
+        return int(value)
+
+    @property
+    def health_path(self) -> str:
+        return self.labels.get("harness.health", "/health")
+
+
+@dataclass
+class RedisUser:
+    name: str
+    enabled: bool
+    passwords: list[str]
+    key_patterns: list[str]
+    rules: list[str]
+
+
+@dataclass
+class PostgresSpec:
+    superuser: str
+    password: str
+    database: str
+    roles: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class StackDefinition:
+    root: Path
+    services: dict[str, ServiceSpec]
+    redis_users: dict[str, RedisUser]
+    postgres: PostgresSpec
+    time: dict[str, float]
+
+    # -- files -----------------------------------------------------------
+    @property
+    def compose_file(self) -> Path:
+        return self.root / "docker-compose.yml"
+
+    @property
+    def redis_conf(self) -> Path:
+        return self.root / "redis" / "redis.conf"
+
+    @property
+    def acl_file(self) -> Path:
+        return self.root / "redis" / "users.acl"
+
+    @property
+    def postgres_conf(self) -> Path:
+        return self.root / "postgres" / "postgresql.conf"
+
+    @property
+    def init_scripts(self) -> list[Path]:
+        return sorted((self.root / "postgres" / "init").glob("*.sql"))
+
+    @property
+    def registry_service(self) -> str:
+        return "service-registry"
+
+    # -- credentials -----------------------------------------------------
+    def redis_password(self, user: str) -> str:
+        try:
+            spec = self.redis_users[user]
+        except KeyError:
+            raise StackConfigError(f"no Redis user '{user}' in {self.acl_file}") from None
+        if not spec.passwords:
+            raise StackConfigError(f"Redis user '{user}' has no plaintext password in {self.acl_file}")
+        return spec.passwords[0]
+
+    def postgres_password(self, role: str) -> str:
+        if role == self.postgres.superuser:
+            return self.postgres.password
+        try:
+            return self.postgres.roles[role]
+        except KeyError:
+            raise StackConfigError(f"no PostgreSQL login role '{role}' in {self.root / 'postgres/init'}") from None
+
+    def redis_conf_value(self, directive: str) -> str | None:
+        """The last value a directive has in redis.conf (None when absent)."""
+        value = None
+        for line in self.redis_conf.read_text().splitlines():
+            parts = line.split(None, 1)
+            if len(parts) == 2 and parts[0].lower() == directive.lower():
+                value = parts[1].strip().strip('"')
+        return value
+
+    # -- loading ---------------------------------------------------------
+    @classmethod
+    def load(cls, root: Path | str | None = None) -> StackDefinition:
+        """Read and check the definition; raise StackConfigError naming the file and the fix."""
+        root = Path(root or project_root() / "stack").resolve()
+        if not root.is_dir():
+            raise StackConfigError(f"stack directory {root} does not exist (pass --stack-dir or restore stack/)")
+        for required in ("docker-compose.yml", "redis/redis.conf", "redis/users.acl"):
+            if not (root / required).is_file():
+                raise StackConfigError(f"{root / required} is missing: the stack definition needs it")
+        services = _load_compose(root / "docker-compose.yml")
+        users = _load_acl(root / "redis" / "users.acl")
+        postgres = _load_postgres(services, root / "postgres" / "init")
+        time = _load_time(root / "embedded.toml", services)
+        definition = cls(root, services, users, postgres, time)
+        for required in ("redis", "postgres", definition.registry_service):
+            if required not in services:
+                raise StackConfigError(f"{definition.compose_file}: service '{required}' is missing")
+        for secret in [postgres.password, *postgres.roles.values(),
+                       *(p for u in users.values() for p in u.passwords)]:
+            register_secret(secret)
+        return definition
+
+
+def _load_compose(path: Path) -> dict[str, ServiceSpec]:
+    try:
+        doc = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise StackConfigError(f"{path} is not valid YAML: {exc}") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("services"), dict):
+        raise StackConfigError(f"{path}: expected a top-level 'services:' mapping")
+    services = {}
+    for name, raw in doc["services"].items():
+        if not isinstance(raw, dict):
+            raise StackConfigError(f"{path}: service '{name}' is not a mapping")
+        services[name] = ServiceSpec(
+            name=name,
+            image=raw.get("image"),
+            command=_as_command(raw.get("command"), path, name),
+            environment=_as_env(raw.get("environment"), path, name),
+            ports=[_as_port(p, path, name) for p in raw.get("ports") or []],
+            labels={str(k): str(v) for k, v in _as_mapping(raw.get("labels")).items()},
+            depends_on=list(raw.get("depends_on") or []),
+            has_build="build" in raw,
+        )
+    return services
+
+
+def _as_command(value, path: Path, name: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return value.split()
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    raise StackConfigError(f"{path}: service '{name}': command must be a list or a string")
+
+
+def _as_mapping(value) -> dict:
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        return value
+    return dict(str(item).split("=", 1) if "=" in str(item) else (str(item), "") for item in value)
+
+
+def interpolate(value: str) -> str:
+    """Resolve ${NAME} and ${NAME:-default} from the environment, as compose does."""
+    return _INTERPOLATION.sub(lambda m: os.environ.get(m["name"]) or (m["default"] or ""), value)
+
+
+def _as_env(value, path: Path, name: str) -> dict[str, str]:
+    try:
+        return {str(k): "" if v is None else interpolate(str(v)) for k, v in _as_mapping(value).items()}
+    except (TypeError, ValueError):
+        raise StackConfigError(f"{path}: service '{name}': environment must be a mapping or KEY=VALUE list") from None
+
+
+def _as_port(value, path: Path, name: str) -> PortMapping:
+    parts = str(value).split(":")
+    try:
+        if len(parts) == 3:
+            return PortMapping(parts[0], int(parts[1]), int(parts[2].split("/")[0]))
+        if len(parts) == 2:
+            return PortMapping("0.0.0.0", int(parts[0]), int(parts[1].split("/")[0]))
+    except ValueError:
+        pass
+    raise StackConfigError(f"{path}: service '{name}': port {value!r} is not \"127.0.0.1:HOST:CONTAINER\"")
+
+
+def _load_acl(path: Path) -> dict[str, RedisUser]:
+    users = {}
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        tokens = line.split()
+        if not tokens or tokens[0].startswith("#"):
+            continue
+        if tokens[0] != "user" or len(tokens) < 2:
+            raise StackConfigError(f"{path}:{number}: expected 'user <name> <rules...>'")
+        rules = tokens[2:]
+        users[tokens[1]] = RedisUser(
+            name=tokens[1],
+            enabled="on" in rules and "off" not in rules[rules.index("on"):],
+            passwords=[r[1:] for r in rules if r.startswith(">")],
+            key_patterns=[r[1:] for r in rules if r.startswith("~")] + (["*"] if "allkeys" in rules else []),
+            rules=rules,
+        )
+    return users
+
+
+def _load_postgres(services: dict[str, ServiceSpec], init_dir: Path) -> PostgresSpec:
+    env = services["postgres"].environment if "postgres" in services else {}
+    if "POSTGRES_PASSWORD" not in env:
+        compose = init_dir.parent.parent / "docker-compose.yml"
+        raise StackConfigError(f"{compose}: service 'postgres' needs POSTGRES_PASSWORD in environment")
+    spec = PostgresSpec(
+        superuser=env.get("POSTGRES_USER", "postgres"),
+        password=env["POSTGRES_PASSWORD"],
+        database=env.get("POSTGRES_DB", env.get("POSTGRES_USER", "postgres")),
+    )
+    if not init_dir.is_dir():
+        raise StackConfigError(f"{init_dir} is missing: PostgreSQL init scripts live there")
+    for script in sorted(init_dir.glob("*.sql")):
+        for m in _ROLE_PASSWORD.finditer(script.read_text()):
+            spec.roles[m["name"]] = m["pw"]
+    return spec
+
+
+def _load_time(path: Path, services: dict[str, ServiceSpec]) -> dict[str, float]:
+    """Time constants: the compose file's, overridden by embedded.toml for compressed time."""
+    env = services.get("service-registry").environment if "service-registry" in services else {}
+    time = {
+        "heartbeat_interval": parse_duration(env.get("HEARTBEAT_INTERVAL", "30s")),
+        "service_ttl": parse_duration(env.get("SERVICE_TTL", "90s")),
+        "config_cache_ttl": parse_duration(env.get("CONFIG_CACHE_TTL", "30s")),
+        "ready_check_interval": 5.0,
+        "breaker_cooldown": 10.0,
+        "price_update_interval": 1.0,
+        "candle_interval": 60.0,
+        "settlement_cycle": 2.0,
+        "ready_timeout": 30.0,
+    }
+    if path.is_file():
+        try:
+            overrides = tomllib.loads(path.read_text()).get("time", {})
+        except tomllib.TOMLDecodeError as exc:
+            raise StackConfigError(f"{path} is not valid TOML: {exc}") from None
+        for key, value in overrides.items():
+            if key not in time:
+                raise StackConfigError(f"{path}: unknown time constant '{key}' (known: {', '.join(time)})")
+            try:
+                time[key] = parse_duration(value)
+            except ValueError as exc:
+                raise StackConfigError(f"{path}: {key}: {exc}") from None
+    return time

@@ -1,0 +1,57 @@
+"""Facts about the run for environment.properties: target, server versions, Python, git commit."""
+from __future__ import annotations
+
+import platform
+import subprocess
+from pathlib import Path
+
+from trading_harness.targets.stack import Stack
+
+TIMEOUT = 3.0
+
+
+def server_versions(stack: Stack) -> dict[str, str]:
+    """Redis and PostgreSQL versions as the running servers report them (empty when they cannot say)."""
+    found: dict[str, str] = {}
+    try:
+        import redis
+        client = redis.Redis.from_url(stack.redis_url("admin"), socket_timeout=TIMEOUT,
+                                      socket_connect_timeout=TIMEOUT)
+        try:
+            found["redis_version"] = str(client.info("server").get("redis_version", ""))
+        finally:
+            client.close()
+    except Exception:  # noqa: BLE001 - a fact we could not read is left out
+        pass
+    try:
+        import psycopg
+        with psycopg.connect(stack.postgres_dsn(), connect_timeout=int(TIMEOUT)) as conn:
+            found["postgres_version"] = str(conn.execute("SHOW server_version").fetchone()[0])
+    except Exception:  # noqa: BLE001
+        pass
+    return found
+
+
+def git_commit(root: Path) -> str:
+    """HEAD's commit, with '-dirty' when the work tree has changes; 'unknown' outside git."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
+                                timeout=TIMEOUT, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, timeout=TIMEOUT).stdout.strip()
+        return commit + ("-dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def properties(stacks: list[dict], root: Path) -> dict[str, str]:
+    first = stacks[0] if stacks else {}
+    return {
+        "target": first.get("target", "not started"),
+        "redis.version": first.get("redis_version", ""),
+        "postgresql.version": first.get("postgres_version", ""),
+        "python.version": platform.python_version(),
+        "git.commit": git_commit(root),
+        "stack.startup.seconds": ", ".join(f"{s['startup_seconds']:.3f}" for s in stacks
+                                           if s.get("startup_seconds") is not None),
+    }

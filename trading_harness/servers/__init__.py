@@ -1,0 +1,7 @@
+"""Local servers of the embedded stack: one class per kind, each with one wait strategy."""
+from trading_harness.servers.base import LocalServer
+from trading_harness.servers.postgres import PostgresServer
+from trading_harness.servers.python_service import PythonService
+from trading_harness.servers.redis import RedisServer
+
+__all__ = ["LocalServer", "PostgresServer", "PythonService", "RedisServer"]

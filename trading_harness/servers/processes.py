@@ -1,0 +1,167 @@
+"""Child processes that cannot outlive the harness.
+
+Every server runs in its own session (so Ctrl-C in the terminal reaches only pytest, which then
+tears down in order) and with a parent-death signal (so a SIGKILLed pytest takes them along).
+"""
+from __future__ import annotations
+
+import atexit
+import ctypes
+import os
+import pwd
+import shutil
+import signal
+import subprocess
+import threading
+import uuid
+import weakref
+from pathlib import Path
+
+from trading_harness.errors import MissingBinary, StackStartError
+from trading_harness.masking import mask
+
+_PR_SET_PDEATHSIG = 1
+_libc = ctypes.CDLL(None, use_errno=True)
+_live: weakref.WeakSet[ManagedProcess] = weakref.WeakSet()
+_live_lock = threading.Lock()
+# Every server of this harness process carries this in its environment, so leftovers can be found.
+RUN_ID = os.environ.get("HARNESS_RUN_ID") or uuid.uuid4().hex
+
+INSTALL_HINTS = {
+    "redis-server": "apt-get install -y redis-server",
+    "initdb": "apt-get install -y postgresql-15 (binaries in /usr/lib/postgresql/15/bin)",
+    "postgres": "apt-get install -y postgresql-15 (binaries in /usr/lib/postgresql/15/bin)",
+}
+POSTGRES_BIN_DIRS = [Path(f"/usr/lib/postgresql/{v}/bin") for v in (17, 16, 15, 14)]
+
+
+def find_binary(name: str, extra_dirs: list[Path] | None = None) -> str:
+    """The absolute path of a server binary, or MissingBinary naming the install command."""
+    override = os.environ.get(f"HARNESS_{name.upper().replace('-', '_')}")
+    if override:
+        if os.access(override, os.X_OK):
+            return override
+        raise MissingBinary(override, INSTALL_HINTS.get(name, f"install {name}"))
+    for directory in extra_dirs or []:
+        candidate = directory / name
+        if os.access(candidate, os.X_OK):
+            return str(candidate)
+    found = shutil.which(name)
+    if not found:
+        raise MissingBinary(name, INSTALL_HINTS.get(name, f"install {name}"))
+    return found
+
+
+def unprivileged_user() -> str | None:
+    """The user servers that refuse root run as: None unless we are root."""
+    if os.geteuid() != 0:
+        return None
+    name = os.environ.get("HARNESS_SERVER_USER", "postgres")
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        raise StackStartError(
+            f"running as root, and PostgreSQL refuses root; user '{name}' does not exist. "
+            f"Create it (useradd --system {name}) or set HARNESS_SERVER_USER to an unprivileged user.") from None
+    return name
+
+
+def _guard() -> None:
+    # Runs in the child after setuid (which would clear the signal): die with the parent.
+    _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() == 1:  # parent already gone between fork and prctl
+        os._exit(1)
+
+
+class ManagedProcess:
+    """One server process in its own process group, logging to a file."""
+
+    def __init__(self, name: str, argv: list[str], log_path: Path, *, env: dict[str, str] | None = None,
+                 user: str | None = None, cwd: Path | None = None):
+        self.name = name
+        self.argv = argv
+        self.log_path = log_path
+        self.env = env
+        self.user = user
+        self.cwd = cwd
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        """Spawn the process. Call from the thread that lives as long as the stack."""
+        if self.running:
+            return
+        log = open(self.log_path, "ab")
+        try:
+            self.proc = subprocess.Popen(
+                self.argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                env={**(self.env or os.environ), "HARNESS_RUN_ID": RUN_ID}, cwd=self.cwd, user=self.user, start_new_session=True,
+                preexec_fn=_guard, close_fds=True)
+        except FileNotFoundError:
+            raise MissingBinary(self.argv[0], INSTALL_HINTS.get(Path(self.argv[0]).name, "install it")) from None
+        finally:
+            log.close()
+        with _live_lock:
+            _live.add(self)
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc else None
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def exit_code(self) -> int | None:
+        return self.proc.poll() if self.proc else None
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 10.0) -> None:
+        """Ask the process to stop; kill its whole group if it has not after `timeout`."""
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            try:
+                os.kill(self.proc.pid, sig)
+                self.proc.wait(timeout=timeout)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                pass
+        self._kill_group()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        with _live_lock:
+            _live.discard(self)
+
+    def _kill_group(self) -> None:
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return "(no log)"
+        return mask("\n".join(text.splitlines()[-lines:]))
+
+
+def run_checked(argv: list[str], *, what: str, user: str | None = None, env: dict[str, str] | None = None,
+                timeout: float = 60.0) -> None:
+    """Run a one-shot command (initdb); raise StackStartError with its output when it fails."""
+    try:
+        result = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, user=user,
+                                env=env, timeout=timeout, preexec_fn=_guard, start_new_session=True)
+    except subprocess.TimeoutExpired:
+        raise StackStartError(f"{what} did not finish within {timeout:.0f}s: {' '.join(argv)}") from None
+    if result.returncode != 0:
+        output = mask((result.stdout + result.stderr).strip()[-2000:])
+        raise StackStartError(f"{what} failed (exit {result.returncode}):\n{output}")
+
+
+@atexit.register
+def _kill_leftovers() -> None:
+    with _live_lock:
+        leftovers = list(_live)
+    for process in leftovers:
+        process.stop(timeout=2)

@@ -1,0 +1,235 @@
+"""The embedded target: real redis-server, PostgreSQL and harness services as local processes."""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import replace
+from pathlib import Path
+
+from trading_harness.definition import ServiceSpec, StackDefinition
+from trading_harness.errors import HarnessError, StackConfigError, StackStartError
+from trading_harness.servers import LocalServer, PostgresServer, PythonService, RedisServer
+from trading_harness.servers.base import PortTaken
+from trading_harness.targets.stack import Address, Stack, Timing
+
+PORT_ATTEMPTS = 3
+RUNNERS: dict[str, type[LocalServer]] = {"redis": RedisServer, "postgres": PostgresServer, "python": PythonService}
+
+
+def temp_base() -> str | None:
+    """Where stacks keep their data: HARNESS_TMPDIR, else memory-backed /dev/shm when it has room."""
+    if os.environ.get("HARNESS_TMPDIR"):
+        return os.environ["HARNESS_TMPDIR"]
+    try:
+        shm = os.statvfs("/dev/shm")
+        if os.access("/dev/shm", os.W_OK) and shm.f_bavail * shm.f_frsize > 1 << 30:
+            return "/dev/shm"
+    except OSError:
+        pass
+    return None  # the system's temp dir
+
+
+def startup_order(services: dict[str, ServiceSpec]) -> list[list[str]]:
+    """Services grouped in waves: each wave depends only on earlier waves (compose depends_on)."""
+    waves, placed = [], set()
+    while len(placed) < len(services):
+        wave = sorted(n for n, s in services.items() if n not in placed and set(s.depends_on) <= placed)
+        if not wave:
+            cycle = sorted(set(services) - placed)
+            raise StackConfigError(f"docker-compose.yml: depends_on has a cycle or an unknown service among {cycle}")
+        waves.append(wave)
+        placed.update(wave)
+    return waves
+
+
+WORKDIR_PREFIX = "trading-harness-"
+OWNER_FILE = "owner.pid"
+
+
+def sweep_stale_workdirs(base: str) -> list[Path]:
+    """Remove data dirs left by harness processes that were killed (SIGKILL cannot clean up)."""
+    removed = []
+    for path in Path(base).glob(f"{WORKDIR_PREFIX}*"):
+        try:
+            owner = int((path / OWNER_FILE).read_text())
+            os.kill(owner, 0)
+            continue  # its owner still runs
+        except ProcessLookupError:
+            pass
+        except (OSError, ValueError):
+            continue  # no owner file (not ours, or still being created), or not ours to judge
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
+def with_services(definition: StackDefinition, only: list[str]) -> StackDefinition:
+    """The definition narrowed to `only` and what they depend on (HARNESS_SERVICES=a,b)."""
+    unknown = sorted(set(only) - set(definition.services))
+    if unknown:
+        raise StackConfigError(f"HARNESS_SERVICES names unknown service(s) {', '.join(unknown)}; "
+                               f"known: {', '.join(definition.services)}")
+    keep, todo = set(), list(only)
+    while todo:
+        name = todo.pop()
+        if name not in keep:
+            keep.add(name)
+            todo.extend(definition.services[name].depends_on)
+    return replace(definition, services={n: s for n, s in definition.services.items() if n in keep})
+
+
+class EmbeddedStack(Stack):
+    """Every compose service as a local process on free loopback ports, data in a temp dir."""
+
+    target = "embedded"
+
+    def __init__(self, definition: StackDefinition, timing: Timing | None = None, workdir: Path | None = None,
+                 only: list[str] | None = None):
+        if only is None and os.environ.get("HARNESS_SERVICES"):
+            only = [name.strip() for name in os.environ["HARNESS_SERVICES"].split(",") if name.strip()]
+        if only:
+            definition = with_services(definition, only)
+        super().__init__(definition, timing or Timing(**definition.time))
+        self._own_workdir = workdir is None
+        if workdir is None:
+            sweep_stale_workdirs(temp_base() or tempfile.gettempdir())
+        self.workdir = Path(workdir or tempfile.mkdtemp(prefix=WORKDIR_PREFIX, dir=temp_base()))
+        if self._own_workdir:
+            (self.workdir / OWNER_FILE).write_text(str(os.getpid()))
+        self.workdir.chmod(0o755)  # the unprivileged PostgreSQL user must reach its data dir
+        self.servers: dict[str, LocalServer] = {}
+        self.startup_seconds: float | None = None
+        self._closed = False
+
+    @classmethod
+    def up(cls, definition: StackDefinition, **kwargs) -> EmbeddedStack:
+        """Start everything and wait until healthy; on any failure tear down what started."""
+        stack = cls(definition, **kwargs)
+        try:
+            stack._start_all()
+        except BaseException:
+            stack.close()
+            raise
+        return stack
+
+    def _start_all(self) -> None:
+        """Start each service as soon as what it depends on is healthy; prepare and wait in parallel.
+
+        Processes are spawned from this thread only: the parent-death signal follows the spawning thread.
+        """
+        began = time.monotonic()
+        startup_order(self.definition.services)  # rejects cycles before anything starts
+        for name, spec in self.definition.services.items():
+            self.servers[name] = RUNNERS[spec.kind](spec, self.definition, self.workdir)
+        for server in self.servers.values():
+            server.peers = self.servers
+        ready: set[str] = set()
+        attempts: dict[str, int] = {}
+        running: dict[Future, tuple[str, str]] = {}
+        with ThreadPoolExecutor(max_workers=len(self.servers)) as pool:
+            def launch(name: str) -> None:
+                attempts[name] = attempts.get(name, 0) + 1
+                self.servers[name].spawn()
+                running[pool.submit(self._ready, self.servers[name])] = (name, "ready")
+
+            for name in self._startable(ready, set()):
+                running[pool.submit(self.servers[name].prepare)] = (name, "prepared")
+            while running:
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    name, stage = running.pop(future)
+                    try:
+                        future.result()
+                    except PortTaken:
+                        if attempts[name] >= PORT_ATTEMPTS:
+                            raise StackStartError(f"{name}: its port kept being taken by other processes") from None
+                        self.servers[name].repick_port()
+                        launch(name)
+                        continue
+                    if stage == "prepared":
+                        launch(name)
+                        continue
+                    ready.add(name)
+                    started = {n for n, _ in running.values()} | ready
+                    for follower in self._startable(ready, started):
+                        running[pool.submit(self.servers[follower].prepare)] = (follower, "prepared")
+        self.startup_seconds = time.monotonic() - began
+
+    def _startable(self, ready: set[str], started: set[str]) -> list[str]:
+        return [n for n, spec in self.definition.services.items()
+                if n not in started and set(spec.depends_on) <= ready]
+
+    def _ready(self, server: LocalServer) -> None:
+        server.wait_ready(self.timing.ready_timeout)
+        if not server.bootstrapped:
+            server.after_first_ready()
+            server.bootstrapped = True
+
+    # -- Stack -----------------------------------------------------------
+    def _server(self, service: str) -> LocalServer:
+        try:
+            return self.servers[service]
+        except KeyError:
+            raise HarnessError(f"unknown service '{service}' (known: {', '.join(self.servers)})") from None
+
+    def address(self, service: str) -> Address:
+        server = self._server(service)
+        return Address(server.host, server.port)
+
+    def grpc_address(self, service: str) -> Address:
+        server, grpc_port = self._server(service), self.definition.services[service].grpc_port
+        if grpc_port is None:
+            return super().grpc_address(service)
+        return Address(server.host, server.local_port(grpc_port))
+
+    def audit_address(self, service: str) -> Address:
+        server, audit_port = self._server(service), self.definition.services[service].audit_port
+        if audit_port is None:
+            return super().audit_address(service)
+        return Address(server.host, server.local_port(audit_port))
+
+    def stop(self, service: str) -> None:
+        self._server(service).stop()
+
+    def start(self, service: str) -> None:
+        server = self._server(service)
+        if not server.running:
+            server.spawn()
+            server.wait_ready(self.timing.ready_timeout)
+
+    def terminate(self, service: str, sig: int, timeout: float = 10.0) -> tuple[int | None, float]:
+        return self._server(service).signal_and_wait(sig, timeout)
+
+    def is_running(self, service: str) -> bool:
+        return self._server(service).running
+
+    def logs(self, service: str, lines: int = 50) -> str:
+        return self._server(service).log_tail(lines)
+
+    def raw_logs(self, service: str, lines: int = 500) -> str:
+        try:
+            text = self._server(service).log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def pids(self) -> dict[str, int | None]:
+        return {name: s.process.pid if s.process else None for name, s in self.servers.items()}
+
+    def close(self) -> None:
+        """Stop every server (dependants first) and remove the temp dir."""
+        if self._closed:
+            return
+        self._closed = True
+        for wave in reversed(startup_order(self.definition.services)):
+            closing = [self.servers[name] for name in wave if name in self.servers]
+            if len(closing) > 1:  # a wave's servers do not depend on each other: stop them together
+                with ThreadPoolExecutor(max_workers=len(closing)) as pool:
+                    list(pool.map(lambda server: server.close(), closing))
+            elif closing:
+                closing[0].close()
+        if self._own_workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)

@@ -1,0 +1,130 @@
+"""The external target: an already-running deployment described by a target file.
+
+    [services]                       # host:port of each compose service
+    redis = "127.0.0.1:6379"
+    postgres = "127.0.0.1:5432"
+    service-registry = "127.0.0.1:8080"
+
+    [grpc]                           # host:port of each simulator's gRPC server
+    market-data-simulator = "127.0.0.1:9096"
+
+    [audit]                          # optional: host:port of each simulator's audit/control API
+    market-data-simulator = "127.0.0.1:9196"
+
+    [control]                        # optional: a harness-managed stack can stop/start services
+    url = "http://127.0.0.1:40123"
+
+    [time]                           # optional: the deployment's time constants (seconds)
+    service_ttl = 90
+"""
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import httpx
+
+from trading_harness.definition import StackDefinition
+from trading_harness.errors import ControlUnsupported, StackConfigError, TargetUnreachable
+from trading_harness.servers.ports import is_listening
+from trading_harness.targets.stack import Address, Stack, Timing
+
+
+class ExternalStack(Stack):
+    """Endpoints of a deployment the harness did not start; lifecycle only through a control URL."""
+
+    target = "external"
+
+    def __init__(self, definition: StackDefinition, addresses: dict[str, Address], timing: Timing,
+                 control_url: str | None = None, grpc_addresses: dict[str, Address] | None = None,
+                 audit_addresses: dict[str, Address] | None = None):
+        super().__init__(definition, timing)
+        self.addresses = addresses
+        self.grpc_addresses = grpc_addresses or {}
+        self.audit_addresses = audit_addresses or {}
+        self.control_url = control_url
+        self.startup_seconds = None
+
+    @classmethod
+    def attach(cls, definition: StackDefinition, target_file: Path) -> ExternalStack:
+        stack = cls.from_file(definition, target_file)
+        silent = [f"{n} at {a.host}:{a.port}" for n, a in stack.addresses.items() if not is_listening(a.port, a.host, 2)]
+        if silent:
+            raise TargetUnreachable(
+                f"the external target does not answer: {', '.join(silent)}. Start the deployment "
+                f"(e.g. `harness start`) or fix the addresses in {target_file}.")
+        return stack
+
+    @classmethod
+    def from_file(cls, definition: StackDefinition, target_file: Path) -> ExternalStack:
+        try:
+            doc = tomllib.loads(Path(target_file).read_text())
+        except FileNotFoundError:
+            raise StackConfigError(f"target file {target_file} does not exist (`harness start` writes one)") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise StackConfigError(f"target file {target_file} is not valid TOML: {exc}") from None
+        addresses = {}
+        for name in definition.services:
+            value = (doc.get("services") or {}).get(name)
+            if not value or ":" not in str(value):
+                raise StackConfigError(f"target file {target_file}: [services] needs {name} = \"host:port\"")
+            addresses[name] = _address(value)
+        grpc = {}
+        for name, spec in definition.services.items():
+            value = (doc.get("grpc") or {}).get(name)
+            if spec.grpc_port and (not value or ":" not in str(value)):
+                raise StackConfigError(f"target file {target_file}: [grpc] needs {name} = \"host:port\"")
+            if value:
+                grpc[name] = _address(value)
+        audit = {}
+        for name, value in (doc.get("audit") or {}).items():
+            if name not in definition.services or ":" not in str(value):
+                raise StackConfigError(f"target file {target_file}: [audit] {name} = {value!r} must name a "
+                                       f"service of the stack as \"host:port\"")
+            audit[name] = _address(value)
+        timing = Timing(**{**definition.time, **(doc.get("time") or {})})
+        return cls(definition, addresses, timing, (doc.get("control") or {}).get("url"), grpc, audit)
+
+    def address(self, service: str) -> Address:
+        return self.addresses[service]
+
+    def grpc_address(self, service: str) -> Address:
+        if service not in self.grpc_addresses:
+            return super().grpc_address(service)
+        return self.grpc_addresses[service]
+
+    def audit_address(self, service: str) -> Address:
+        if service not in self.audit_addresses:
+            raise StackConfigError(f"the external target has no audit/control API address for '{service}': "
+                                   f"add [audit] \"{service}\" = \"host:port\" to the target file")
+        return self.audit_addresses[service]
+
+    def _control(self, method: str, path: str, **params) -> httpx.Response:
+        if not self.control_url:
+            raise ControlUnsupported("this external target has no control URL: it cannot stop or start services")
+        reply = httpx.request(method, self.control_url + path, params=params, timeout=60)
+        if reply.status_code >= 400:
+            raise TargetUnreachable(f"control {method} {path}: {reply.status_code} {reply.text}")
+        return reply
+
+    def stop(self, service: str) -> None:
+        self._control("POST", f"/services/{service}/stop")
+
+    def start(self, service: str) -> None:
+        self._control("POST", f"/services/{service}/start")
+
+    def is_running(self, service: str) -> bool:
+        if not self.control_url:
+            return True  # nothing the harness could restart anyway
+        return bool(self._control("GET", "/status").json()["services"][service]["running"])
+
+    def logs(self, service: str, lines: int = 50) -> str:
+        try:
+            return self._control("GET", f"/services/{service}/logs", lines=lines).text
+        except ControlUnsupported:
+            return "(logs are not available from an external target without a control URL)"
+
+
+def _address(value: object) -> Address:
+    host, port = str(value).rsplit(":", 1)
+    return Address(host, int(port))

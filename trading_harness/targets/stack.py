@@ -1,0 +1,145 @@
+"""The one object steps see: endpoints, lifecycle control and time constants of a target."""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from trading_harness.definition import StackDefinition
+from trading_harness.errors import ControlUnsupported, HarnessError
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Time constants of the target, in seconds."""
+
+    heartbeat_interval: float
+    service_ttl: float
+    config_cache_ttl: float
+    ready_check_interval: float = 5.0  # how often a simulator re-checks its dependencies
+    breaker_cooldown: float = 10.0  # how long an open circuit breaker fails fast
+    price_update_interval: float = 1.0  # market-data feed tick
+    candle_interval: float = 60.0  # market-data OHLCV candle length
+    settlement_cycle: float = 2.0  # custodian: one settlement status step
+    ready_timeout: float = 20.0
+
+
+@dataclass(frozen=True)
+class Address:
+    host: str
+    port: int
+
+
+class Stack(ABC):
+    """A running trading-ecosystem deployment under test.
+
+    Subclasses: EmbeddedStack (local processes), ComposeStack (docker compose),
+    ExternalStack (an already-running deployment).
+    """
+
+    target: str = "abstract"
+
+    def __init__(self, definition: StackDefinition, timing: Timing):
+        self.definition = definition
+        self.timing = timing
+
+    def __repr__(self) -> str:
+        try:
+            where = ", ".join(f"{n}={a.host}:{a.port}" for n in self.services for a in [self.address(n)])
+        except Exception:  # noqa: BLE001 - not up yet
+            where = "not started"
+        return f"{type(self).__name__}({where})"
+
+    # -- endpoints -------------------------------------------------------
+    @abstractmethod
+    def address(self, service: str) -> Address:
+        """Where a service listens, as seen from the harness."""
+
+    def grpc_address(self, service: str) -> Address:
+        """Where a service's gRPC server listens (its GRPC_PORT), as seen from the harness."""
+        raise HarnessError(f"the {self.target} target does not expose gRPC endpoints for '{service}'")
+
+    def grpc_target(self, service: str) -> str:
+        addr = self.grpc_address(service)
+        return f"{addr.host}:{addr.port}"
+
+    def audit_address(self, service: str) -> Address:
+        """Where a service's audit/control API listens (its AUDIT_PORT), as seen from the harness."""
+        raise HarnessError(f"the {self.target} target does not expose the audit/control API of '{service}'")
+
+    def audit_url(self, service: str) -> str:
+        addr = self.audit_address(service)
+        return f"http://{addr.host}:{addr.port}"
+
+    def simulators(self) -> list[str]:
+        """The services with a gRPC server: the ecosystem's simulators."""
+        return [name for name, spec in self.definition.services.items() if spec.grpc_port]
+
+    def redis_url(self, user: str | None = None, password: str | None = None) -> str:
+        """A redis:// URL for an ACL user; the password comes from users.acl unless given."""
+        addr = self.address("redis")
+        if user is None:
+            return f"redis://{addr.host}:{addr.port}/0"
+        if password is None:
+            password = self.definition.redis_password(user)
+        return f"redis://{quote(user, safe='')}:{quote(password, safe='')}@{addr.host}:{addr.port}/0"
+
+    def postgres_dsn(self, role: str | None = None, password: str | None = None) -> str:
+        """A postgresql:// DSN for a login role (the superuser when role is None)."""
+        addr = self.address("postgres")
+        pg = self.definition.postgres
+        role = role or pg.superuser
+        if password is None:
+            password = self.definition.postgres_password(role)
+        return (f"postgresql://{quote(role, safe='')}:{quote(password, safe='')}"
+                f"@{addr.host}:{addr.port}/{pg.database}?connect_timeout=5")
+
+    def http_url(self, service: str) -> str:
+        addr = self.address(service)
+        return f"http://{addr.host}:{addr.port}"
+
+    @property
+    def registry_url(self) -> str:
+        return self.http_url(self.definition.registry_service)
+
+    # -- lifecycle -------------------------------------------------------
+    @property
+    def services(self) -> list[str]:
+        return list(self.definition.services)
+
+    @abstractmethod
+    def stop(self, service: str) -> None:
+        """Stop one service and return once it no longer answers."""
+
+    @abstractmethod
+    def start(self, service: str) -> None:
+        """Start one stopped service and return once it is healthy."""
+
+    def terminate(self, service: str, sig: int, timeout: float = 10.0) -> tuple[int | None, float]:
+        """Send `sig` to the service's process and wait: (exit code or None if still running, seconds)."""
+        raise ControlUnsupported(f"the {self.target} target cannot signal '{service}'")
+
+    def restart(self, service: str) -> None:
+        self.stop(service)
+        self.start(service)
+
+    @abstractmethod
+    def is_running(self, service: str) -> bool:
+        """Whether the service's process or container is up (not whether it is healthy)."""
+
+    @abstractmethod
+    def logs(self, service: str, lines: int = 50) -> str:
+        """The tail of a service's log, secrets masked."""
+
+    def raw_logs(self, service: str, lines: int = 500) -> str:
+        """The tail of a service's log as the service wrote it (unmasked where the target allows)."""
+        return self.logs(service, lines)
+
+    def ensure_running(self) -> None:
+        """Start every service a scenario left stopped."""
+        for service in self.services:
+            if not self.is_running(service):
+                self.start(service)
+
+    def close(self) -> None:
+        """Release the target (tear down what the harness started)."""
