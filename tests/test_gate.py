@@ -176,3 +176,29 @@ def test_xdist_loses_nothing_and_counts_nothing_twice(run_features, tmp_path):
     assert (parallel["docs_passed"], parallel["docs_not_run"]) == (serial["docs_passed"], serial["docs_not_run"])
     assert sorted(s["worker"] for s in parallel["stacks"]) == ["gw0", "gw1"], "one stack start-up per worker"
     assert parallel["containers"] == 2 and serial["containers"] == 1
+
+
+SEED_ADAPTER_RULE = "~exchange:* +@read +@write +@keyspace +ping -@dangerous"
+HARDENING = "test_user_can_neither_read_nor_list_the_other_namespace and exchange-adapter"
+
+
+def test_a_failing_hardening_scenario_is_an_advisory_unless_strict(run_features, stack_copy, tmp_path):
+    """The seeds' adapter rule lets SCAN list other namespaces: advisory by default, FAIL with --strict."""
+    root = stack_copy()
+    edit(root / "redis" / "users.acl", SEED_ADAPTER_RULE + " -scan", SEED_ADAPTER_RULE)
+    env = {**STRICT, "HARNESS_SERVICES": "redis,postgres,service-registry"}
+    result = run_features("--stack-dir", str(root), "--milestone", "orchestrator/TSE-0001.3a", "-k",
+                          f"({HARDENING}) or {OWN_NAMESPACE}", env=env)
+    outcomes = result.outcomes()
+    assert sorted(set(outcomes.values())) == ["failed", "passed"], outcomes
+    row = rows(gate_of(tmp_path))["orchestrator/TSE-0001.3a"]
+    assert row["failed"] == 0 and len(row["advisories"]) == 1, row
+    assert "SCAN" in row["advisories"][0]["message"], row["advisories"]
+    assert "ADVISORY orchestrator/TSE-0001.3a" in flat(result.output)
+    assert result.returncode in (0, EXIT_INCOMPLETE), result.output[-3000:]  # never 1: only an advisory failed
+
+    result = run_features("--stack-dir", str(root), "--milestone", "orchestrator/TSE-0001.3a", "-k",
+                          f"({HARDENING}) or {OWN_NAMESPACE}", env={**env, "HARNESS_GATE_STRICT": "1"})
+    assert result.returncode == 1, result.output[-3000:]
+    row = rows(gate_of(tmp_path))["orchestrator/TSE-0001.3a"]
+    assert (row["verdict"], row["failed"], row["advisories"]) == ("FAIL", 1, []), row

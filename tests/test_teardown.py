@@ -15,6 +15,7 @@ import pytest
 from trading_harness.polling import wait_until
 
 from .conftest import REPO, alive, descendants, edit
+from .miniproject import project
 
 HOLD_TEST = textwrap.dedent('''
     import json, os, threading
@@ -98,3 +99,41 @@ def processes_of_run(run_id: str) -> list[int]:
             except OSError:
                 continue
     return found
+
+
+HOLD_FEATURE = """
+@TSE-0001.1a @exchange
+Feature: A scenario that holds the stack
+
+  @criterion:exchange.1a.rest-health
+  Scenario: The stack is held until the run is stopped
+    Given the stack is up
+    Then it waits to be stopped
+"""
+
+
+@pytest.mark.parametrize("sig, status", [(signal.SIGTERM, 143), (signal.SIGINT, 2)], ids=["sigterm", "ctrl-c"])
+def test_a_stopped_features_run_tears_down_reports_and_exits(tmp_path, sig, status):
+    """SIGTERM (a CI cancel) does what Ctrl-C does: stack stopped, run directory removed, reports written."""
+    root = project(tmp_path / "project", feature=HOLD_FEATURE)
+    stack_file = tmp_path / "stack.json"
+    env = {**os.environ, "PYTHONPATH": str(REPO), "STACK_FILE": str(stack_file), "HARNESS_SERVICES": "redis"}
+    proc = subprocess.Popen([sys.executable, "-m", "pytest", "features/", "-p", "no:cacheprovider", "-q"], cwd=root,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+    try:
+        wait_until(stack_file.exists, 60, message="the held run to bring its stack up")
+        held = json.loads(stack_file.read_text())
+        servers = set(held["pids"].values())
+        assert servers and Path(held["workdir"]).is_dir()
+        proc.send_signal(sig)
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == status, out[-3000:]
+    _assert_all_gone(servers)
+    assert not Path(held["workdir"]).exists(), "the run's data directory outlived the run"
+    gate = json.loads((root / "reports" / "gate.json").read_text())
+    assert gate["interrupted"] is True and gate["exit_status"] == status, gate
+    assert "INTERRUPTED" in out

@@ -136,8 +136,14 @@ def main(argv: list[str] | None = None) -> int:
     state.path.mkdir(parents=True, exist_ok=True)
     state.error.unlink(missing_ok=True)
     stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    received: list[int] = []
+
+    def stop(signum, _frame) -> None:
+        received.append(signum)
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     try:
         stack = EmbeddedStack.up(StackDefinition.load(args.stack_dir))
     except HarnessError as exc:
@@ -157,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         stack.close()
         state.target.unlink(missing_ok=True)
         state.pid.unlink(missing_ok=True)
-    return 0
+    return 128 + received[0] if received else 0  # 143 after SIGTERM, 130 after Ctrl-C, as for pytest
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@
     harness health           health check of every service (exit 1 if one fails)
     harness logs [service]   tail of the service logs
     harness validate [...]   run the TSE-0001.3a features against the running stack
-    harness report           Allure HTML report of the last features run (trading_harness/reporting/report.py)
+    harness report           Allure HTML report of the last features run (the first run downloads
+                             allure-commandline from the npm registry; offline after that)
 """
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """The milestone gate: a verdict per selected milestone from the catalogue and the run's results.
 
 Verdicts: FAIL when a scenario of the milestone failed or errored; else INCOMPLETE when the
-milestone has no scenario that ran, or a criterion that no scenario that ran covers; else PASS.
+milestone has no scenario that ran, a criterion that no scenario that ran covers, or a scenario that
+should have run and did not (never collected, dropped by a hook, cut off); else PASS.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from trading_harness.reporting.catalogue import Catalogue
 from trading_harness.reporting.results import Result
 from trading_harness.reporting.scenarios import Case
+from trading_harness.termination import SIGTERM_EXIT
 
 PASS, FAIL, INCOMPLETE = "PASS", "FAIL", "INCOMPLETE"
 EXIT_INCOMPLETE = 6  # pytest itself uses 0-5; 1 (tests failed) is what a FAIL exits with
@@ -31,6 +33,8 @@ class Row:
     criteria_total: int = 0
     covered: list[str] = field(default_factory=list)
     uncovered: list[str] = field(default_factory=list)
+    missing: list[dict] = field(default_factory=list)  # scenarios that should have run and did not
+    advisories: list[dict] = field(default_factory=list)  # @hardening scenarios that failed (not counted unless strict)
     verdict: str = INCOMPLETE
 
     @property
@@ -45,9 +49,17 @@ class Gate:
     orphans: list[dict]
     explicit: bool
     allow_incomplete: bool
+    strict: bool = False  # @hardening scenarios count toward the verdicts
     stacks: list[dict] = field(default_factory=list)
+    interrupted: bool = False  # Ctrl-C or SIGTERM: the verdicts cover what ran before it
+    terminated: bool = False  # SIGTERM: the run exits 143
+    only_advisories_failed: bool = False  # every failed test was a @hardening advisory
     scenario_seconds: float = 0.0
     wall_seconds: float = 0.0
+
+    @property
+    def advisory_keys(self) -> set[str]:
+        return {a["key"] for row in self.rows for a in row.advisories}
 
     @property
     def verdict(self) -> str | None:
@@ -59,6 +71,10 @@ class Gate:
 
     def exit_status(self, pytest_status: int) -> int:
         """The session's exit status once the gate has spoken; other problems keep pytest's code."""
+        if self.terminated:
+            return SIGTERM_EXIT
+        if self.only_advisories_failed and pytest_status == pytest.ExitCode.TESTS_FAILED:
+            pytest_status = pytest.ExitCode.OK
         if pytest_status not in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED, pytest.ExitCode.TESTS_FAILED):
             return int(pytest_status)
         if self.verdict == FAIL:
@@ -74,8 +90,10 @@ class Gate:
     def as_dict(self, pytest_status: int) -> dict:
         return {
             "verdict": self.verdict,
+            "interrupted": self.interrupted,
             "exit_status": self.exit_status(pytest_status),
             "allow_incomplete": self.allow_incomplete,
+            "strict": self.strict,
             "explicit_selection": self.explicit,
             "milestones": [{**asdict(r), "criteria": r.criteria} for r in self.rows],
             "not_encoded": self.not_encoded,
@@ -86,11 +104,17 @@ class Gate:
 
 
 def evaluate(catalogue: Catalogue, cases: dict[str, Case], results: list[Result], selected: list[str],
-             explicit: bool, allow_incomplete: bool) -> Gate:
-    """One row per selected milestone (or, with no explicit selection, per milestone that had a scenario)."""
+             explicit: bool, allow_incomplete: bool, missing: dict[str, str] | None = None,
+             strict: bool = False) -> Gate:
+    """One row per selected milestone (or, with no explicit selection, per milestone that had a scenario).
+
+    `missing` maps the key of each scenario that should have run and did not to the reason (selection.py).
+    """
+    missing = {k: why for k, why in (missing or {}).items() if strict or not cases[k].hardening}
     ran = [(cases.get(r.key), r) for r in results]
     if not explicit:
         seen = {k for case, _ in ran if case for k in case.milestones}
+        seen |= {k for key in missing for k in cases[key].milestones}
         selected = [k for k in catalogue.milestones if k in seen]
     rows = []
     for key in selected:
@@ -103,20 +127,27 @@ def evaluate(catalogue: Catalogue, cases: dict[str, Case], results: list[Result]
                 continue
             row.scenarios += 1
             row.passed += result.outcome == "passed"
-            row.failed += result.outcome in ("failed", "error")
+            if result.outcome in ("failed", "error"):
+                if case.hardening and not strict:
+                    row.advisories.append({"key": case.key, "name": case.name, "message": result.message})
+                else:
+                    row.failed += 1
             row.skipped += result.outcome == "skipped"
             if result.outcome in RAN:
                 covered.update(case.criteria)
         row.covered = [c.id for c in milestone.criteria if c.id in covered]
         row.uncovered = [c.id for c in milestone.criteria if c.id not in covered]
-        row.verdict = FAIL if row.failed else INCOMPLETE if (not row.scenarios or row.uncovered) else PASS
+        row.missing = [{"key": k, "name": cases[k].name, "reason": why} for k, why in sorted(missing.items())
+                       if key in cases[k].milestones]
+        row.verdict = FAIL if row.failed else INCOMPLETE if (not row.scenarios or row.uncovered or row.missing) else PASS
         rows.append(row)
     encoded = {k for case in cases.values() for k in case.milestones}
     not_encoded = [k for k in catalogue.milestones if k not in encoded and k not in selected]
     orphans = [{"key": c.key, "name": c.name, "reason": c.orphan, "milestones": c.milestones}
                for c in cases.values() if c.orphan]
     scenario_seconds = sum(r.duration for r in results)
-    return Gate(rows, not_encoded, orphans, explicit, allow_incomplete, scenario_seconds=scenario_seconds)
+    return Gate(rows, not_encoded, orphans, explicit, allow_incomplete, strict=strict,
+                scenario_seconds=scenario_seconds)
 
 
 def render(gate: Gate, width: int = 100) -> list[str]:
@@ -134,12 +165,27 @@ def render(gate: Gate, width: int = 100) -> list[str]:
 
     for row in gate.rows:
         if row.verdict == INCOMPLETE:
-            why = "no scenario ran" if not row.scenarios else "no scenario ran for " + ", ".join(row.uncovered)
-            note(f"INCOMPLETE {row.key}: {why}")
+            whys = []
+            if not row.scenarios:
+                whys.append("no scenario ran")
+            elif row.uncovered:
+                whys.append("no scenario ran for " + ", ".join(row.uncovered))
+            if row.missing:
+                whys.append(f"{len(row.missing)} scenario(s) did not run: " + "; ".join(
+                    f"{m['key']} '{m['name']}' ({m['reason']})" for m in row.missing[:5])
+                    + (f"; and {len(row.missing) - 5} more" if len(row.missing) > 5 else ""))
+            note(f"INCOMPLETE {row.key}: {'; '.join(whys)}")
+    for row in gate.rows:
+        if row.advisories:
+            note(f"ADVISORY {row.key}: {len(row.advisories)} @hardening scenario(s) failed; they fail the milestone "
+                 "only with --strict: " + "; ".join(f"{a['key']} '{a['name']}'" for a in row.advisories[:5])
+                 + (f"; and {len(row.advisories) - 5} more" if len(row.advisories) > 5 else ""))
     if gate.not_encoded:
         note(f"not encoded yet ({len(gate.not_encoded)}): {', '.join(gate.not_encoded)}")
     if gate.orphans:
         lines.append(f"orphan scenarios: {len(gate.orphans)} (see reports/traceability.html)")
+    if gate.interrupted:
+        note("INTERRUPTED: the run was stopped (Ctrl-C or SIGTERM); the verdicts cover only what ran before it")
     if gate.verdict == INCOMPLETE and gate.allow_incomplete:
         lines.append("--gate-allow-incomplete: INCOMPLETE does not fail this run")
     lines.append(footer(gate))

@@ -141,7 +141,9 @@ class Site:
                 "not_run": outcomes.count("not run"),
                 "covered": sum(cell["status"] in ("passed", "failed") for cell in cells),
                 "total": len(cells), "cells": cells, "seed": self.seed_link(milestone),
-                "source": f"{milestone.document} — {milestone.section}"}
+                "source": f"{milestone.document} — {milestone.section}",
+                "advisories": self.gate_rows.get(milestone.key, {}).get("advisories", []),
+                "missing": self.gate_rows.get(milestone.key, {}).get("missing", [])}
 
     def features_of(self, milestone: Milestone) -> list[dict]:
         features: dict[str, dict] = {}

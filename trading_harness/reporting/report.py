@@ -170,7 +170,10 @@ def main(args) -> int:
 
 
 def add_parser(sub) -> None:
-    parser = sub.add_parser("report", help="build the Allure HTML report of the last features run (offline)")
+    parser = sub.add_parser(
+        "report", help=f"build the Allure HTML report of the last features run; the first run downloads "
+                       f"{ALLURE_PACKAGE}@{ALLURE_VERSION} from the npm registry (needs npm and Java), later runs "
+                       "are offline")
     parser.add_argument("--single-file", action="store_true", help="one self-contained index.html")
     parser.add_argument("--reports-dir", default=None,
                         help="the features run's reports folder (default reports/)")

@@ -5,13 +5,45 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pytest_bdd.parser import FeatureParser, ScenarioTemplate
+from pytest_bdd.exceptions import GherkinParseError
+from pytest_bdd.parser import Feature, FeatureParser, ScenarioTemplate
 
+from trading_harness.errors import HarnessError
 from trading_harness.reporting.catalogue import SEVERITIES, Catalogue
 
 CRITERION_TAG = "criterion"
 SEVERITY_TAG = "severity"
+HARDENING_TAG = "hardening"
 MILESTONE_TAG = re.compile(r"^TSE-\d{4}(\.[0-9A-Za-z]+)*$")
+_TOKENS = {"#EOF": "the end of the file", "#Language": "a '# language:' line", "#TagLine": "a @tag line",
+           "#FeatureLine": "'Feature:'", "#RuleLine": "'Rule:'", "#BackgroundLine": "'Background:'",
+           "#ScenarioLine": "'Scenario:' or 'Scenario Outline:'", "#ExamplesLine": "'Examples:'",
+           "#StepLine": "a step (Given/When/Then/And/But)", "#DocStringSeparator": "a doc string",
+           "#TableRow": "a | table | row", "#Comment": "a # comment", "#Empty": "an empty line",
+           "#Other": "description text"}
+_EXPECTED = re.compile(r"expected: (?P<tokens>.*?), got")
+
+
+class FeatureSyntaxError(HarnessError):
+    """A .feature file that Gherkin cannot parse: one line with the file, line, text and what was expected."""
+
+    @classmethod
+    def from_parse_error(cls, exc: GherkinParseError, root: Path) -> FeatureSyntaxError:
+        where = relative_feature(exc.filename, root.parent)
+        detail = _EXPECTED.search(str(exc.__cause__ or ""))
+        expected = ""
+        if detail:
+            tokens = [_TOKENS.get(t.strip(), t.strip()) for t in detail["tokens"].split(",")]
+            expected = "; expected " + ", ".join(dict.fromkeys(tokens))
+        return cls(f"{where}:{exc.line}: {exc.message.split('. ')[0].rstrip('.')}: {exc.line_content.strip()!r}{expected}")
+
+
+def parse_feature(features_dir: Path, path: Path) -> Feature:
+    """One .feature file, parsed; a syntax error raises FeatureSyntaxError."""
+    try:
+        return FeatureParser(str(features_dir), str(path.relative_to(features_dir))).parse()
+    except GherkinParseError as exc:
+        raise FeatureSyntaxError.from_parse_error(exc, features_dir) from None
 
 
 def tag_value(tag: str, name: str) -> str | None:
@@ -39,6 +71,11 @@ class Case:
     unknown_criteria: list[str] = field(default_factory=list)
     milestones: list[str] = field(default_factory=list)
     severity: str = "normal"
+
+    @property
+    def hardening(self) -> bool:
+        """A check the reference stack adds beyond the seeds: an advisory unless the gate is strict."""
+        return HARDENING_TAG in self.tags
 
     @property
     def orphan(self) -> str | None:
@@ -129,11 +166,17 @@ def fallback_milestones(tags: list[str], catalogue: Catalogue) -> list[str]:
     return found
 
 
+def check_syntax(features_dir: Path) -> None:
+    """Parse every .feature file under features_dir; the first syntax error raises FeatureSyntaxError."""
+    for path in sorted(features_dir.rglob("*.feature")):
+        parse_feature(features_dir, path)
+
+
 def parse_features(features_dir: Path, catalogue: Catalogue) -> list[Outline]:
     """Every scenario of every .feature file under features_dir, in file order."""
     outlines = []
     for path in sorted(features_dir.rglob("*.feature")):
-        feature = FeatureParser(str(features_dir), str(path.relative_to(features_dir))).parse()
+        feature = parse_feature(features_dir, path)
         rel = relative_feature(feature.filename, features_dir)
         templates = sorted(feature.scenarios.values(), key=lambda t: t.line_number)
         for template in templates:
