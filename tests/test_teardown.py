@@ -137,3 +137,25 @@ def test_a_stopped_features_run_tears_down_reports_and_exits(tmp_path, sig, stat
     gate = json.loads((root / "reports" / "gate.json").read_text())
     assert gate["interrupted"] is True and gate["exit_status"] == status, gate
     assert "INTERRUPTED" in out
+
+
+def test_the_harness_daemon_tears_down_on_sigterm_and_exits_143(tmp_path):
+    """`harness start`'s daemon, stopped as a CI cancel stops it: every server gone, its data removed."""
+    state, data = tmp_path / "state", tmp_path / "data"
+    data.mkdir()
+    env = {**os.environ, "HARNESS_TMPDIR": str(data), "HARNESS_SERVICES": "redis"}
+    proc = subprocess.Popen([sys.executable, "-m", "trading_harness.cli.daemon", "--state-dir", str(state)], cwd=REPO,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+    try:
+        wait_until(lambda: (state / "target.toml").exists(), 60, message="the daemon to bring its stack up")
+        servers = descendants(proc.pid)
+        [workdir] = list(data.glob("trading-harness-*"))
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 143, out[-2000:]
+    _assert_all_gone(servers)
+    assert not workdir.exists() and not (state / "target.toml").exists()
