@@ -7,9 +7,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pwd
 import queue
+import shutil
 import signal
+import stat
 import sys
+import tempfile
 import threading
 from concurrent.futures import Future
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,6 +23,7 @@ from urllib.parse import parse_qs, urlparse
 from trading_harness.definition import StackDefinition
 from trading_harness.errors import HarnessError
 from trading_harness.servers.ports import LOOPBACK
+from trading_harness.servers.processes import unprivileged_user
 from trading_harness.targets.embedded import EmbeddedStack
 
 
@@ -33,6 +38,34 @@ class StateDir:
     pid = property(lambda self: self.path / "daemon.pid")
     log = property(lambda self: self.path / "daemon.log")
     error = property(lambda self: self.path / "daemon.error")
+    data = property(lambda self: self.path / "data")
+
+    def data_dir(self) -> Path:
+        """The stack's data, kept by `stop` and removed by `clean`: <state>/data, or where it links to.
+
+        PostgreSQL runs unprivileged when we are root; if it cannot reach the state dir (~ is 0700),
+        the data lives under /var/tmp and <state>/data is a symlink to it.
+        """
+        if self.data.exists():
+            return self.data.resolve()
+        self.path.mkdir(parents=True, exist_ok=True)
+        user = unprivileged_user()
+        if user is None or _reachable(self.path, user):
+            self.data.mkdir()
+            return self.data
+        target = Path(tempfile.mkdtemp(prefix="trading-harness-data-", dir="/var/tmp"))
+        self.data.symlink_to(target)
+        return target
+
+    def remove_data(self) -> Path | None:
+        """Delete the data dir (and its link); the path removed, None if there was none."""
+        if not self.data.exists() and not self.data.is_symlink():
+            return None
+        target = self.data.resolve()
+        shutil.rmtree(target, ignore_errors=True)
+        if self.data.is_symlink():
+            self.data.unlink()
+        return target
 
     def daemon_pid(self) -> int | None:
         try:
@@ -41,6 +74,18 @@ class StateDir:
             return pid
         except (FileNotFoundError, ValueError, ProcessLookupError, PermissionError):
             return None
+
+
+def _reachable(path: Path, user: str) -> bool:
+    """True when `user` may traverse every directory down to `path` (by the mode bits)."""
+    entry = pwd.getpwnam(user)
+    groups = {entry.pw_gid, *os.getgrouplist(user, entry.pw_gid)}
+    for directory in [path.resolve(), *path.resolve().parents]:
+        info = directory.stat()
+        bit = stat.S_IXUSR if info.st_uid == entry.pw_uid else stat.S_IXGRP if info.st_gid in groups else stat.S_IXOTH
+        if not info.st_mode & bit:
+            return False
+    return True
 
 
 def write_target_file(path: Path, stack: EmbeddedStack, control_url: str) -> None:
@@ -139,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
     try:
-        stack = EmbeddedStack.up(StackDefinition.load(args.stack_dir))
+        stack = EmbeddedStack.up(StackDefinition.load(args.stack_dir), workdir=state.data_dir(), persistent=True)
     except HarnessError as exc:
         state.error.write_text(str(exc))
         print(exc, file=sys.stderr)
