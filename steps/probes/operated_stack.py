@@ -10,7 +10,7 @@ import psycopg
 import redis
 
 from steps.probes.harness_command import CommandResult, run_harness
-from trading_harness.cli.daemon import StateDir
+from trading_harness.cli.daemon import StateDir, running_definition
 from trading_harness.definition import StackDefinition
 from trading_harness.servers.ports import is_listening
 from trading_harness.targets import health
@@ -46,7 +46,7 @@ class OperatedStack:
         return self.state.daemon_pid() is not None and self.state.target.is_file()
 
     def attached(self) -> ExternalStack:
-        stack = ExternalStack.from_file(self.definition, self.state.target)
+        stack = ExternalStack.from_file(running_definition(self.state, str(self.definition.root)), self.state.target)
         self.last_addresses = {n: (a.host, a.port) for n in stack.services for a in [stack.address(n)]}
         return stack
 

@@ -15,6 +15,7 @@ import stat
 import sys
 import tempfile
 import threading
+import tomllib
 from concurrent.futures import Future
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -24,7 +25,7 @@ from trading_harness.definition import StackDefinition
 from trading_harness.errors import HarnessError
 from trading_harness.servers.ports import LOOPBACK
 from trading_harness.servers.processes import unprivileged_user
-from trading_harness.targets.embedded import EmbeddedStack
+from trading_harness.targets.embedded import EmbeddedStack, with_services
 
 
 class StateDir:
@@ -86,6 +87,16 @@ def _reachable(path: Path, user: str) -> bool:
         if not info.st_mode & bit:
             return False
     return True
+
+
+def running_definition(state: StateDir, stack_dir: str | None) -> StackDefinition:
+    """The stack definition narrowed to the services the daemon runs (HARNESS_SERVICES at its start)."""
+    definition = StackDefinition.load(stack_dir)
+    try:
+        running = list(tomllib.loads(state.target.read_text()).get("services", {}))
+    except (OSError, tomllib.TOMLDecodeError):
+        return definition  # ExternalStack.from_file says what is wrong with the file
+    return with_services(definition, [name for name in running if name in definition.services])
 
 
 def write_target_file(path: Path, stack: EmbeddedStack, control_url: str) -> None:

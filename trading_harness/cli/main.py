@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from trading_harness.cli import journal, topology
-from trading_harness.cli.daemon import StateDir
+from trading_harness.cli.daemon import StateDir, running_definition
 from trading_harness.definition import StackDefinition
 from trading_harness.errors import HarnessError
 from trading_harness.masking import mask
@@ -39,7 +39,7 @@ POLL_INTERVAL = 0.1
 def _attached(state: StateDir, stack_dir: str | None) -> ExternalStack:
     if not state.daemon_pid() or not state.target.is_file():
         raise HarnessError(f"no embedded stack is running (state in {state.path}); start one with `harness start`")
-    return ExternalStack.from_file(StackDefinition.load(stack_dir), state.target)
+    return ExternalStack.from_file(running_definition(state, stack_dir), state.target)
 
 
 def cmd_start(args, state: StateDir) -> int:
