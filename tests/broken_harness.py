@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import io
+import random
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from trading_harness.cli import journal, main  # noqa: E402
+from trading_harness.cli import topology as topology_cli  # noqa: E402
 
 
 def _start_silent() -> None:
@@ -125,6 +127,26 @@ def _journal_accepts_anything() -> None:
         report.errors.clear()
         return report
     journal.check = check
+
+
+def _topology_unsorted() -> None:
+    original = topology_cli.render
+
+    def render(topology):
+        edges = list(topology["edges"])
+        random.shuffle(edges)
+        return original({**topology, "edges": edges})
+    topology_cli.render = render
+
+
+def _topology_invalid() -> None:
+    original = topology_cli.generate
+
+    def generate(compose_file):
+        topology = original(compose_file)
+        return {**topology, "nodes": [{k: v for k, v in node.items() if k != "kind"} for node in topology["nodes"]]}
+    topology_cli.generate = generate
+    topology_cli.validate = lambda topology: None
 
 
 DEFECTS = {name[1:].replace("_", "-"): fn for name, fn in dict(globals()).items()

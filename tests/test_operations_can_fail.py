@@ -6,25 +6,14 @@ of stack/. Every selected scenario must fail against its variant and pass agains
 """
 from __future__ import annotations
 
-import shlex
-import sys
-from dataclasses import dataclass, field
-
 import pytest
 
-from .conftest import REPO
-from .variants import Change, text, uncovered_scenarios
+from .tool_variants import ToolVariant, assert_tool_variant_fails, assert_tool_variants_pass
+from .variants import text, uncovered_scenarios
 
-# The whole stack: `validate` runs the features against the daemon's target file, which must list every service.
-SERVICES = ""
+# Operations variants run the whole stack (ToolVariant.services ""): `validate` runs the features
+# against the daemon's target file, which must list every service of the compose file.
 HOOK = "scripts/pre-push-hook.sh"
-
-
-@dataclass(frozen=True)
-class ToolVariant:
-    selection: str
-    defect: str | None = None  # a defect of tests/broken_harness.py
-    changes: list[Change] = field(default_factory=list)  # edits of a stack/ copy
 
 
 VARIANTS = {
@@ -58,41 +47,19 @@ VARIANTS = {
 }
 
 
-def _run(variant: ToolVariant, run_features, stack_copy, broken: bool):
-    args, env = ["-k", variant.selection], {"HARNESS_SERVICES": SERVICES}
-    if broken and variant.defect:
-        env["HARNESS_COMMAND"] = shlex.join([sys.executable, str(REPO / "tests" / "broken_harness.py"), variant.defect])
-    if broken and variant.changes:
-        root = stack_copy()
-        for change in variant.changes:
-            change(root)
-        args += ["--stack-dir", str(root)]
-    return run_features(*args, env=env, timeout=420)
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(VARIANTS))
 def test_scenario_fails_against_broken_tool(name, run_features, stack_copy):
-    result = _run(VARIANTS[name], run_features, stack_copy, broken=True)
-    outcomes = result.outcomes()
-    assert outcomes, f"'{VARIANTS[name].selection}' selects no scenario:\n{result.output[-2000:]}"
-    assert set(outcomes.values()) == {"failed"}, (outcomes, result.output[-3000:])
-    assert "StackConfigError" not in result.output, "failed for a reason other than the defect: " + result.output[-3000:]
+    assert_tool_variant_fails(VARIANTS[name], run_features, stack_copy)
 
 
 @pytest.mark.slow
 def test_the_same_scenarios_pass_against_the_intact_tools(run_features, stack_copy):
-    selection = " or ".join(f"({v.selection})" for v in VARIANTS.values())
-    result = _run(ToolVariant(selection), run_features, stack_copy, broken=False)
-    outcomes = result.outcomes()
-    assert len(outcomes) >= 17, outcomes
-    assert result.returncode == 0, result.output[-3000:]
-    assert set(outcomes.values()) == {"passed"}, outcomes
+    assert_tool_variants_pass(VARIANTS, run_features, stack_copy, minimum=17)
 
 
 def test_every_operations_and_journal_scenario_has_a_broken_variant():
-    names = {n: v for n, v in VARIANTS.items()}
-    uncovered = [s for s in uncovered_scenarios("orchestrator", names, minimum=17)
+    uncovered = [s for s in uncovered_scenarios("orchestrator", VARIANTS, minimum=17)
                  if s.startswith(("test_journalcheck", "test_the_prepush", "test_start_", "test_stop_", "test_restart_",
                                   "test_clean_", "test_status_", "test_validate_", "test_logs_", "test_health_"))]
     assert not uncovered, f"scenarios no broken variant selects: {uncovered}"
