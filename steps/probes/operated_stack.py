@@ -52,6 +52,8 @@ class OperatedStack:
 
     def unhealthy(self) -> dict[str, str]:
         """Service -> why, for every service that fails its operator health check."""
+        if not self.running:
+            return dict.fromkeys(self.services(), f"no stack runs in {self.state.path} (no daemon or no target file)")
         stack = self.attached()
         results = {name: health.check(stack, name) for name in self.services()}
         return {name: result.detail for name, result in results.items() if not result.ok}
@@ -73,6 +75,7 @@ class OperatedStack:
 
     def read_marker(self) -> tuple[list[str], str | None]:
         """(marker tokens in PostgreSQL, marker value in Redis) of the running stack."""
+        assert self.running, f"no stack runs in {self.state.path} (no daemon or no target file)"
         stack = self.attached()
         with psycopg.connect(stack.postgres_dsn(), connect_timeout=5, autocommit=True) as conn:
             exists = conn.execute("SELECT to_regclass(%s)", (MARKER_TABLE,)).fetchone()[0]
