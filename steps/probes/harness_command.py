@@ -36,10 +36,10 @@ def harness_argv() -> list[str]:
     return [sys.executable, "-m", "trading_harness.cli.main"]
 
 
-def run_harness(*args: str, timeout: float = 120, cwd=None, evidence=None) -> CommandResult:
+def run_harness(*args: str, timeout: float = 120, cwd=None, evidence=None, env: dict | None = None) -> CommandResult:
     argv = [*harness_argv(), *args]
     proc = subprocess.run(argv, cwd=cwd or project_root(), capture_output=True, text=True, timeout=timeout,
-                          stdin=subprocess.DEVNULL)
+                          stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})})
     result = CommandResult(argv, proc.returncode, proc.stdout, proc.stderr)
     if evidence is not None:
         evidence.record("command", shlex.join(argv), f"exit {result.returncode}\n{result.stdout[-3000:]}{result.stderr[-2000:]}")

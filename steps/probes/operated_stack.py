@@ -10,11 +10,11 @@ import psycopg
 import redis
 
 from steps.probes.harness_command import CommandResult, run_harness
-from trading_harness.cli.daemon import StateDir, running_definition
+from trading_harness.cli.daemon import WATCH_ENV, StateDir, running_definition
 from trading_harness.definition import StackDefinition
 from trading_harness.servers.ports import is_listening
 from trading_harness.targets import health
-from trading_harness.targets.embedded import temp_base, with_services
+from trading_harness.targets.embedded import OWNER_FILE, WORKDIR_PREFIX, temp_base, with_services
 from trading_harness.targets.external import ExternalStack
 
 MARKER_TABLE = "harness_operations_marker"
@@ -27,14 +27,17 @@ class OperatedStack:
 
     def __init__(self, definition: StackDefinition):
         self.definition = definition
-        self.base = Path(tempfile.mkdtemp(prefix="harness-operations-", dir=temp_base()))
+        # named like the embedded stack's work dirs, with an owner, so a later stack sweeps it if this session is killed
+        self.base = Path(tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}operations-", dir=temp_base()))
+        (self.base / OWNER_FILE).write_text(str(os.getpid()))
         self.base.chmod(0o755)  # PostgreSQL runs unprivileged under root and must reach its data dir
         self.state = StateDir(self.base / "state")
         self.last_addresses: dict[str, tuple[str, int]] = {}
 
     def run(self, *args: str, evidence=None, timeout: float = COMMAND_TIMEOUT) -> CommandResult:
+        # the daemon stops if this session dies without cleaning up (SIGKILL)
         return run_harness("--state-dir", str(self.state.path), "--stack-dir", str(self.definition.root), *args,
-                           timeout=timeout, evidence=evidence)
+                           timeout=timeout, evidence=evidence, env={WATCH_ENV: str(os.getpid())})
 
     def services(self) -> list[str]:
         """The services `harness start` must bring up: the compose file's (HARNESS_SERVICES narrows both)."""

@@ -183,6 +183,18 @@ def control_server(controller: Controller) -> ThreadingHTTPServer:
     return server
 
 
+WATCH_ENV = "HARNESS_DAEMON_WATCH_PID"  # stop once this process is gone (test sessions set it to themselves)
+WATCH_INTERVAL = 0.5
+
+
+def _stop_when_gone(pid: int, stopping: threading.Event) -> None:
+    while not stopping.wait(WATCH_INTERVAL):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            stopping.set()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m trading_harness.cli.daemon")
     parser.add_argument("--state-dir")
@@ -194,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    if os.environ.get(WATCH_ENV, "").isdigit():
+        threading.Thread(target=_stop_when_gone, args=(int(os.environ[WATCH_ENV]), stopping), daemon=True).start()
     try:
         stack = EmbeddedStack.up(StackDefinition.load(args.stack_dir), workdir=state.data_dir(), persistent=True)
     except HarnessError as exc:
