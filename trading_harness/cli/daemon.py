@@ -49,6 +49,7 @@ class StateDir:
         """
         if self.data.exists():
             return self.data.resolve()
+        self.data.unlink(missing_ok=True)  # a link whose target was removed by hand
         self.path.mkdir(parents=True, exist_ok=True)
         user = unprivileged_user()
         if user is None or _reachable(self.path, user):
