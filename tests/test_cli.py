@@ -20,7 +20,7 @@ def harness(state_dir, *args: str, timeout: float = 120) -> subprocess.Completed
 @pytest.fixture
 def state_dir(tmp_path):
     yield tmp_path / "state"
-    harness(tmp_path / "state", "stop")
+    harness(tmp_path / "state", "clean")  # stop keeps the data (under /var/tmp: tmp_path is 0700); clean removes it
 
 
 def test_cli_lifecycle(state_dir):

@@ -206,6 +206,11 @@ class StackDefinition:
         return definition
 
 
+def compose_services(path: Path) -> dict[str, ServiceSpec]:
+    """The services of a compose file, without the rest of the stack definition (topology needs no credentials)."""
+    return _load_compose(path)
+
+
 def _load_compose(path: Path) -> dict[str, ServiceSpec]:
     try:
         doc = yaml.safe_load(path.read_text())

@@ -2,7 +2,9 @@
 
     POST /api/v1/events        record an audit event -> 201
     GET  /api/v1/events/{id}   one event
+    GET  /api/v1/topology      the service topology (TSE-0002), from TOPOLOGY_FILE
     gRPC trading.audit.v1.AuditCorrelator/RecordEvent
+    gRPC trading.audit.v1.TopologyService/GetTopology
 """
 from __future__ import annotations
 
@@ -17,9 +19,11 @@ from simulators.common.settings import Defaults
 from simulators.proto import load
 
 from .repository import AuditEvents
+from .topology import TopologySource, to_message
 
 pb, pb_grpc = load("audit")
 STATUSES = ("PENDING", "SUCCESS", "FAILED", "TIMEOUT")
+FAULTS = ("topology-nodes-only",)  # serves the topology without its edges
 SEVERITIES = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 FIELDS = ("trace_id", "span_id", "service_name", "instance_name", "event_type", "status", "severity", "metadata")
 
@@ -43,11 +47,13 @@ def event_from(body: dict) -> dict:
 
 
 class AuditDomain(Domain):
-    defaults = Defaults(service_name="audit-correlator", namespace="audit")
+    defaults = Defaults(service_name="audit-correlator", namespace="audit", faults=FAULTS)
 
     def __init__(self, app):
         super().__init__(app)
         self.events = AuditEvents(app.db)
+        self.topology = TopologySource(app.settings.env.string("TOPOLOGY_FILE", "") or None,
+                                       nodes_only="topology-nodes-only" in app.settings.faults)
 
     def routes(self, router: Router) -> None:
         @router.route("POST", "/api/v1/events")
@@ -56,9 +62,28 @@ class AuditDomain(Domain):
 
         fields.add_lookup(router, "/api/v1/events/{id}", self.events.get, "event")
 
+        @router.route("GET", "/api/v1/topology")
+        def topology(request: Request) -> Response:
+            return Response(200, self.topology.current())
+
     def grpc(self, server) -> None:
         server.add(pb_grpc.add_AuditCorrelatorServicer_to_server, _Servicer(self),
                    pb.DESCRIPTOR.services_by_name["AuditCorrelator"].full_name)
+        server.add(pb_grpc.add_TopologyServiceServicer_to_server, _TopologyServicer(self.topology),
+                   pb.DESCRIPTOR.services_by_name["TopologyService"].full_name)
+
+
+class _TopologyServicer(pb_grpc.TopologyServiceServicer):
+    def __init__(self, topology: TopologySource):
+        self.topology = topology
+
+    def GetTopology(self, request, context):  # noqa: N802 - gRPC method name
+        try:
+            return to_message(pb, self.topology.current())
+        except ApiError as exc:
+            context.abort(grpc.StatusCode.UNAVAILABLE, exc.message)
+        except (KeyError, TypeError, ValueError) as exc:
+            context.abort(grpc.StatusCode.UNAVAILABLE, f"the topology file is not a valid topology: {exc}")
 
 
 class _Servicer(pb_grpc.AuditCorrelatorServicer):

@@ -7,10 +7,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pwd
 import queue
+import shutil
 import signal
+import stat
 import sys
+import tempfile
 import threading
+import tomllib
 from concurrent.futures import Future
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -19,7 +24,8 @@ from urllib.parse import parse_qs, urlparse
 from trading_harness.definition import StackDefinition
 from trading_harness.errors import HarnessError
 from trading_harness.servers.ports import LOOPBACK
-from trading_harness.targets.embedded import EmbeddedStack
+from trading_harness.servers.processes import unprivileged_user
+from trading_harness.targets.embedded import EmbeddedStack, with_services
 
 
 class StateDir:
@@ -33,6 +39,35 @@ class StateDir:
     pid = property(lambda self: self.path / "daemon.pid")
     log = property(lambda self: self.path / "daemon.log")
     error = property(lambda self: self.path / "daemon.error")
+    data = property(lambda self: self.path / "data")
+
+    def data_dir(self) -> Path:
+        """The stack's data, kept by `stop` and removed by `clean`: <state>/data, or where it links to.
+
+        PostgreSQL runs unprivileged when we are root; if it cannot reach the state dir (~ is 0700),
+        the data lives under /var/tmp and <state>/data is a symlink to it.
+        """
+        if self.data.exists():
+            return self.data.resolve()
+        self.data.unlink(missing_ok=True)  # a link whose target was removed by hand
+        self.path.mkdir(parents=True, exist_ok=True)
+        user = unprivileged_user()
+        if user is None or _reachable(self.path, user):
+            self.data.mkdir()
+            return self.data
+        target = Path(tempfile.mkdtemp(prefix="trading-harness-data-", dir="/var/tmp"))
+        self.data.symlink_to(target)
+        return target
+
+    def remove_data(self) -> Path | None:
+        """Delete the data dir (and its link); the path removed, None if there was none."""
+        if not self.data.exists() and not self.data.is_symlink():
+            return None
+        target = self.data.resolve()
+        shutil.rmtree(target, ignore_errors=True)
+        if self.data.is_symlink():
+            self.data.unlink()
+        return target
 
     def daemon_pid(self) -> int | None:
         try:
@@ -41,6 +76,28 @@ class StateDir:
             return pid
         except (FileNotFoundError, ValueError, ProcessLookupError, PermissionError):
             return None
+
+
+def _reachable(path: Path, user: str) -> bool:
+    """True when `user` may traverse every directory down to `path` (by the mode bits)."""
+    entry = pwd.getpwnam(user)
+    groups = {entry.pw_gid, *os.getgrouplist(user, entry.pw_gid)}
+    for directory in [path.resolve(), *path.resolve().parents]:
+        info = directory.stat()
+        bit = stat.S_IXUSR if info.st_uid == entry.pw_uid else stat.S_IXGRP if info.st_gid in groups else stat.S_IXOTH
+        if not info.st_mode & bit:
+            return False
+    return True
+
+
+def running_definition(state: StateDir, stack_dir: str | None) -> StackDefinition:
+    """The stack definition narrowed to the services the daemon runs (HARNESS_SERVICES at its start)."""
+    definition = StackDefinition.load(stack_dir)
+    try:
+        running = list(tomllib.loads(state.target.read_text()).get("services", {}))
+    except (OSError, tomllib.TOMLDecodeError):
+        return definition  # ExternalStack.from_file says what is wrong with the file
+    return with_services(definition, [name for name in running if name in definition.services])
 
 
 def write_target_file(path: Path, stack: EmbeddedStack, control_url: str) -> None:
@@ -127,6 +184,18 @@ def control_server(controller: Controller) -> ThreadingHTTPServer:
     return server
 
 
+WATCH_ENV = "HARNESS_DAEMON_WATCH_PID"  # stop once this process is gone (test sessions set it to themselves)
+WATCH_INTERVAL = 0.5
+
+
+def _stop_when_gone(pid: int, stopping: threading.Event) -> None:
+    while not stopping.wait(WATCH_INTERVAL):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            stopping.set()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m trading_harness.cli.daemon")
     parser.add_argument("--state-dir")
@@ -144,8 +213,10 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    if os.environ.get(WATCH_ENV, "").isdigit():
+        threading.Thread(target=_stop_when_gone, args=(int(os.environ[WATCH_ENV]), stopping), daemon=True).start()
     try:
-        stack = EmbeddedStack.up(StackDefinition.load(args.stack_dir))
+        stack = EmbeddedStack.up(StackDefinition.load(args.stack_dir), workdir=state.data_dir(), persistent=True)
     except HarnessError as exc:
         state.error.write_text(str(exc))
         print(exc, file=sys.stderr)

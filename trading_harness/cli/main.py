@@ -1,13 +1,17 @@
 """`harness`: keep an embedded stack up for manual exploration, like the seeds' manage-infrastructure.sh.
 
     harness start            start the embedded stack in the background
-    harness stop             stop it and remove its data
+    harness stop             stop it; its data stays in the state dir for the next start
+    harness restart          stop, then start again (the data stays)
+    harness clean            stop it and remove its data
     harness status           which services run, and where
     harness health           health check of every service (exit 1 if one fails)
     harness logs [service]   tail of the service logs
     harness validate [...]   run the TSE-0001.3a features against the running stack
     harness report           Allure HTML report of the last features run (the first run downloads
                              allure-commandline from the npm registry; offline after that)
+    harness journal-check    TODO.md or TODO-MASTER.md in a repository (trading_harness/cli/journal.py)
+    harness topology         topology.json from the compose file (trading_harness/cli/topology.py)
 """
 from __future__ import annotations
 
@@ -19,7 +23,8 @@ import sys
 import time
 from pathlib import Path
 
-from trading_harness.cli.daemon import StateDir
+from trading_harness.cli import journal, topology
+from trading_harness.cli.daemon import StateDir, running_definition
 from trading_harness.definition import StackDefinition
 from trading_harness.errors import HarnessError
 from trading_harness.masking import mask
@@ -35,7 +40,7 @@ POLL_INTERVAL = 0.1
 def _attached(state: StateDir, stack_dir: str | None) -> ExternalStack:
     if not state.daemon_pid() or not state.target.is_file():
         raise HarnessError(f"no embedded stack is running (state in {state.path}); start one with `harness start`")
-    return ExternalStack.from_file(StackDefinition.load(stack_dir), state.target)
+    return ExternalStack.from_file(running_definition(state, stack_dir), state.target)
 
 
 def cmd_start(args, state: StateDir) -> int:
@@ -75,7 +80,19 @@ def cmd_stop(args, state: StateDir) -> int:
         time.sleep(POLL_INTERVAL)
     if state.daemon_pid():
         os.kill(pid, signal.SIGKILL)  # its servers die with it (parent-death signal)
-    print("stopped")
+    print(f"stopped; data kept in {state.data}" if state.data.exists() else "stopped")
+    return 0
+
+
+def cmd_restart(args, state: StateDir) -> int:
+    cmd_stop(args, state)
+    return cmd_start(args, state)
+
+
+def cmd_clean(args, state: StateDir) -> int:
+    cmd_stop(args, state)
+    removed = state.remove_data()
+    print(f"removed {removed}" if removed else "no data to remove")
     return 0
 
 
@@ -122,7 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stack-dir", help="stack definition directory (default: stack/)")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("start", help="start the embedded stack in the background")
-    sub.add_parser("stop", help="stop it and remove its data")
+    sub.add_parser("stop", help="stop it; the data stays for the next start")
+    sub.add_parser("restart", help="stop, then start again")
+    sub.add_parser("clean", help="stop it and remove its data")
     sub.add_parser("status", help="which services run, and where")
     sub.add_parser("health", help="health check of every service")
     logs = sub.add_parser("logs", help="tail of the service logs")
@@ -131,15 +150,18 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("validate", help="run the TSE-0001.3a features against the running stack; "
                                     "further arguments go to pytest")
     report.add_parser(sub)
+    for module in (journal, topology):
+        module.add_parser(sub)  # each sets args.run
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "validate":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.pytest_args = extra
     state = StateDir(args.state_dir)
     commands = {"start": cmd_start, "stop": cmd_stop, "status": cmd_status, "health": cmd_health,
-                "logs": cmd_logs, "validate": cmd_validate, "report": lambda args, _state: report.main(args)}
+                "logs": cmd_logs, "validate": cmd_validate, "report": lambda args, _state: report.main(args),
+                "restart": cmd_restart, "clean": cmd_clean}
     try:
-        return commands[args.command](args, state)
+        return commands[args.command](args, state) if args.command in commands else args.run(args)
     except HarnessError as exc:
         print(f"harness: {mask(str(exc))}", file=sys.stderr)
         return 2

@@ -27,6 +27,7 @@ class LocalServer(ABC):
         self.process: ManagedProcess | None = None
         self.peers: dict[str, LocalServer] = {}
         self.bootstrapped = False
+        self.persistent = False  # keep data in workdir across stops (Redis AOF; an existing cluster is reused)
 
     @property
     def name(self) -> str:

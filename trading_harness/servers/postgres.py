@@ -52,6 +52,9 @@ class PostgresServer(LocalServer):
         self.data = self.home / "data"
         self.home.mkdir(exist_ok=True)
         self._chown(self.home)
+        if self.persistent and (self.data / "PG_VERSION").is_file():
+            self.bootstrapped = True  # the cluster of an earlier start, data included
+            return
         if os.environ.get("HARNESS_PG_TEMPLATE", "1") == "0":
             self._init_cluster(self.data)
             return

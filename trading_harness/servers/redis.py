@@ -22,7 +22,7 @@ class RedisServer(LocalServer):
                 "--port", str(self.port), "--bind", self.host, "--protected-mode", "yes",
                 "--aclfile", str(d.acl_file), "--dir", str(self.workdir / "redis-data"),
                 "--daemonize", "no", "--supervised", "no", "--logfile", "",
-                "--save", "", "--appendonly", "no"]
+                "--save", "", "--appendonly", "yes" if self.persistent else "no"]
         return ManagedProcess(self.name, argv, self.log_path)
 
     def probe(self) -> bool:

@@ -87,7 +87,7 @@ class EmbeddedStack(Stack):
     target = "embedded"
 
     def __init__(self, definition: StackDefinition, timing: Timing | None = None, workdir: Path | None = None,
-                 only: list[str] | None = None):
+                 only: list[str] | None = None, persistent: bool = False):
         if only is None and os.environ.get("HARNESS_SERVICES"):
             only = [name.strip() for name in os.environ["HARNESS_SERVICES"].split(",") if name.strip()]
         if only:
@@ -100,6 +100,7 @@ class EmbeddedStack(Stack):
         if self._own_workdir:
             (self.workdir / OWNER_FILE).write_text(str(os.getpid()))
         self.workdir.chmod(0o755)  # the unprivileged PostgreSQL user must reach its data dir
+        self.persistent = persistent  # data survives a restart (a workdir of the caller's, e.g. `harness start`)
         self.servers: dict[str, LocalServer] = {}
         self.startup_seconds: float | None = None
         self._closed = False
@@ -126,6 +127,7 @@ class EmbeddedStack(Stack):
             self.servers[name] = RUNNERS[spec.kind](spec, self.definition, self.workdir)
         for server in self.servers.values():
             server.peers = self.servers
+            server.persistent = self.persistent
         ready: set[str] = set()
         attempts: dict[str, int] = {}
         running: dict[Future, tuple[str, str]] = {}

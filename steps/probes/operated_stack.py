@@ -1,0 +1,98 @@
+"""A stack run by the `harness` command in its own state directory, as an operator runs it."""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import psycopg
+import redis
+
+from steps.probes.harness_command import CommandResult, run_harness
+from trading_harness.cli.daemon import WATCH_ENV, StateDir, running_definition
+from trading_harness.definition import StackDefinition
+from trading_harness.servers.ports import is_listening
+from trading_harness.targets import health
+from trading_harness.targets.embedded import OWNER_FILE, WORKDIR_PREFIX, temp_base, with_services
+from trading_harness.targets.external import ExternalStack
+
+MARKER_TABLE = "harness_operations_marker"
+MARKER_KEY = "harness:operations:marker"
+COMMAND_TIMEOUT = 240
+
+
+class OperatedStack:
+    """`harness <command> --state-dir <tmp>`; reads what the commands leave behind (target file, data dir)."""
+
+    def __init__(self, definition: StackDefinition):
+        self.definition = definition
+        # named like the embedded stack's work dirs, with an owner, so a later stack sweeps it if this session is killed
+        self.base = Path(tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}operations-", dir=temp_base()))
+        (self.base / OWNER_FILE).write_text(str(os.getpid()))
+        self.base.chmod(0o755)  # PostgreSQL runs unprivileged under root and must reach its data dir
+        self.state = StateDir(self.base / "state")
+        self.last_addresses: dict[str, tuple[str, int]] = {}
+
+    def run(self, *args: str, evidence=None, timeout: float = COMMAND_TIMEOUT) -> CommandResult:
+        # the daemon stops if this session dies without cleaning up (SIGKILL)
+        return run_harness("--state-dir", str(self.state.path), "--stack-dir", str(self.definition.root), *args,
+                           timeout=timeout, evidence=evidence, env={WATCH_ENV: str(os.getpid())})
+
+    def services(self) -> list[str]:
+        """The services `harness start` must bring up: the compose file's (HARNESS_SERVICES narrows both)."""
+        only = [n.strip() for n in os.environ.get("HARNESS_SERVICES", "").split(",") if n.strip()]
+        return list((with_services(self.definition, only) if only else self.definition).services)
+
+    @property
+    def running(self) -> bool:
+        return self.state.daemon_pid() is not None and self.state.target.is_file()
+
+    def attached(self) -> ExternalStack:
+        stack = ExternalStack.from_file(running_definition(self.state, str(self.definition.root)), self.state.target)
+        self.last_addresses = {n: (a.host, a.port) for n in stack.services for a in [stack.address(n)]}
+        return stack
+
+    def unhealthy(self) -> dict[str, str]:
+        """Service -> why, for every service that fails its operator health check."""
+        if not self.running:
+            return dict.fromkeys(self.services(), f"no stack runs in {self.state.path} (no daemon or no target file)")
+        stack = self.attached()
+        results = {name: health.check(stack, name) for name in self.services()}
+        return {name: result.detail for name, result in results.items() if not result.ok}
+
+    def listening(self) -> list[str]:
+        """Services of the last attached stack whose address still answers."""
+        return [name for name, (host, port) in self.last_addresses.items() if is_listening(port, host, 1)]
+
+    def write_marker(self, token: str) -> None:
+        stack = self.attached()
+        with psycopg.connect(stack.postgres_dsn(), connect_timeout=5, autocommit=True) as conn:
+            conn.execute(f"CREATE TABLE IF NOT EXISTS {MARKER_TABLE} (token text PRIMARY KEY)")
+            conn.execute(f"INSERT INTO {MARKER_TABLE} VALUES (%s)", (token,))
+        client = redis.Redis.from_url(stack.redis_url("admin"), socket_timeout=5, socket_connect_timeout=5)
+        try:
+            client.set(MARKER_KEY, token)
+        finally:
+            client.close()
+
+    def read_marker(self) -> tuple[list[str], str | None]:
+        """(marker tokens in PostgreSQL, marker value in Redis) of the running stack."""
+        assert self.running, f"no stack runs in {self.state.path} (no daemon or no target file)"
+        stack = self.attached()
+        with psycopg.connect(stack.postgres_dsn(), connect_timeout=5, autocommit=True) as conn:
+            exists = conn.execute("SELECT to_regclass(%s)", (MARKER_TABLE,)).fetchone()[0]
+            rows = conn.execute(f"SELECT token FROM {MARKER_TABLE}").fetchall() if exists else []
+        client = redis.Redis.from_url(stack.redis_url("admin"), socket_timeout=5, socket_connect_timeout=5)
+        try:
+            value = client.get(MARKER_KEY)
+        finally:
+            client.close()
+        return [row[0] for row in rows], value.decode() if value else None
+
+    def close(self) -> None:
+        """Stop the stack and remove everything it wrote."""
+        if self.state.daemon_pid():
+            self.run("clean")
+        self.state.remove_data()
+        shutil.rmtree(self.base, ignore_errors=True)
