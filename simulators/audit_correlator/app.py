@@ -6,11 +6,10 @@
 """
 from __future__ import annotations
 
-import json
-
 import grpc
 
 from simulators.common import fields
+from simulators.common.contract import Json, Text, body
 from simulators.common.http import ApiError, Request, Response, Router
 from simulators.common.service import Domain
 from simulators.common.settings import Defaults
@@ -21,25 +20,16 @@ from .repository import AuditEvents
 pb, pb_grpc = load("audit")
 STATUSES = ("PENDING", "SUCCESS", "FAILED", "TIMEOUT")
 SEVERITIES = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-FIELDS = ("trace_id", "span_id", "service_name", "instance_name", "event_type", "status", "severity", "metadata")
+EVENT = body("An audit event; instance_name defaults to service_name.",
+             trace_id=Text(max_len=64, required=False), span_id=Text(max_len=32, required=False),
+             service_name=Text(), instance_name=Text(required=False), event_type=Text(),
+             status=Text(required=False, default="PENDING", choices=STATUSES),
+             severity=Text(required=False, default="INFO", choices=SEVERITIES), metadata=Json(required=False))
 
 
-def event_from(body: dict) -> dict:
-    fields.only(body, FIELDS)
-    metadata = body.get("metadata")
-    if metadata is not None and not isinstance(metadata, dict):
-        raise ApiError(422, "wrong_type", "The field 'metadata' must be a JSON object.")
-    service = fields.text(body, "service_name")
-    return {
-        "trace_id": fields.text(body, "trace_id", max_len=64, required=False),
-        "span_id": fields.text(body, "span_id", max_len=32, required=False),
-        "service_name": service,
-        "instance_name": fields.text(body, "instance_name", required=False, default=service),
-        "event_type": fields.text(body, "event_type"),
-        "status": fields.text(body, "status", required=False, default="PENDING", choices=STATUSES),
-        "severity": fields.text(body, "severity", required=False, default="INFO", choices=SEVERITIES),
-        "metadata": metadata,
-    }
+def event_from(data: dict) -> dict:
+    """The row to store from EVENT's checked fields (EVENT.parse)."""
+    return {**data, "instance_name": data["instance_name"] or data["service_name"]}
 
 
 class AuditDomain(Domain):
@@ -50,9 +40,10 @@ class AuditDomain(Domain):
         self.events = AuditEvents(app.db)
 
     def routes(self, router: Router) -> None:
-        @router.route("POST", "/api/v1/events")
+        @router.route("POST", "/api/v1/events", body=EVENT, ok=201)
         def record(request: Request) -> Response:
-            return Response(201, self.events.record(event_from(request.json_object())))
+            """Record an audit event."""
+            return Response(201, self.events.record(event_from(request.data)))
 
         fields.add_lookup(router, "/api/v1/events/{id}", self.events.get, "event")
 
@@ -71,10 +62,15 @@ class _Servicer(pb_grpc.AuditCorrelatorServicer):
             "event_type": request.event_type, "status": request.status or None}.items() if value}
         try:
             if request.metadata_json:
-                body["metadata"] = json.loads(request.metadata_json)
-            stored = self.domain.events.record(event_from(body))
+                body["metadata"] = _storable_json(request.metadata_json)
+            stored = self.domain.events.record(event_from(EVENT.parse(body)))
         except (ApiError, ValueError) as exc:
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
         except Exception as exc:  # noqa: BLE001 - dependency down
             context.abort(grpc.StatusCode.UNAVAILABLE, f"the audit store is unavailable: {exc}")
         return pb.RecordEventReply(event_id=stored["event_id"])
+
+
+def _storable_json(text: str) -> object:
+    """metadata_json parsed as the HTTP API parses a body (NUL, lone surrogates, Infinity refused)."""
+    return Request("POST", "/", {}, {"content-type": "application/json"}, text.encode("utf-8", "surrogatepass")).json()

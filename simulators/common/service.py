@@ -121,6 +121,7 @@ class ServiceApp:
             return Response(200, {"service": s.service_name, "instance": s.instance, "api": "audit"})
 
         self.domain.audit_routes(router)
+        router.publish_openapi(f"{s.service_name} audit/control API", s.version)
         return router
 
     def _router(self) -> Router:
@@ -133,7 +134,7 @@ class ServiceApp:
             return Response(200, {"service": s.service_name, "status": "healthy", "version": s.version,
                                   "instance": s.instance, "timestamp": _iso_now()})
 
-        @router.route("GET", "/api/v1/ready")
+        @router.route("GET", "/api/v1/ready", ok=(200, 503))
         def ready(_: Request) -> Response:
             ready_now = self.readiness.refresh()
             components = {name: ("ok" if c["ok"] else f"unavailable: {c['detail']}")
@@ -141,7 +142,7 @@ class ServiceApp:
             return Response(200 if ready_now else 503, {"ready": ready_now, "components": components,
                                                         "service": s.service_name, "instance": s.instance})
 
-        @router.route("GET", "/metrics")
+        @router.route("GET", "/metrics", media="text/plain")
         def metrics(_: Request) -> Response:
             if "no-metrics" in s.faults:
                 raise ApiError(404, "not_found", "fault no-metrics")
@@ -172,6 +173,7 @@ class ServiceApp:
                                   "status": health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)})
 
         self.domain.routes(router)
+        router.publish_openapi(s.service_name, s.version, f"The production API of {s.service_name}.")
         if "errors-500" in s.faults:
             router.dispatch = _client_errors_as_500(router.dispatch)
         return router
