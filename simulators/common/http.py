@@ -156,6 +156,7 @@ class _Route:
     template: str
     body: Body | None = None
     query: dict[str, Field] = field(default_factory=dict)
+    params: dict[str, Field] = field(default_factory=dict)  # path parameters with a declared form
     summary: str = ""
     ok: tuple[int, ...] = (200,)
     errors: tuple[int, ...] = ()
@@ -175,7 +176,9 @@ class _Route:
         return params
 
     def prepare(self, request: Request) -> None:
-        """Check the request against the declarations: request.values (query), request.data (body)."""
+        """Check the request against the declarations: path parameters, request.values (query), request.data (body)."""
+        for name, spec in self.params.items():
+            request.params[name] = spec.check(request.params[name], name)
         if self.query:
             request.values = {name: spec.take(request.query, name) for name, spec in self.query.items()}
         if self.body is not None:
@@ -189,11 +192,12 @@ class Router:
         self.log = logging.getLogger("http")
 
     def add(self, method: str, pattern: str, handler: Handler, *, body: Body | None = None,
-            query: dict[str, Field] | None = None, summary: str = "", ok: int | tuple[int, ...] = 200,
+            query: dict[str, Field] | None = None, params: dict[str, Field] | None = None,
+            summary: str = "", ok: int | tuple[int, ...] = 200,
             errors: tuple[int, ...] = (), media: str = JSON_TYPE) -> None:
         """Route method + pattern to handler; body/query declare (and check) its input, ok/errors its answers."""
         self._routes.append(_Route(method.upper(), _segments(pattern), handler, pattern, body, dict(query or {}),
-                                   summary or (handler.__doc__ or "").strip().split("\n")[0],
+                                   dict(params or {}), summary or (handler.__doc__ or "").strip().split("\n")[0],
                                    ok if isinstance(ok, tuple) else (ok,), errors, media))
 
     def route(self, method: str, pattern: str, **declared) -> Callable[[Handler], Handler]:

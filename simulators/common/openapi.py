@@ -34,7 +34,7 @@ def operation(route) -> dict:
         errors.add(404)
     if route.body is not None:
         errors |= {413, 415, 422}
-    if route.query:
+    if route.query or route.params:
         errors.add(422)
     responses = {str(status): _success(route, status) for status in route.ok}
     for status in sorted(errors - set(route.ok)):
@@ -44,7 +44,8 @@ def operation(route) -> dict:
                 "responses": responses}
     if route.summary:
         op["summary"] = route.summary
-    parameters = [{"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
+    parameters = [{"name": name, "in": "path", "required": True,
+                   "schema": route.params[name].json_schema() if name in route.params else {"type": "string", "minLength": 1}}
                   for name in params]
     parameters += [{"name": name, "in": "query", "required": spec.required, "schema": spec.schema()}
                    for name, spec in route.query.items()]

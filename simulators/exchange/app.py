@@ -220,7 +220,7 @@ class ExchangeDomain(Domain):
                 raise ApiError(404, "not_found", f"No order {order_id}.")
             return Response(200, order)
 
-        @router.route("GET", "/api/v1/orderbook/{base}/{quote}")
+        @router.route("GET", "/api/v1/orderbook/{base}/{quote}", errors=(422,))
         def order_book(request: Request) -> Response:
             symbol = fields.symbol(f"{request.params['base']}/{request.params['quote']}".upper())
             base, quote = symbol.split("/")

@@ -221,7 +221,7 @@ class MarketDataDomain(Domain):
         def symbols(_: Request) -> Response:
             return Response(200, {"symbols": self.repository.active_symbols()})
 
-        @router.route("POST", "/api/v1/snapshots", body=SNAPSHOT, ok=201)
+        @router.route("POST", "/api/v1/snapshots", body=SNAPSHOT, ok=201, errors=(404,))
         def snapshot(request: Request) -> Response:
             """Store a snapshot of the symbol's current quote."""
             quote = self._quote(request.data["symbol"])
