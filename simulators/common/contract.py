@@ -27,6 +27,13 @@ def _error(code: str, message: str, status: int = 422) -> ApiError:
     return ApiError(status, code, message)
 
 
+def _whole(value: object) -> object:
+    """A JSON number with no fraction (3.0) as the integer it is, as JSON Schema counts it; anything else as is."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 53:
+        return int(value)
+    return value
+
+
 def unstorable(value: str) -> bool:
     """True when PostgreSQL text/jsonb or a Redis client cannot store value (NUL, lone surrogates)."""
     return _UNSTORABLE.search(value) is not None
@@ -55,13 +62,14 @@ class Field:
         return self.check(body[name], name)
 
     def schema(self) -> dict:
+        """The JSON Schema (2020-12, as OpenAPI 3.1 uses it); an optional field may also be null."""
         schema = self.json_schema()
-        if self.description:
-            schema["description"] = self.description
         if not self.required:
-            schema["nullable"] = True
+            schema = {"anyOf": [schema, {"type": "null"}]} if schema else {}
             if self.default is not None:
                 schema["default"] = self.default
+        if self.description:
+            schema["description"] = self.description
         return schema
 
 
@@ -101,7 +109,8 @@ class Text(Field):
 
 @dataclass(frozen=True)
 class Amount(Field):
-    """A decimal amount: a string ("1.5") or an integer (a JSON number with a fraction is refused).
+    """A decimal amount: a string ("1.5") or a JSON integer (2, or 2.0); a JSON number with a fraction (1.5)
+    is refused, so no amount ever passes through binary floating point.
 
     sign: "positive" (> 0), "non-negative" (>= 0) or "any".
     """
@@ -109,6 +118,7 @@ class Amount(Field):
     sign: str = "positive"
 
     def check(self, value: object, name: str) -> Decimal:
+        value = _whole(value)
         if isinstance(value, bool) or not isinstance(value, (str, int)):
             raise _error("wrong_type", f"The field '{name}' must be a decimal string such as \"1.5\" (or an integer).")
         if isinstance(value, str) and unstorable(value):
@@ -135,12 +145,13 @@ class Amount(Field):
 
 @dataclass(frozen=True)
 class Integer(Field):
-    """A JSON integer (not a boolean, not 1.0) from minimum to maximum (out_of_range otherwise)."""
+    """A JSON integer (2, or 2.0 as JSON Schema counts it; not a boolean) from minimum to maximum (out_of_range otherwise)."""
 
     minimum: int = 0
     maximum: int = 2 ** 31 - 1
 
     def check(self, value: object, name: str) -> int:
+        value = _whole(value)
         if isinstance(value, bool) or not isinstance(value, int):
             raise _error("wrong_type", f"The field '{name}' must be an integer.")
         if not self.minimum <= value <= self.maximum:
@@ -203,7 +214,7 @@ class AnyValue(Field):
         return value
 
     def json_schema(self) -> dict:
-        return {}
+        return {"not": {"type": "null"}}
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-OPENAPI_VERSION = "3.0.3"
+OPENAPI_VERSION = "3.1.0"
 ERROR = {"type": "object", "required": ["error", "message"],
          "properties": {"error": {"type": "string"}, "message": {"type": "string"}}}
 REASONS = {200: "OK", 201: "Created", 204: "No content", 400: "Malformed request", 404: "Not found",
@@ -25,6 +25,11 @@ def _success(route, status: int) -> dict:
         return reason
     schema = {"type": "string"} if not route.media.endswith("json") else {"type": "object"}
     return {**reason, "content": {route.media: {"schema": schema}}}
+
+
+def _query_schema(spec) -> dict:
+    schema = spec.json_schema()
+    return {**schema, "default": spec.default} if spec.default is not None else schema
 
 
 def operation(route) -> dict:
@@ -47,7 +52,7 @@ def operation(route) -> dict:
     parameters = [{"name": name, "in": "path", "required": True,
                    "schema": route.params[name].json_schema() if name in route.params else {"type": "string", "minLength": 1}}
                   for name in params]
-    parameters += [{"name": name, "in": "query", "required": spec.required, "schema": spec.schema()}
+    parameters += [{"name": name, "in": "query", "required": spec.required, "schema": _query_schema(spec)}
                    for name, spec in route.query.items()]
     if parameters:
         op["parameters"] = parameters

@@ -76,29 +76,32 @@ def build_router(settings: Settings, client: redis.Redis) -> Router:
     def list_services(_: Request) -> Response:
         return Response(200, {"services": services.all()})
 
-    @router.route("GET", "/api/v1/services/{name}", errors=(422,))
+    entry_params = {"name": validation.SERVICE_NAME, "instance": validation.INSTANCE_NAME}
+    config_params = {"service": validation.SERVICE_NAME, "key": validation.KEY}
+
+    @router.route("GET", "/api/v1/services/{name}", params={"name": validation.SERVICE_NAME})
     def discover(request: Request) -> Response:
-        name = validation.name(request.params["name"], "service name")
+        name = request.params["name"]
         instances = services.instances(name)
         if not instances:
             raise ApiError(404, "not_found", f"No live instance of service {name!r}.")
         return Response(200, {"name": name, "instances": instances})
 
-    @router.route("PUT", "/api/v1/services/{name}/{instance}/heartbeat", body=validation.HEARTBEAT, errors=(422,))
+    @router.route("PUT", "/api/v1/services/{name}/{instance}/heartbeat", body=validation.HEARTBEAT, params=entry_params)
     def heartbeat(request: Request) -> Response:
         """Refresh the instance's TTL (and optionally its status)."""
-        name = validation.name(request.params["name"], "service name")
-        instance = validation.name(request.params["instance"], "instance name")
+        name = request.params["name"]
+        instance = request.params["instance"]
         changes = validation.heartbeat_changes(request.data)
         entry = services.heartbeat(name, instance, changes)
         if entry is None:
             raise ApiError(404, "not_found", f"{name}/{instance} is not registered (or expired); register again.")
         return Response(200, with_lease(entry))
 
-    @router.route("DELETE", "/api/v1/services/{name}/{instance}", ok=204, errors=(422,))
+    @router.route("DELETE", "/api/v1/services/{name}/{instance}", ok=204, params=entry_params)
     def deregister(request: Request) -> Response:
-        name = validation.name(request.params["name"], "service name")
-        instance = validation.name(request.params["instance"], "instance name")
+        name = request.params["name"]
+        instance = request.params["instance"]
         if "keep-deregistered" in faults:
             return Response(204)
         if not services.delete(name, instance):
@@ -108,9 +111,9 @@ def build_router(settings: Settings, client: redis.Redis) -> Router:
 
     # -- configuration ---------------------------------------------------------------
     def config_target(request: Request, with_key: bool = True) -> tuple[str, str, str | None]:
-        service = validation.name(request.params["service"], "service name")
+        service = request.params["service"]
         environment = request.values["environment"]
-        key = validation.config_key(request.params["key"]) if with_key else None
+        key = request.params["key"] if with_key else None
         if "ignore-environment" in faults:
             environment = DEFAULT_ENVIRONMENT
         return service, environment, key
@@ -118,13 +121,14 @@ def build_router(settings: Settings, client: redis.Redis) -> Router:
     def described(entry: dict, service: str, environment: str, key: str) -> dict:
         return {"service": service, "environment": environment, "key": key, **entry}
 
-    @router.route("GET", "/api/v1/config/{service}", query={"environment": environment})
+    @router.route("GET", "/api/v1/config/{service}", query={"environment": environment},
+                  params={"service": validation.SERVICE_NAME})
     def config_all(request: Request) -> Response:
         service, environment, _ = config_target(request, with_key=False)
         return Response(200, {"service": service, "environment": environment,
                               "values": config.resolve_all(service, environment)})
 
-    @router.route("GET", "/api/v1/config/{service}/{key}", query={"environment": environment})
+    @router.route("GET", "/api/v1/config/{service}/{key}", query={"environment": environment}, params=config_params)
     def config_get(request: Request) -> Response:
         service, environment, key = config_target(request)
         entry = config.resolve(service, environment, key)
@@ -135,7 +139,7 @@ def build_router(settings: Settings, client: redis.Redis) -> Router:
         return Response(200, described(entry, service, environment, key))
 
     @router.route("PUT", "/api/v1/config/{service}/{key}", query={"environment": environment},
-                  body=None if lax else validation.CONFIG)
+                  params=config_params, body=None if lax else validation.CONFIG)
     def config_put(request: Request) -> Response:
         """Write a typed, validated value; its version increments."""
         service, environment, key = config_target(request)
@@ -149,7 +153,8 @@ def build_router(settings: Settings, client: redis.Redis) -> Router:
                                                  "key": key, "version": entry["version"]})
         return Response(200, described({**entry, "source_environment": environment}, service, environment, key))
 
-    @router.route("DELETE", "/api/v1/config/{service}/{key}", query={"environment": environment}, ok=204)
+    @router.route("DELETE", "/api/v1/config/{service}/{key}", query={"environment": environment}, ok=204,
+                  params=config_params)
     def config_delete(request: Request) -> Response:
         service, environment, key = config_target(request)
         if not config.delete(service, environment, key):

@@ -20,12 +20,16 @@ URL_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*$")
 STATUSES = ("starting", "healthy", "degraded", "unhealthy")
 CONFIG_TYPES = ("string", "integer", "number", "boolean", "url", "duration")
 
+SERVICE_NAME = Text(max_len=63, pattern=NAME.pattern[1:-1].replace("{1,63}", "+"), code="invalid_name",
+                    what="service name")
+INSTANCE_NAME = Text(max_len=63, pattern=NAME.pattern[1:-1].replace("{1,63}", "+"), code="invalid_name",
+                     what="instance name")
+KEY = Text(max_len=128, pattern=CONFIG_KEY.pattern[1:-1].replace("{1,128}", "+"), code="invalid_key", what="key")
 HOST = r"[^\s/@?#\x00-\x1f\x7f]+"  # a host name or IP address: no space, path, user, query or control character
 SERVICE = body("A service instance to register; it replaces the entry of that name and instance.",
-               name=Text(max_len=63, pattern=NAME.pattern[1:-1].replace("{1,63}", "+"), code="invalid_name",
-                         what="service name"),
-               instance=Text(required=False, max_len=63, pattern=NAME.pattern[1:-1].replace("{1,63}", "+"),
-                             code="invalid_name", what="instance name", description="defaults to name"),
+               name=SERVICE_NAME,
+               instance=Text(required=False, max_len=63, pattern=INSTANCE_NAME.pattern, code="invalid_name",
+                             what="instance name", description="defaults to name"),
                host=Text(max_len=253, pattern=HOST, what="host"),
                ports=Map(keys=Text(max_len=32, pattern=PORT_NAME.pattern[1:-1].replace("{1,32}", "+"), what="port name"),
                          values=Integer(minimum=1, maximum=65535), min_items=1, max_items=32),
@@ -47,24 +51,6 @@ def _error(code: str, message: str) -> ApiError:
 
 def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def name(value: str, what: str = "name") -> str:
-    if not NAME.match(value):
-        raise _error("invalid_name", f"The {what} {value!r} must be 1-63 characters of a-z, 0-9 and '-'.")
-    return value
-
-
-def config_key(value: str) -> str:
-    if not CONFIG_KEY.match(value):
-        raise _error("invalid_key", f"The key {value!r} must be 1-128 characters of a-z, 0-9, '_', '.' and '-'.")
-    return value
-
-
-def environment(value: str, known: tuple[str, ...]) -> str:
-    if value not in known:
-        raise _error("invalid_environment", f"The environment {value!r} is not one of {', '.join(known)}.")
-    return value
 
 
 def service_entry(data: dict) -> dict:
