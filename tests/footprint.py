@@ -1,5 +1,6 @@
 """What a stack holds, as one comparable value: rows per table (count and checksum) and Redis keys with values.
 
+A key with a TTL that disappears has expired; that is not a change.
 The footprint leaves out what the services write by themselves, on a timer: market data's price
 feed, candles and periodic snapshots, the price history in Redis, and every service's discovery
 keys and registry entry (heartbeats). Everything a request could write is in it.
@@ -51,7 +52,9 @@ class Footprint:
         pipe = self.redis.pipeline(transaction=False)
         for key in keys:
             pipe.dump(key)
-        return rows, tuple(zip(keys, pipe.execute()))
+            pipe.pttl(key)
+        replies = pipe.execute()
+        return rows, tuple((key, replies[2 * i], replies[2 * i + 1] >= 0) for i, key in enumerate(keys))
 
     def settled(self, timeout: float = 10.0, quiet: float = 0.35) -> tuple[tuple, tuple]:
         """The footprint once it has not changed for `quiet` seconds (background work of earlier requests done)."""
@@ -71,9 +74,14 @@ class Footprint:
         rows_before, rows_after = {r[0]: r[1:] for r in before[0]}, {r[0]: r[1:] for r in after[0]}
         lines = [f"table {t}: {rows_before.get(t)} -> {rows_after.get(t)}"
                  for t in sorted(set(rows_before) | set(rows_after)) if rows_before.get(t) != rows_after.get(t)]
-        keys_before, keys_after = dict(before[1]), dict(after[1])
-        lines += [f"redis key {k!r}: {'added' if k not in keys_before else 'removed' if k not in keys_after else 'changed'}"
-                  for k in sorted(set(keys_before) | set(keys_after)) if keys_before.get(k) != keys_after.get(k)]
+        keys_before = {key: (value, expires) for key, value, expires in before[1]}
+        keys_after = {key: (value, expires) for key, value, expires in after[1]}
+        for key in sorted(set(keys_before) | set(keys_after)):
+            if key not in keys_after and keys_before[key][1]:
+                continue  # it had a TTL: it expired
+            if keys_before.get(key, (None,))[0] != keys_after.get(key, (None,))[0]:
+                state = "added" if key not in keys_before else "removed" if key not in keys_after else "changed"
+                lines.append(f"redis key {key!r}: {state}")
         return lines
 
     def close(self) -> None:

@@ -20,6 +20,10 @@ from .repository import AuditEvents
 pb, pb_grpc = load("audit")
 STATUSES = ("PENDING", "SUCCESS", "FAILED", "TIMEOUT")
 SEVERITIES = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# Deliberate defect (SIMULATOR_FAULTS) for the harness's own tests: a refused event still writes a row.
+FAULTS = ("record-rejected",)
+REJECTED = {"trace_id": None, "span_id": None, "service_name": "rejected", "instance_name": "rejected",
+            "event_type": "rejected", "status": "FAILED", "severity": "ERROR", "metadata": None}
 EVENT = body("An audit event; instance_name defaults to service_name.",
              trace_id=Text(max_len=64, required=False), span_id=Text(max_len=32, required=False),
              service_name=Text(), instance_name=Text(required=False), event_type=Text(),
@@ -33,19 +37,32 @@ def event_from(data: dict) -> dict:
 
 
 class AuditDomain(Domain):
-    defaults = Defaults(service_name="audit-correlator", namespace="audit")
+    defaults = Defaults(service_name="audit-correlator", namespace="audit", faults=FAULTS)
 
     def __init__(self, app):
         super().__init__(app)
         self.events = AuditEvents(app.db)
 
     def routes(self, router: Router) -> None:
-        @router.route("POST", "/api/v1/events", body=EVENT, ok=201)
         def record(request: Request) -> Response:
             """Record an audit event."""
             return Response(201, self.events.record(event_from(request.data)))
 
+        if "record-rejected" in self.app.settings.faults:
+            router.add("POST", "/api/v1/events", self._record_even_rejected, ok=201, errors=(415, 422))
+        else:
+            router.add("POST", "/api/v1/events", record, body=EVENT, ok=201)
+
         fields.add_lookup(router, "/api/v1/events/{id}", self.events.get, "event")
+
+    def _record_even_rejected(self, request: Request) -> Response:
+        """The record-rejected fault: a refused event leaves a row behind."""
+        try:
+            data = EVENT.parse(request.json_object())
+        except ApiError:
+            self.events.record(REJECTED)
+            raise
+        return Response(201, self.events.record(event_from(data)))
 
     def grpc(self, server) -> None:
         server.add(pb_grpc.add_AuditCorrelatorServicer_to_server, _Servicer(self),
