@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 
 from .http import ApiError
 
@@ -36,6 +37,8 @@ def _whole(value: object) -> object:
 
 def unstorable(value: str) -> bool:
     """True when PostgreSQL text/jsonb or a Redis client cannot store value (NUL, lone surrogates)."""
+    if value.isascii():
+        return "\x00" in value
     return _UNSTORABLE.search(value) is not None
 
 
@@ -96,9 +99,13 @@ class Text(Field):
             return value
         if (self.min_len and not value.strip()) or not self.min_len <= len(value) <= self.max_len:
             raise _error("invalid_value", f"The field '{name}' must be {self.min_len} to {self.max_len} characters.")
-        if self.pattern is not None and not re.fullmatch(self.pattern, value):
+        if self.pattern is not None and not self._compiled.fullmatch(value):
             raise _error(self.code, f"The {self.what or 'field ' + repr(name)} {value!r} must match {self.pattern}.")
         return value
+
+    @cached_property
+    def _compiled(self) -> re.Pattern:
+        return re.compile(self.pattern)
 
     def json_schema(self) -> dict:
         if self.choices is not None:

@@ -68,6 +68,13 @@ def _finite_float(text: str) -> float:
     return number
 
 
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
+
+
+def _unstorable(text: str) -> bool:
+    return "\x00" in text if text.isascii() else _UNSTORABLE.search(text) is not None
+
+
 def _storable(document: object) -> object:
     """document, unless a string in it (key or value) holds NUL or a lone surrogate: then a 422."""
     pending = [(document, "body")]
@@ -83,7 +90,7 @@ def _storable(document: object) -> object:
             pending.extend((item, f"{where}[{index}]") for index, item in enumerate(value))
         else:
             continue
-        if any(_UNSTORABLE.search(text) for text in strings):
+        if any(_unstorable(text) for text in strings):
             raise ApiError(422, "invalid_value",
                            f"{where} contains a NUL character or a lone surrogate, which cannot be stored.")
     return document
@@ -118,13 +125,13 @@ class Request:
         if not self.body:
             raise ApiError(400, "invalid_json", "The request body is empty; a JSON document is required.")
         try:
-            document = json.loads(self.body.decode("utf-8"), parse_constant=_reject_constant,
-                                  parse_float=_finite_float)
+            document = _DECODER.decode(self.body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as exc:
             raise ApiError(400, "invalid_json", f"The request body is not valid JSON: {exc}.") from None
         except RecursionError:
             raise ApiError(400, "invalid_json", "The request body is nested too deeply.") from None
-        return _storable(document)
+        # A NUL or a surrogate can only be in JSON text as a \u escape (raw, they are invalid).
+        return _storable(document) if b"\\u" in self.body else document
 
     def json_object(self, *, required: bool = True) -> dict:
         """The body as a JSON object (422 if it is JSON of another shape); {} if absent and optional."""
@@ -213,7 +220,7 @@ class Router:
 
     def dispatch(self, request: Request) -> Response:
         segments = _segments(request.path)
-        if any(_UNSTORABLE.search(text) for text in (*segments, *request.query, *request.query.values())):
+        if any(_unstorable(text) for text in (*segments, *request.query, *request.query.values())):
             raise ApiError(400, "invalid_character", "The path or query contains a NUL character.")
         method = "GET" if request.method == "HEAD" else request.method
         allowed: list[str] = []
