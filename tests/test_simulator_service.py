@@ -151,6 +151,26 @@ BAD_REQUESTS = [
     ("audit-correlator", "POST", "/api/v1/events", {"service_name": "s", "event_type": "t", "metadata": [1]}, 422),
     ("audit-correlator", "PUT", "/api/v1/events", {"service_name": "s"}, 405),
 ]
+NUL = "\u0000"
+# Strings PostgreSQL and Redis cannot store (issue 14: these crashed four endpoints with a 500).
+UNSTORABLE = [
+    # (service, path, body; ACCOUNT stands for an account the test opens)
+    ("exchange-simulator", "/api/v1/orders", {"account_id": "ACCOUNT", "symbol": "BTC/USD", "side": "BUY",
+                                              "type": "MARKET", "quantity": "1", "client_order_id": f"c{NUL}"}),
+    ("exchange-simulator", "/api/v1/orders", {"account_id": "ACCOUNT", "symbol": "BTC/USD", "side": "BUY",
+                                              "type": "LIMIT", "quantity": 1, "price": "1", "client_order_id": "c\ud800"}),
+    ("exchange-simulator", "/api/v1/accounts", {"user_id": f"u{NUL}", "account_type": "SPOT"}),
+    ("exchange-simulator", "/api/v1/accounts", {"user_id": NUL, "account_type": "MARGIN"}),
+    ("audit-correlator", "/api/v1/events", {"service_name": f"s{NUL}", "event_type": "t"}),
+    ("audit-correlator", "/api/v1/events", {"service_name": "s", "event_type": "t", "metadata": {"k": f"v{NUL}"}}),
+    ("audit-correlator", "/api/v1/events", {"service_name": "s", "event_type": "t", "metadata": {f"k{NUL}": 1}}),
+    ("audit-correlator", "/api/v1/events", {"service_name": "s", "event_type": "t", "metadata": {"k": ["\udfff"]}}),
+    ("custodian-simulator", "/api/v1/positions", {"account_id": f"a{NUL}", "symbol": "BTC/USD", "quantity": "1"}),
+    ("custodian-simulator", "/api/v1/positions", {"account_id": "a", "symbol": "BTC/USD", "quantity": "1", "currency": NUL}),
+    ("custodian-simulator", "/api/v1/settlements", {"settlement_type": "DEPOSIT", "account_id": f"a{NUL}",
+                                                    "symbol": "BTC", "quantity": "1"}),
+    ("market-data-simulator", "/api/v1/snapshots", {"symbol": f"BTC/USD{NUL}"}),
+]
 TABLES = {"exchange-simulator": "exchange.accounts", "custodian-simulator": "custodian.positions",
           "market-data-simulator": "market_data.market_snapshots", "audit-correlator": "audit.audit_events"}
 # rows a request could have written (market data also snapshots periodically, by itself)
@@ -167,7 +187,7 @@ def simulators_stack():
 def _rows(stack: EmbeddedStack) -> dict[str, int]:
     with psycopg.connect(stack.postgres_dsn(), connect_timeout=3) as conn:
         return {t: conn.execute(f"SELECT count(*) FROM {t}" + REQUESTED.get(t, "")).fetchone()[0]
-                for t in TABLES.values()}
+                for t in (*TABLES.values(), "exchange.orders", "custodian.settlements")}
 
 
 @pytest.mark.slow
@@ -179,4 +199,23 @@ def test_bad_requests_get_a_json_4xx_and_write_nothing(simulators_stack):
                               headers={"Content-Type": "application/json"}, timeout=5)
         assert reply.status_code == status, (service, method, path, body, reply.status_code, reply.text)
         assert reply.json()["error"] and reply.json()["message"], reply.text
+    assert _rows(simulators_stack) == before, "a refused request wrote rows"
+
+
+@pytest.mark.slow
+def test_unstorable_strings_get_a_json_4xx_and_write_nothing(simulators_stack):
+    """NUL and lone surrogates in any string field (or a metadata key) are refused with 4xx, never 500."""
+    opened = httpx.post(simulators_stack.http_url("exchange-simulator") + "/api/v1/accounts",
+                        json={"user_id": f"nul-{os.getpid()}", "account_type": "FUTURES"}, timeout=5)
+    assert opened.status_code == 201, opened.text
+    before = _rows(simulators_stack)
+    for service, path, body in UNSTORABLE:
+        content = json.dumps(body).replace("ACCOUNT", opened.json()["account_id"]).encode()
+        reply = httpx.post(simulators_stack.http_url(service) + path, content=content,
+                           headers={"Content-Type": "application/json"}, timeout=5)
+        assert reply.status_code == 422, (service, path, body, reply.status_code, reply.text)
+        assert reply.json()["error"] == "invalid_value" and reply.json()["message"], reply.text
+    for service in TABLES:  # in a path segment or a query value too
+        reply = httpx.get(simulators_stack.http_url(service) + "/api/v1/config/a%00b?x=1", timeout=5)
+        assert reply.status_code == 400 and reply.json()["error"] == "invalid_character", (service, reply.text)
     assert _rows(simulators_stack) == before, "a refused request wrote rows"

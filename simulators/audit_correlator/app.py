@@ -8,11 +8,10 @@
 """
 from __future__ import annotations
 
-import json
-
 import grpc
 
 from simulators.common import fields
+from simulators.common.contract import Json, Text, body
 from simulators.common.http import ApiError, Request, Response, Router
 from simulators.common.service import Domain
 from simulators.common.settings import Defaults
@@ -23,27 +22,21 @@ from .topology import TopologySource, to_message
 
 pb, pb_grpc = load("audit")
 STATUSES = ("PENDING", "SUCCESS", "FAILED", "TIMEOUT")
-FAULTS = ("topology-nodes-only",)  # serves the topology without its edges
 SEVERITIES = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-FIELDS = ("trace_id", "span_id", "service_name", "instance_name", "event_type", "status", "severity", "metadata")
+# Deliberate defect (SIMULATOR_FAULTS) for the harness's own tests: a refused event still writes a row.
+FAULTS = ("record-rejected", "topology-nodes-only")  # topology-nodes-only: served without its edges
+REJECTED = {"trace_id": None, "span_id": None, "service_name": "rejected", "instance_name": "rejected",
+            "event_type": "rejected", "status": "FAILED", "severity": "ERROR", "metadata": None}
+EVENT = body("An audit event; instance_name defaults to service_name.",
+             trace_id=Text(max_len=64, required=False), span_id=Text(max_len=32, required=False),
+             service_name=Text(), instance_name=Text(required=False), event_type=Text(),
+             status=Text(required=False, default="PENDING", choices=STATUSES),
+             severity=Text(required=False, default="INFO", choices=SEVERITIES), metadata=Json(required=False))
 
 
-def event_from(body: dict) -> dict:
-    fields.only(body, FIELDS)
-    metadata = body.get("metadata")
-    if metadata is not None and not isinstance(metadata, dict):
-        raise ApiError(422, "wrong_type", "The field 'metadata' must be a JSON object.")
-    service = fields.text(body, "service_name")
-    return {
-        "trace_id": fields.text(body, "trace_id", max_len=64, required=False),
-        "span_id": fields.text(body, "span_id", max_len=32, required=False),
-        "service_name": service,
-        "instance_name": fields.text(body, "instance_name", required=False, default=service),
-        "event_type": fields.text(body, "event_type"),
-        "status": fields.text(body, "status", required=False, default="PENDING", choices=STATUSES),
-        "severity": fields.text(body, "severity", required=False, default="INFO", choices=SEVERITIES),
-        "metadata": metadata,
-    }
+def event_from(data: dict) -> dict:
+    """The row to store from EVENT's checked fields (EVENT.parse)."""
+    return {**data, "instance_name": data["instance_name"] or data["service_name"]}
 
 
 class AuditDomain(Domain):
@@ -56,15 +49,30 @@ class AuditDomain(Domain):
                                        nodes_only="topology-nodes-only" in app.settings.faults)
 
     def routes(self, router: Router) -> None:
-        @router.route("POST", "/api/v1/events")
         def record(request: Request) -> Response:
-            return Response(201, self.events.record(event_from(request.json_object())))
+            """Record an audit event."""
+            return Response(201, self.events.record(event_from(request.data)))
+
+        if "record-rejected" in self.app.settings.faults:
+            router.add("POST", "/api/v1/events", self._record_even_rejected, ok=201, errors=(415, 422))
+        else:
+            router.add("POST", "/api/v1/events", record, body=EVENT, ok=201)
 
         fields.add_lookup(router, "/api/v1/events/{id}", self.events.get, "event")
 
-        @router.route("GET", "/api/v1/topology")
+        @router.route("GET", "/api/v1/topology", errors=(503,))
         def topology(request: Request) -> Response:
+            """The stack's topology (nodes and edges), as generated from its compose file."""
             return Response(200, self.topology.current())
+
+    def _record_even_rejected(self, request: Request) -> Response:
+        """The record-rejected fault: a refused event leaves a row behind."""
+        try:
+            data = EVENT.parse(request.json_object())
+        except ApiError:
+            self.events.record(REJECTED)
+            raise
+        return Response(201, self.events.record(event_from(data)))
 
     def grpc(self, server) -> None:
         server.add(pb_grpc.add_AuditCorrelatorServicer_to_server, _Servicer(self),
@@ -96,10 +104,15 @@ class _Servicer(pb_grpc.AuditCorrelatorServicer):
             "event_type": request.event_type, "status": request.status or None}.items() if value}
         try:
             if request.metadata_json:
-                body["metadata"] = json.loads(request.metadata_json)
-            stored = self.domain.events.record(event_from(body))
+                body["metadata"] = _storable_json(request.metadata_json)
+            stored = self.domain.events.record(event_from(EVENT.parse(body)))
         except (ApiError, ValueError) as exc:
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
         except Exception as exc:  # noqa: BLE001 - dependency down
             context.abort(grpc.StatusCode.UNAVAILABLE, f"the audit store is unavailable: {exc}")
         return pb.RecordEventReply(event_id=stored["event_id"])
+
+
+def _storable_json(text: str) -> object:
+    """metadata_json parsed as the HTTP API parses a body (NUL, lone surrogates, Infinity refused)."""
+    return Request("POST", "/", {}, {"content-type": "application/json"}, text.encode("utf-8", "surrogatepass")).json()

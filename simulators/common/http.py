@@ -7,11 +7,17 @@
 - make_server: a ThreadingHTTPServer with daemon threads, a request-body size limit
   (413) and a per-connection socket timeout, so a slow client cannot pin a thread.
 - serve_until_signalled: run until SIGTERM/SIGINT, then shut down cleanly.
+- A route may declare its JSON body and query parameters (simulators/common/contract.py): the
+  router checks each request against them (request.data, request.values) and Router.openapi()
+  publishes the same declarations as an OpenAPI 3 document.
+- Nothing PostgreSQL or Redis cannot store gets past the request parser: a NUL character or a
+  lone surrogate anywhere in a JSON body, a path segment or a query value is a 4xx.
 """
 from __future__ import annotations
 
 import json
 import logging
+import re
 import signal
 import threading
 import time
@@ -19,9 +25,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
 
+if TYPE_CHECKING:
+    from .contract import Body, Field
+
 JSON_TYPE = "application/json"
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # NUL and lone surrogates: PostgreSQL and Redis refuse them
 
 
 class ApiError(Exception):
@@ -50,6 +61,41 @@ def _reject_constant(name: str) -> float:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if number in (float("inf"), float("-inf")):
+        raise ValueError(f"the number {text[:40]} is out of range")
+    return number
+
+
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
+
+
+def _unstorable(text: str) -> bool:
+    return "\x00" in text if text.isascii() else _UNSTORABLE.search(text) is not None
+
+
+def _storable(document: object) -> object:
+    """document, unless a string in it (key or value) holds NUL or a lone surrogate: then a 422."""
+    pending = [(document, "body")]
+    while pending:
+        value, where = pending.pop()
+        if isinstance(value, str):
+            strings = (value,)
+        elif isinstance(value, dict):
+            strings = tuple(value)
+            pending.extend((item, f"{where}.{key[:40]}") for key, item in value.items())
+        elif isinstance(value, list):
+            strings = ()
+            pending.extend((item, f"{where}[{index}]") for index, item in enumerate(value))
+        else:
+            continue
+        if any(_unstorable(text) for text in strings):
+            raise ApiError(422, "invalid_value",
+                           f"{where} contains a NUL character or a lone surrogate, which cannot be stored.")
+    return document
+
+
 @dataclass
 class Request:
     method: str
@@ -59,6 +105,8 @@ class Request:
     body: bytes
     params: dict[str, str] = field(default_factory=dict)  # filled in by the router
     route: str = "unknown"  # the matched route pattern, filled in by the router (a metrics label)
+    data: dict = field(default_factory=dict)  # the declared body's checked fields, filled in by the router
+    values: dict = field(default_factory=dict)  # the declared query parameters, checked, filled in by the router
 
     @property
     def content_type(self) -> str:
@@ -77,11 +125,13 @@ class Request:
         if not self.body:
             raise ApiError(400, "invalid_json", "The request body is empty; a JSON document is required.")
         try:
-            return json.loads(self.body.decode("utf-8"), parse_constant=_reject_constant)
+            document = _DECODER.decode(self.body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as exc:
             raise ApiError(400, "invalid_json", f"The request body is not valid JSON: {exc}.") from None
         except RecursionError:
             raise ApiError(400, "invalid_json", "The request body is nested too deeply.") from None
+        # A NUL or a surrogate can only be in JSON text as a \u escape (raw, they are invalid).
+        return _storable(document) if b"\\u" in self.body else document
 
     def json_object(self, *, required: bool = True) -> dict:
         """The body as a JSON object (422 if it is JSON of another shape); {} if absent and optional."""
@@ -111,6 +161,13 @@ class _Route:
     pattern: list[str]
     handler: Handler
     template: str
+    body: Body | None = None
+    query: dict[str, Field] = field(default_factory=dict)
+    params: dict[str, Field] = field(default_factory=dict)  # path parameters with a declared form
+    summary: str = ""
+    ok: tuple[int, ...] = (200,)
+    errors: tuple[int, ...] = ()
+    media: str = JSON_TYPE  # the success answer's content type
 
     def match(self, segments: list[str]) -> dict[str, str] | None:
         if len(segments) != len(self.pattern):
@@ -125,6 +182,15 @@ class _Route:
                 return None
         return params
 
+    def prepare(self, request: Request) -> None:
+        """Check the request against the declarations: path parameters, request.values (query), request.data (body)."""
+        for name, spec in self.params.items():
+            request.params[name] = spec.check(request.params[name], name)
+        if self.query:
+            request.values = {name: spec.take(request.query, name) for name, spec in self.query.items()}
+        if self.body is not None:
+            request.data = self.body.parse(request.json_object(required=self.body.required))
+
 
 class Router:
     def __init__(self) -> None:
@@ -132,12 +198,18 @@ class Router:
         self._mappers: list[tuple[tuple[type[BaseException], ...], Callable[[BaseException], ApiError]]] = []
         self.log = logging.getLogger("http")
 
-    def add(self, method: str, pattern: str, handler: Handler) -> None:
-        self._routes.append(_Route(method.upper(), _segments(pattern), handler, pattern))
+    def add(self, method: str, pattern: str, handler: Handler, *, body: Body | None = None,
+            query: dict[str, Field] | None = None, params: dict[str, Field] | None = None,
+            summary: str = "", ok: int | tuple[int, ...] = 200,
+            errors: tuple[int, ...] = (), media: str = JSON_TYPE) -> None:
+        """Route method + pattern to handler; body/query declare (and check) its input, ok/errors its answers."""
+        self._routes.append(_Route(method.upper(), _segments(pattern), handler, pattern, body, dict(query or {}),
+                                   dict(params or {}), summary or (handler.__doc__ or "").strip().split("\n")[0],
+                                   ok if isinstance(ok, tuple) else (ok,), errors, media))
 
-    def route(self, method: str, pattern: str) -> Callable[[Handler], Handler]:
+    def route(self, method: str, pattern: str, **declared) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
-            self.add(method, pattern, handler)
+            self.add(method, pattern, handler, **declared)
             return handler
         return register
 
@@ -148,6 +220,8 @@ class Router:
 
     def dispatch(self, request: Request) -> Response:
         segments = _segments(request.path)
+        if any(_unstorable(text) for text in (*segments, *request.query, *request.query.values())):
+            raise ApiError(400, "invalid_character", "The path or query contains a NUL character.")
         method = "GET" if request.method == "HEAD" else request.method
         allowed: list[str] = []
         for route in self._routes:
@@ -159,7 +233,7 @@ class Router:
                 allowed.append(route.method)
                 continue
             request.params = params
-            return self._call(route.handler, request)
+            return self._call(route, request)
         if allowed:
             allow = ", ".join(sorted(set(allowed)))
             raise ApiError(405, "method_not_allowed",
@@ -167,9 +241,10 @@ class Router:
                            headers={"Allow": allow})
         raise ApiError(404, "not_found", f"No route for {request.path}.")
 
-    def _call(self, handler: Handler, request: Request) -> Response:
+    def _call(self, route: _Route, request: Request) -> Response:
         try:
-            return handler(request)
+            route.prepare(request)
+            return route.handler(request)
         except ApiError:
             raise
         except Exception as exc:  # mapped below, or re-raised as a bug
@@ -180,6 +255,18 @@ class Router:
                                                               "error": str(exc)})
                     raise error from exc
             raise
+
+    def openapi(self, title: str, version: str, description: str = "") -> dict:
+        """The OpenAPI 3 document of every route, from the same declarations that check requests."""
+        from .openapi import document
+        return document(self._routes, title, version, description)
+
+    def publish_openapi(self, title: str, version: str, description: str = "") -> None:
+        """Serve GET /openapi.json: this router's document (itself included)."""
+        def openapi(_: Request) -> Response:
+            """This service's OpenAPI 3 document."""
+            return Response(200, self.openapi(title, version, description))
+        self.add("GET", "/openapi.json", openapi, errors=())
 
 
 class JsonHTTPServer(ThreadingHTTPServer):

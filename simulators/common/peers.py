@@ -23,6 +23,10 @@ class PeerUnavailable(Exception):
     """The peer could not be found or did not answer."""
 
 
+class UnknownPeer(PeerUnavailable):
+    """The registry has no live instance of the peer."""
+
+
 class CircuitOpen(PeerUnavailable):
     """The breaker is open: the call was not attempted."""
 
@@ -109,6 +113,19 @@ class Peers:
         breaker.succeeded()
         return reply, instance
 
+    def known(self, service: str) -> bool:
+        """Whether this service has called `service` before (it has a breaker)."""
+        with self._lock:
+            return service in self.breakers
+
+    def registered(self, service: str) -> bool:
+        """Whether the registry lists a live instance of service (PeerUnavailable when it cannot be asked)."""
+        try:
+            self._locate(service)
+        except UnknownPeer:
+            return False
+        return True
+
     def _locate(self, service: str) -> tuple[str, str]:
         with self._lock:
             if service in self._targets:
@@ -120,7 +137,7 @@ class Peers:
         except httpx.HTTPError as exc:
             raise PeerUnavailable(f"the registry is unreachable: {exc or type(exc).__name__}") from None
         if reply.status_code == 404:
-            raise PeerUnavailable(f"no live instance of {service} is registered")
+            raise UnknownPeer(f"no live instance of {service} is registered")
         if reply.status_code != 200:
             raise PeerUnavailable(f"the registry answered {reply.status_code} for {service}")
         live = [i for i in reply.json().get("instances", []) if "grpc" in (i.get("ports") or {})]

@@ -34,6 +34,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from .cache import Cache
 from .config import ConfigError
 from .config_client import ConfigClient, ConfigUnavailable
+from .contract import Text
 from .database import Database, DatabaseUnavailable
 from .discovery import Discovery
 from .grpc_server import GrpcServer
@@ -45,6 +46,9 @@ from .readiness import Readiness
 from .settings import Defaults, ServiceSettings
 
 log = logging.getLogger("service")
+# The registry's forms of a service name and a configuration key (simulators/registry/validation.py).
+SERVICE_NAME = Text(max_len=63, pattern="[a-z0-9-]+", code="invalid_name", what="service name")
+CONFIG_KEY = Text(max_len=128, pattern="[a-z0-9_.-]+", code="invalid_key", what="configuration key")
 SHUTDOWN_BUDGET = 4.0  # seconds; SIGTERM must end in exit 0 within 5 s
 
 
@@ -121,6 +125,7 @@ class ServiceApp:
             return Response(200, {"service": s.service_name, "instance": s.instance, "api": "audit"})
 
         self.domain.audit_routes(router)
+        router.publish_openapi(f"{s.service_name} audit/control API", s.version)
         return router
 
     def _router(self) -> Router:
@@ -133,7 +138,7 @@ class ServiceApp:
             return Response(200, {"service": s.service_name, "status": "healthy", "version": s.version,
                                   "instance": s.instance, "timestamp": _iso_now()})
 
-        @router.route("GET", "/api/v1/ready")
+        @router.route("GET", "/api/v1/ready", ok=(200, 503))
         def ready(_: Request) -> Response:
             ready_now = self.readiness.refresh()
             components = {name: ("ok" if c["ok"] else f"unavailable: {c['detail']}")
@@ -141,7 +146,7 @@ class ServiceApp:
             return Response(200 if ready_now else 503, {"ready": ready_now, "components": components,
                                                         "service": s.service_name, "instance": s.instance})
 
-        @router.route("GET", "/metrics")
+        @router.route("GET", "/metrics", media="text/plain")
         def metrics(_: Request) -> Response:
             if "no-metrics" in s.faults:
                 raise ApiError(404, "not_found", "fault no-metrics")
@@ -154,24 +159,33 @@ class ServiceApp:
                                   "discovery": {"info_key": self.discovery.info_key,
                                                 "heartbeat_key": self.discovery.heartbeat_key}})
 
-        @router.route("GET", "/api/v1/config/{key}")
+        @router.route("GET", "/api/v1/config/{key}", params={"key": CONFIG_KEY}, errors=(422,))
         def config_value(request: Request) -> Response:
+            """A parameter from the registry's config API, through the TTL cache."""
             value, source = self.config.get(request.params["key"])
-            return Response(200 if value.found else 404, value.describe(self.config.ttl, source))
+            if not value.found:
+                return Response(404, {"error": "not_found", "message": f"The registry has no value for {value.key!r}.",
+                                      **value.describe(self.config.ttl, source)})
+            return Response(200, value.describe(self.config.ttl, source))
 
         @router.route("GET", "/api/v1/peers")
         def peers(_: Request) -> Response:
             return Response(200, self.peers.describe())
 
-        @router.route("GET", "/api/v1/peers/{service}/health")
+        @router.route("GET", "/api/v1/peers/{service}/health", params={"service": SERVICE_NAME})
         def peer_health(request: Request) -> Response:
-            """Ask a peer's gRPC health service, found through discovery, through the breaker."""
+            """Ask a peer's gRPC health service, found through discovery, through the breaker.
+
+            404 for a service neither registered nor called before; 503 for one that was reachable and is not."""
             peer = request.params["service"]
+            if not self.peers.known(peer) and not self.peers.registered(peer):
+                raise ApiError(404, "unknown_peer", f"No live instance of {peer!r} is registered.")
             reply, instance = self.peers.call(peer, health_pb2_grpc.HealthStub, "Check", health_pb2.HealthCheckRequest())
             return Response(200, {"service": peer, "instance": instance,
                                   "status": health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)})
 
         self.domain.routes(router)
+        router.publish_openapi(s.service_name, s.version, f"The production API of {s.service_name}.")
         if "errors-500" in s.faults:
             router.dispatch = _client_errors_as_500(router.dispatch)
         return router

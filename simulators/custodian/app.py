@@ -23,6 +23,7 @@ from __future__ import annotations
 import grpc
 
 from simulators.common import fields
+from simulators.common.contract import Amount, Text, body
 from simulators.common.database import DatabaseUnavailable
 from simulators.common.http import ApiError, Request, Response, Router
 from simulators.common.service import Domain
@@ -43,6 +44,11 @@ FAULTS = ("never-settles",  # settlements never leave PENDING/IN_PROGRESS
           "positions-only")  # completion changes positions but not balances
 
 
+POSITION = body("A position of an account in a symbol; the currency defaults to the symbol's quote.",
+                account_id=Text(), symbol=Text(pattern=fields.SYMBOL.pattern[1:-1], code="invalid_symbol", what="symbol"),
+                quantity=Amount(sign="non-negative"), currency=Text(max_len=10, required=False))
+
+
 class CustodianDomain(Domain):
     defaults = Defaults(service_name="custodian-simulator", namespace="custodian", faults=FAULTS)
 
@@ -61,24 +67,22 @@ class CustodianDomain(Domain):
 
     # -- production API ----------------------------------------------------------------
     def routes(self, router: Router) -> None:
-        @router.route("POST", "/api/v1/positions")
+        @router.route("POST", "/api/v1/positions", body=POSITION, ok=201, errors=(409,))
         def open_position(request: Request) -> Response:
-            body = request.json_object()
-            fields.only(body, ("account_id", "symbol", "quantity", "currency"))
-            account = fields.text(body, "account_id")
-            symbol = fields.symbol(fields.text(body, "symbol"))
-            quantity = fields.amount(body, "quantity", positive=False)
-            currency = fields.text(body, "currency", max_len=10, required=False, default=symbol.split("/")[1])
+            """Open a position."""
+            data = request.data
+            currency = data["currency"] or data["symbol"].split("/")[1]
             try:
-                return Response(201, self.positions.open(account, symbol, quantity, currency))
+                return Response(201, self.positions.open(data["account_id"], data["symbol"], data["quantity"], currency))
             except DuplicatePosition as exc:
                 raise ApiError(409, "conflict", f"{exc}.") from None
 
         fields.add_lookup(router, "/api/v1/positions/{id}", self.positions.get, "position")
 
-        @router.route("POST", "/api/v1/settlements")
+        @router.route("POST", "/api/v1/settlements", body=instructions.BODY, ok=(200, 201))
         def instruct(request: Request) -> Response:
-            settlement, created = self.settlements.instruct(instructions.parse(request.json_object()))
+            """Instruct a settlement (200 with the first one for a repeated external_id)."""
+            settlement, created = self.settlements.instruct(instructions.parse(request.data))
             return Response(201 if created else 200, settlement)
 
         fields.add_lookup(router, "/api/v1/settlements/{id}", self.settlements.get, "settlement")

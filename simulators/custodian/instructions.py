@@ -5,15 +5,19 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from simulators.common import fields
+from simulators.common.contract import Amount, Text, body
 from simulators.common.http import ApiError
 
 TYPES = ("DEPOSIT", "WITHDRAWAL", "TRANSFER")
 STATUSES = ("PENDING", "IN_PROGRESS", "COMPLETED", "FAILED", "CANCELLED")
 OPEN = ("PENDING", "IN_PROGRESS")
 ASSET = re.compile(r"^[A-Z0-9]{2,10}$")
-FIELDS = ("external_id", "settlement_type", "account_id", "symbol", "quantity", "source_account",
-          "destination_account")
+BODY = body("A settlement instruction: a TRANSFER names both accounts, one of them account_id.",
+            external_id=Text(required=False, description="idempotency key"),
+            settlement_type=Text(max_len=20, choices=TYPES), account_id=Text(),
+            symbol=Text(max_len=10, pattern=ASSET.pattern[1:-1], code="invalid_symbol", what="symbol"),
+            quantity=Amount(), source_account=Text(required=False), destination_account=Text(required=False))
+FIELDS = tuple(BODY.fields)
 
 
 @dataclass(frozen=True)
@@ -38,21 +42,11 @@ def _invalid(message: str) -> ApiError:
     return ApiError(422, "invalid_value", message)
 
 
-def parse(body: dict) -> Instruction:
-    """An Instruction from a JSON-like dict; ApiError (4xx) naming the first bad field."""
-    fields.only(body, FIELDS)
-    kind = fields.text(body, "settlement_type", max_len=20, choices=TYPES)
-    account = fields.text(body, "account_id")
-    asset = fields.text(body, "symbol", max_len=10)
-    if not ASSET.match(asset):
-        raise ApiError(422, "invalid_symbol", f"The symbol {asset!r} must be an asset code such as BTC or USD.")
-    source = fields.text(body, "source_account", required=False)
-    destination = fields.text(body, "destination_account", required=False)
-    instruction = Instruction(
-        external_id=fields.text(body, "external_id", required=False),
-        settlement_type=kind, account_id=account, symbol=asset,
-        quantity=fields.amount(body, "quantity", positive=True),
-        source_account=source, destination_account=destination)
+def parse(data: dict) -> Instruction:
+    """An Instruction from BODY's checked fields (BODY.parse); ApiError (4xx) for a rule across fields."""
+    kind, account, source, destination = (data[name] for name in (
+        "settlement_type", "account_id", "source_account", "destination_account"))
+    instruction = Instruction(**data)
     if kind == "TRANSFER":
         if source is None or destination is None:
             raise ApiError(422, "missing_field", "A TRANSFER needs both source_account and destination_account.")
@@ -69,4 +63,4 @@ def parse(body: dict) -> Instruction:
 
 def from_message(message) -> Instruction:
     """An Instruction from a SettlementInstruction protobuf (empty strings are absent fields)."""
-    return parse({name: value for name in FIELDS if (value := getattr(message, name))})
+    return parse(BODY.parse({name: value for name in FIELDS if (value := getattr(message, name))}))

@@ -40,6 +40,7 @@ import grpc
 from psycopg.rows import dict_row
 
 from simulators.common import fields
+from simulators.common.contract import Amount, Text, body
 from simulators.common.http import ApiError, Request, Response, Router
 from simulators.common.peers import PeerUnavailable
 from simulators.common.service import Domain
@@ -56,7 +57,12 @@ from .settlement_outbox import Dispatcher
 pb, pb_grpc = load("exchange")
 md_pb, md_grpc = load("market_data")
 ACCOUNT_TYPES = ("SPOT", "MARGIN", "FUTURES")
-ORDER_FIELDS = ("account_id", "symbol", "side", "type", "quantity", "price", "client_order_id")
+ACCOUNT = body("A new account for a user.", user_id=Text(), account_type=Text(choices=ACCOUNT_TYPES))
+ORDER = body("An order; price only (and always) on a LIMIT order.",
+             account_id=Text(max_len=36, description="the account's UUID"),
+             symbol=Text(max_len=21, pattern=fields.SYMBOL.pattern[1:-1], code="invalid_symbol", what="symbol"),
+             side=Text(choices=("BUY", "SELL")), type=Text(choices=("MARKET", "LIMIT")),
+             quantity=Amount(), price=Amount(required=False), client_order_id=Text(required=False))
 # Deliberate defects for the broken variants in tests/ (SIMULATOR_FAULTS); never in production.
 FAULTS = ("non-atomic-balance-check",  # the balance check and the debit in separate transactions
           "stale-price",  # market orders fill at the first price seen per symbol, cached forever
@@ -121,25 +127,21 @@ class ExchangeDomain(Domain):
         return Decimal(price["bid"]), Decimal(price["ask"])
 
     def _order_request(self, request: Request) -> OrderRequest:
-        body = request.json_object()
-        fields.only(body, ORDER_FIELDS)
-        account = fields.text(body, "account_id", max_len=36)
-        symbol = fields.symbol(fields.text(body, "symbol", max_len=21))
-        side = fields.text(body, "side", choices=("BUY", "SELL"))
-        order_type = fields.text(body, "type", choices=("MARKET", "LIMIT"))
-        quantity = fields.amount(body, "quantity")
-        price = fields.amount(body, "price", required=order_type == "LIMIT")
+        data = request.data
+        account, symbol, order_type = data["account_id"], data["symbol"], data["type"]
+        quantity, price = data["quantity"], data["price"]
+        if order_type == "LIMIT" and price is None:
+            raise ApiError(422, "missing_field", "The field 'price' is required on a LIMIT order.")
         if order_type == "MARKET" and price is not None:
             raise ApiError(422, "invalid_value", "A MARKET order takes no price; give a LIMIT order its price.")
         if price is not None and q8(quantity * price) <= 0:
             raise ApiError(422, "order_too_small", f"{quantity} at {price} is worth less than 0.00000001.")
-        client_order_id = fields.text(body, "client_order_id", required=False)
         base, quote = symbol.split("/")
         if base not in self.assets or quote not in self.assets or base == quote:
             raise ApiError(422, "unknown_symbol",
                            f"The exchange trades pairs of {', '.join(self.assets)}; {symbol} is not one.")
-        return OrderRequest(fields.identifier(account, "account"), symbol, side, order_type, quantity, price,
-                            client_order_id)
+        return OrderRequest(fields.identifier(account, "account"), symbol, data["side"], order_type, quantity, price,
+                            data["client_order_id"])
 
     def _money(self, balances: list[dict]) -> list[dict]:
         if "float-money" not in self.app.settings.faults:
@@ -153,14 +155,11 @@ class ExchangeDomain(Domain):
         return account_id
 
     def routes(self, router: Router) -> None:
-        @router.route("POST", "/api/v1/accounts")
+        @router.route("POST", "/api/v1/accounts", body=ACCOUNT, ok=201, errors=(409,))
         def open_account(request: Request) -> Response:
-            body = request.json_object()
-            fields.only(body, ("user_id", "account_type"))
-            user = fields.text(body, "user_id")
-            account_type = fields.text(body, "account_type", choices=ACCOUNT_TYPES)
+            """Open an account with a zero balance per asset."""
             try:
-                account = self.accounts.create(user, account_type)
+                account = self.accounts.create(request.data["user_id"], request.data["account_type"])
             except DuplicateAccount as exc:
                 raise ApiError(409, "conflict", f"{exc}.") from None
             return Response(201, {**account, "balances": self._money(account["balances"])})
@@ -196,8 +195,9 @@ class ExchangeDomain(Domain):
             account_id = self._account(request)
             return Response(200, {"account_id": account_id, "transactions": self.orders.transactions(account_id)})
 
-        @router.route("POST", "/api/v1/orders")
+        @router.route("POST", "/api/v1/orders", body=ORDER, ok=201, errors=(409, 502))
         def place_order(request: Request) -> Response:
+            """Place an order: a MARKET order fills at market data's quote, a LIMIT order rests on the book."""
             req = self._order_request(request)
             if req.order_type == "MARKET":
                 bid, ask = self.fill_price(req.symbol)
@@ -212,7 +212,7 @@ class ExchangeDomain(Domain):
 
         fields.add_lookup(router, "/api/v1/orders/{id}", self.orders.get, "order")
 
-        @router.route("DELETE", "/api/v1/orders/{id}")
+        @router.route("DELETE", "/api/v1/orders/{id}", errors=(409,))
         def cancel_order(request: Request) -> Response:
             order_id = fields.identifier(request.params["id"], "order")
             order = self.orders.cancel(order_id)
@@ -220,7 +220,7 @@ class ExchangeDomain(Domain):
                 raise ApiError(404, "not_found", f"No order {order_id}.")
             return Response(200, order)
 
-        @router.route("GET", "/api/v1/orderbook/{base}/{quote}")
+        @router.route("GET", "/api/v1/orderbook/{base}/{quote}", errors=(422,))
         def order_book(request: Request) -> Response:
             symbol = fields.symbol(f"{request.params['base']}/{request.params['quote']}".upper())
             base, quote = symbol.split("/")
@@ -228,33 +228,30 @@ class ExchangeDomain(Domain):
                 raise ApiError(404, "unknown_symbol", f"The exchange has no book for {symbol}.")
             return Response(200, self.orders.depth(symbol))
 
-        @router.route("GET", "/api/v1/market/prices/{base}/{quote}")
+        @router.route("GET", "/api/v1/market/prices/{base}/{quote}", errors=(422, 502))
         def market_price(request: Request) -> Response:
             symbol = fields.symbol(f"{request.params['base']}/{request.params['quote']}")
             return Response(200, self.market_price(symbol))
 
     def audit_routes(self, router: Router) -> None:
-        @router.route("POST", "/audit/v1/accounts/{id}/deposits")
+        deposit_body = body(asset=Text(choices=self.assets), amount=Amount())
+
+        @router.route("POST", "/audit/v1/accounts/{id}/deposits", body=deposit_body, ok=201)
         def deposit(request: Request) -> Response:
             account_id = fields.identifier(request.params["id"], "account")
-            body = request.json_object()
-            fields.only(body, ("asset", "amount"))
-            asset = fields.text(body, "asset", choices=self.assets)
-            amount = fields.amount(body, "amount")
-            done = self.balances.deposit(account_id, asset, amount)
+            done = self.balances.deposit(account_id, request.data["asset"], request.data["amount"])
             if done is None:
                 raise ApiError(404, "not_found", f"No account {account_id}.")
             self.dispatcher.notify()
             return Response(201, done)
 
-        @router.route("PUT", "/audit/v1/accounts/{id}/status")
+        status_body = body(status=Text(required=False, choices=STATUSES),
+                           kyc_status=Text(required=False, choices=KYC_STATUSES))
+
+        @router.route("PUT", "/audit/v1/accounts/{id}/status", body=status_body)
         def set_status(request: Request) -> Response:
             account_id = fields.identifier(request.params["id"], "account")
-            body = request.json_object()
-            fields.only(body, ("status", "kyc_status"))
-            changes = {k: v for k, v in (("status", fields.text(body, "status", required=False, choices=STATUSES)),
-                                         ("kyc_status", fields.text(body, "kyc_status", required=False,
-                                                                    choices=KYC_STATUSES))) if v}
+            changes = {k: v for k, v in request.data.items() if v}
             if not changes:
                 raise ApiError(422, "missing_field", "Give status and/or kyc_status.")
             account = self.accounts.set_status(account_id, changes)

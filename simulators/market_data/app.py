@@ -31,6 +31,7 @@ import grpc
 
 from simulators.common import fields
 from simulators.common.config import ConfigError
+from simulators.common.contract import Digits, Text, body
 from simulators.common.database import DatabaseUnavailable
 from simulators.common.http import ApiError, Request, Response, Router
 from simulators.common.service import Domain
@@ -48,6 +49,7 @@ from .writer import BatchWriter
 
 pb, pb_grpc = load("market_data")
 log = logging.getLogger("market-data")
+SNAPSHOT = body("A snapshot of one quoted symbol.", symbol=Text(max_len=21, description="e.g. BTC/USD"))
 DEFAULT_SYMBOLS = "BTC/USD,ETH/USD,ADA/USD,SOL/USD,DOT/USD"
 # spread-drift: the spread widens 2% per tick; drop-every-10th: subscribers silently miss every 10th update;
 # slow-fanout: 60 ms per streamed update; late-feed: the first tick 3 s after start; audit-on-production:
@@ -207,23 +209,22 @@ class MarketDataDomain(Domain):
         def price(request: Request) -> Response:
             return Response(200, self._quote(f"{request.params['base']}/{request.params['quote']}").as_json())
 
-        @router.route("GET", "/api/v1/prices/{base}/{quote}/history")
+        limit = Digits(required=False, default=min(100, self.history.length), minimum=1, maximum=self.history.length)
+
+        @router.route("GET", "/api/v1/prices/{base}/{quote}/history", query={"limit": limit})
         def history(request: Request) -> Response:
+            """The symbol's latest quotes, newest first, from Redis."""
             symbol = self._quote(f"{request.params['base']}/{request.params['quote']}").symbol
-            raw = request.query.get("limit", "100")
-            if not raw.isdigit() or not 1 <= int(raw) <= self.history.length:
-                raise ApiError(422, "invalid_value", f"limit must be an integer from 1 to {self.history.length}.")
-            return Response(200, {"symbol": symbol, "history": self.history.read(symbol, int(raw))})
+            return Response(200, {"symbol": symbol, "history": self.history.read(symbol, request.values["limit"])})
 
         @router.route("GET", "/api/v1/symbols")
         def symbols(_: Request) -> Response:
             return Response(200, {"symbols": self.repository.active_symbols()})
 
-        @router.route("POST", "/api/v1/snapshots")
+        @router.route("POST", "/api/v1/snapshots", body=SNAPSHOT, ok=201, errors=(404,))
         def snapshot(request: Request) -> Response:
-            body = request.json_object()
-            fields.only(body, ("symbol",))
-            quote = self._quote(fields.text(body, "symbol", max_len=21))
+            """Store a snapshot of the symbol's current quote."""
+            quote = self._quote(request.data["symbol"])
             return Response(201, self.repository.create_snapshot(quote))
 
         fields.add_lookup(router, "/api/v1/snapshots/{id}", self.repository.get_snapshot, "snapshot")

@@ -16,10 +16,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from simulators.common import fields
+from simulators.common.contract import Amount, body
 from simulators.common.http import ApiError, Request, Response, Router
 
 MIN_INTERVAL, MAX_INTERVAL = Decimal("0.001"), Decimal("3600")
+PRICE = body(price=Amount())
+SHOCK = body(percent=Amount(sign="any", description="above -100, at most 1000"))
+SECONDS = body(seconds=Amount(description=f"from {MIN_INTERVAL} to {MAX_INTERVAL}"))
 
 
 def add_audit_routes(router: Router, domain) -> None:
@@ -35,20 +38,15 @@ def add_audit_routes(router: Router, domain) -> None:
     def state(_: Request) -> Response:
         return Response(200, domain.state())
 
-    @router.route("PUT", "/audit/v1/prices/{base}/{quote}")
+    @router.route("PUT", "/audit/v1/prices/{base}/{quote}", body=PRICE)
     def set_price(request: Request) -> Response:
         name = symbol(request)
-        body = request.json_object()
-        fields.only(body, ("price",))
-        price = fields.amount(body, "price")
-        return Response(200, feed.publish(name, price).as_json())
+        return Response(200, feed.publish(name, request.data["price"]).as_json())
 
-    @router.route("POST", "/audit/v1/prices/{base}/{quote}/shock")
+    @router.route("POST", "/audit/v1/prices/{base}/{quote}/shock", body=SHOCK)
     def shock(request: Request) -> Response:
         name = symbol(request)
-        body = request.json_object()
-        fields.only(body, ("percent",))
-        percent = _signed(body, "percent")
+        percent = request.data["percent"]
         if not Decimal(-100) < percent <= Decimal(1000):
             raise ApiError(422, "invalid_value", "The field 'percent' must be above -100 and at most 1000.")
         return Response(200, feed.shock(name, percent).as_json())
@@ -63,31 +61,19 @@ def add_audit_routes(router: Router, domain) -> None:
         feed.set_paused(False)
         return Response(200, {"paused": False})
 
-    @router.route("PUT", "/audit/v1/feed/interval")
+    @router.route("PUT", "/audit/v1/feed/interval", body=SECONDS)
     def interval(request: Request) -> Response:
         feed.set_interval(_seconds(request))
         return Response(200, {"interval_seconds": feed.interval})
 
-    @router.route("PUT", "/audit/v1/snapshots/interval")
+    @router.route("PUT", "/audit/v1/snapshots/interval", body=SECONDS)
     def snapshot_interval(request: Request) -> Response:
         domain.set_snapshot_interval(_seconds(request))
         return Response(200, {"snapshot_interval_seconds": domain.snapshot_seconds})
 
 
 def _seconds(request: Request) -> float:
-    body = request.json_object()
-    fields.only(body, ("seconds",))
-    seconds = fields.amount(body, "seconds")
+    seconds = request.data["seconds"]
     if not MIN_INTERVAL <= seconds <= MAX_INTERVAL:
         raise ApiError(422, "invalid_value", f"The field 'seconds' must be from {MIN_INTERVAL} to {MAX_INTERVAL}.")
     return float(seconds)
-
-
-def _signed(body: dict, field: str) -> Decimal:
-    """A decimal string or integer that may be negative ("-10")."""
-    value = body.get(field)
-    if isinstance(value, str) and value.strip().startswith("-"):
-        return -fields.amount({field: value.strip()[1:]}, field)
-    if isinstance(value, int) and not isinstance(value, bool) and value < 0:
-        return -fields.amount({field: -value}, field)
-    return fields.amount(body, field, positive=False)

@@ -1,6 +1,7 @@
 """The registry's HTTP API: routes wired to validation and the Redis stores.
 
     GET    /health
+    GET    /openapi.json                                 the OpenAPI 3 document, from the same declarations
     POST   /api/v1/services                              register (replaces)
     GET    /api/v1/services                              all live entries
     GET    /api/v1/services/{name}                       live instances of one service
@@ -17,6 +18,7 @@ import logging
 
 import redis
 
+from simulators.common.contract import Text
 from simulators.common.http import ApiError, Request, Response, Router
 
 from . import validation
@@ -41,13 +43,17 @@ def build_router(settings: Settings, client: redis.Redis) -> Router:
     first_reads: dict[tuple, dict] = {}  # for the stale-config fault
     router = Router()
     router.on_error(redis.RedisError, _redis_error)
+    lax = "accept-invalid" in faults  # the fault: bodies are stored unchecked
+    environment = Text(required=False, default=DEFAULT_ENVIRONMENT, choices=environments, code="invalid_environment",
+                       what="environment")
 
     def with_lease(entry: dict) -> dict:
         return {**entry, "ttl_seconds": settings.service_ttl,
                 "heartbeat_interval_seconds": settings.heartbeat_interval}
 
-    @router.route("GET", "/health")
+    @router.route("GET", "/health", ok=(200, 503))
     def health(_: Request) -> Response:
+        """The registry's health and its Redis connection."""
         try:
             services.ping()
         except redis.RedisError as exc:
@@ -56,10 +62,10 @@ def build_router(settings: Settings, client: redis.Redis) -> Router:
                                   "error": "redis_unavailable", "message": f"Redis is unreachable: {exc}."})
         return Response(200, {"status": "healthy", "service": settings.service_name, "redis": "ok"})
 
-    @router.route("POST", "/api/v1/services")
+    @router.route("POST", "/api/v1/services", body=None if lax else validation.SERVICE, ok=201)
     def register(request: Request) -> Response:
-        body = request.json_object()
-        entry = body if "accept-invalid" in faults else validation.service_entry(body)
+        """Register a service instance (replaces), stored with the TTL."""
+        entry = request.json_object() if lax else validation.service_entry(request.data)
         if "drop-writes" in faults:
             return Response(201, with_lease(entry))
         entry = services.register(entry)
@@ -70,28 +76,32 @@ def build_router(settings: Settings, client: redis.Redis) -> Router:
     def list_services(_: Request) -> Response:
         return Response(200, {"services": services.all()})
 
-    @router.route("GET", "/api/v1/services/{name}")
+    entry_params = {"name": validation.SERVICE_NAME, "instance": validation.INSTANCE_NAME}
+    config_params = {"service": validation.SERVICE_NAME, "key": validation.KEY}
+
+    @router.route("GET", "/api/v1/services/{name}", params={"name": validation.SERVICE_NAME})
     def discover(request: Request) -> Response:
-        name = validation.name(request.params["name"], "service name")
+        name = request.params["name"]
         instances = services.instances(name)
         if not instances:
             raise ApiError(404, "not_found", f"No live instance of service {name!r}.")
         return Response(200, {"name": name, "instances": instances})
 
-    @router.route("PUT", "/api/v1/services/{name}/{instance}/heartbeat")
+    @router.route("PUT", "/api/v1/services/{name}/{instance}/heartbeat", body=validation.HEARTBEAT, params=entry_params)
     def heartbeat(request: Request) -> Response:
-        name = validation.name(request.params["name"], "service name")
-        instance = validation.name(request.params["instance"], "instance name")
-        changes = validation.heartbeat_changes(request.json_object(required=False))
+        """Refresh the instance's TTL (and optionally its status)."""
+        name = request.params["name"]
+        instance = request.params["instance"]
+        changes = validation.heartbeat_changes(request.data)
         entry = services.heartbeat(name, instance, changes)
         if entry is None:
             raise ApiError(404, "not_found", f"{name}/{instance} is not registered (or expired); register again.")
         return Response(200, with_lease(entry))
 
-    @router.route("DELETE", "/api/v1/services/{name}/{instance}")
+    @router.route("DELETE", "/api/v1/services/{name}/{instance}", ok=204, params=entry_params)
     def deregister(request: Request) -> Response:
-        name = validation.name(request.params["name"], "service name")
-        instance = validation.name(request.params["instance"], "instance name")
+        name = request.params["name"]
+        instance = request.params["instance"]
         if "keep-deregistered" in faults:
             return Response(204)
         if not services.delete(name, instance):
@@ -101,9 +111,9 @@ def build_router(settings: Settings, client: redis.Redis) -> Router:
 
     # -- configuration ---------------------------------------------------------------
     def config_target(request: Request, with_key: bool = True) -> tuple[str, str, str | None]:
-        service = validation.name(request.params["service"], "service name")
-        environment = validation.environment(request.query.get("environment", DEFAULT_ENVIRONMENT), environments)
-        key = validation.config_key(request.params["key"]) if with_key else None
+        service = request.params["service"]
+        environment = request.values["environment"]
+        key = request.params["key"] if with_key else None
         if "ignore-environment" in faults:
             environment = DEFAULT_ENVIRONMENT
         return service, environment, key
@@ -111,13 +121,14 @@ def build_router(settings: Settings, client: redis.Redis) -> Router:
     def described(entry: dict, service: str, environment: str, key: str) -> dict:
         return {"service": service, "environment": environment, "key": key, **entry}
 
-    @router.route("GET", "/api/v1/config/{service}")
+    @router.route("GET", "/api/v1/config/{service}", query={"environment": environment},
+                  params={"service": validation.SERVICE_NAME})
     def config_all(request: Request) -> Response:
         service, environment, _ = config_target(request, with_key=False)
         return Response(200, {"service": service, "environment": environment,
                               "values": config.resolve_all(service, environment)})
 
-    @router.route("GET", "/api/v1/config/{service}/{key}")
+    @router.route("GET", "/api/v1/config/{service}/{key}", query={"environment": environment}, params=config_params)
     def config_get(request: Request) -> Response:
         service, environment, key = config_target(request)
         entry = config.resolve(service, environment, key)
@@ -127,10 +138,12 @@ def build_router(settings: Settings, client: redis.Redis) -> Router:
             raise ApiError(404, "not_found", f"{service} has no value for {key!r} in {environment} or default.")
         return Response(200, described(entry, service, environment, key))
 
-    @router.route("PUT", "/api/v1/config/{service}/{key}")
+    @router.route("PUT", "/api/v1/config/{service}/{key}", query={"environment": environment},
+                  params=config_params, body=None if lax else validation.CONFIG)
     def config_put(request: Request) -> Response:
+        """Write a typed, validated value; its version increments."""
         service, environment, key = config_target(request)
-        body = request.json_object()
+        body = request.json_object() if lax else request.data
         if "drop-writes" in faults:
             return Response(200, described({**body, "version": 1}, service, environment, key))
         accept = (lambda previous: body) if "accept-invalid" in faults else \
@@ -140,11 +153,13 @@ def build_router(settings: Settings, client: redis.Redis) -> Router:
                                                  "key": key, "version": entry["version"]})
         return Response(200, described({**entry, "source_environment": environment}, service, environment, key))
 
-    @router.route("DELETE", "/api/v1/config/{service}/{key}")
+    @router.route("DELETE", "/api/v1/config/{service}/{key}", query={"environment": environment}, ok=204,
+                  params=config_params)
     def config_delete(request: Request) -> Response:
         service, environment, key = config_target(request)
         if not config.delete(service, environment, key):
             raise ApiError(404, "not_found", f"{service} has no value for {key!r} in {environment}.")
         return Response(204)
 
+    router.publish_openapi(settings.service_name, "1.0.0", "The service registry and configuration API.")
     return router

@@ -10,6 +10,7 @@ import re
 from urllib.parse import urlsplit
 
 from simulators.common.config import parse_duration
+from simulators.common.contract import AnyValue, Integer, Map, Number, Text, body
 from simulators.common.http import ApiError
 
 NAME = re.compile(r"^[a-z0-9-]{1,63}$")
@@ -19,8 +20,29 @@ URL_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*$")
 STATUSES = ("starting", "healthy", "degraded", "unhealthy")
 CONFIG_TYPES = ("string", "integer", "number", "boolean", "url", "duration")
 
-_SERVICE_FIELDS = ("name", "instance", "host", "ports", "version", "metadata", "status")
-_CONFIG_FIELDS = ("value", "type", "min", "max")
+SERVICE_NAME = Text(max_len=63, pattern=NAME.pattern[1:-1].replace("{1,63}", "+"), code="invalid_name",
+                    what="service name")
+INSTANCE_NAME = Text(max_len=63, pattern=NAME.pattern[1:-1].replace("{1,63}", "+"), code="invalid_name",
+                     what="instance name")
+KEY = Text(max_len=128, pattern=CONFIG_KEY.pattern[1:-1].replace("{1,128}", "+"), code="invalid_key", what="key")
+HOST = r"[^\s/@?#\x00-\x1f\x7f]+"  # a host name or IP address: no space, path, user, query or control character
+SERVICE = body("A service instance to register; it replaces the entry of that name and instance.",
+               name=SERVICE_NAME,
+               instance=Text(required=False, max_len=63, pattern=INSTANCE_NAME.pattern, code="invalid_name",
+                             what="instance name", description="defaults to name"),
+               host=Text(max_len=253, pattern=HOST, what="host"),
+               ports=Map(keys=Text(max_len=32, pattern=PORT_NAME.pattern[1:-1].replace("{1,32}", "+"), what="port name"),
+                         values=Integer(minimum=1, maximum=65535), min_items=1, max_items=32),
+               version=Text(max_len=64),
+               metadata=Map(required=False, keys=Text(max_len=64, min_len=1), values=Text(max_len=1024, min_len=0),
+                            max_items=64),
+               status=Text(required=False, default="healthy", choices=STATUSES))
+HEARTBEAT = body("What a heartbeat may change: only the health status.", required=False,
+                 status=Text(required=False, choices=STATUSES))
+CONFIG = body("A configuration value and its type; min and max apply to integer and number values and are kept "
+              "for later writes of the same type.",
+              value=AnyValue(description="checked against type"), type=Text(max_len=16, choices=CONFIG_TYPES),
+              min=Number(required=False), max=Number(required=False))
 
 
 def _error(code: str, message: str) -> ApiError:
@@ -31,107 +53,14 @@ def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _reject_unknown(body: dict, allowed: tuple[str, ...]) -> None:
-    unknown = sorted(set(body) - set(allowed))
-    if unknown:
-        raise _error("unknown_field", f"Unknown field(s) {', '.join(unknown)}; allowed: {', '.join(allowed)}.")
+def service_entry(data: dict) -> dict:
+    """SERVICE's checked fields (SERVICE.parse) as the entry to store (without timestamps)."""
+    return {**data, "instance": data["instance"] or data["name"], "metadata": dict(data["metadata"] or {})}
 
 
-def _string(body: dict, field: str, *, required: bool = True, max_len: int = 256) -> str | None:
-    if field not in body:
-        if required:
-            raise _error("missing_field", f"The field '{field}' is required.")
-        return None
-    value = body[field]
-    if not isinstance(value, str):
-        raise _error("wrong_type", f"The field '{field}' must be a string.")
-    if not value.strip() or len(value) > max_len:
-        raise _error("invalid_value", f"The field '{field}' must be 1 to {max_len} characters.")
-    return value
-
-
-def name(value: str, what: str = "name") -> str:
-    if not NAME.match(value):
-        raise _error("invalid_name", f"The {what} {value!r} must be 1-63 characters of a-z, 0-9 and '-'.")
-    return value
-
-
-def config_key(value: str) -> str:
-    if not CONFIG_KEY.match(value):
-        raise _error("invalid_key", f"The key {value!r} must be 1-128 characters of a-z, 0-9, '_', '.' and '-'.")
-    return value
-
-
-def environment(value: str, known: tuple[str, ...]) -> str:
-    if value not in known:
-        raise _error("invalid_environment", f"The environment {value!r} is not one of {', '.join(known)}.")
-    return value
-
-
-def _ports(body: dict) -> dict[str, int]:
-    if "ports" not in body:
-        raise _error("missing_field", "The field 'ports' is required.")
-    ports = body["ports"]
-    if not isinstance(ports, dict):
-        raise _error("wrong_type", "The field 'ports' must be an object of port name to number, like {\"http\": 8080}.")
-    if not 1 <= len(ports) <= 32:
-        raise _error("invalid_value", "The field 'ports' must name 1 to 32 ports.")
-    for port_name, number in ports.items():
-        if not PORT_NAME.match(port_name):
-            raise _error("invalid_value", f"The port name {port_name!r} must be 1-32 characters of a-z, 0-9, '_' and '-'.")
-        if not isinstance(number, int) or isinstance(number, bool):
-            raise _error("wrong_type", f"The port '{port_name}' must be an integer.")
-        if not 1 <= number <= 65535:
-            raise _error("out_of_range", f"The port '{port_name}' is {number}; it must be from 1 to 65535.")
-    return dict(ports)
-
-
-def _metadata(body: dict) -> dict[str, str]:
-    metadata = body.get("metadata", {})
-    if not isinstance(metadata, dict):
-        raise _error("wrong_type", "The field 'metadata' must be an object of string to string.")
-    if len(metadata) > 64:
-        raise _error("invalid_value", "The field 'metadata' may hold at most 64 entries.")
-    for key, value in metadata.items():
-        if not isinstance(value, str):
-            raise _error("wrong_type", f"The metadata value '{key}' must be a string.")
-        if not 1 <= len(key) <= 64 or len(value) > 1024:
-            raise _error("invalid_value", f"The metadata entry '{key[:64]}' is too long (keys 1-64, values up to 1024 characters).")
-    return dict(metadata)
-
-
-def _status(body: dict) -> str:
-    status = body.get("status", "healthy")
-    if not isinstance(status, str):
-        raise _error("wrong_type", "The field 'status' must be a string.")
-    if status not in STATUSES:
-        raise _error("invalid_value", f"The status {status!r} is not one of {', '.join(STATUSES)}.")
-    return status
-
-
-def service_entry(body: dict) -> dict:
-    """A registration body as the entry to store (without timestamps)."""
-    _reject_unknown(body, _SERVICE_FIELDS)
-    service = name(_string(body, "name"), "service name")
-    instance = name(_string(body, "instance", required=False) or service, "instance name")
-    host = _string(body, "host", max_len=253)
-    if any(char.isspace() or char in "/@?#" for char in host):
-        raise _error("invalid_value", f"The host {host!r} must be a host name or IP address.")
-    return {
-        "name": service,
-        "instance": instance,
-        "host": host,
-        "ports": _ports(body),
-        "version": _string(body, "version", max_len=64),
-        "metadata": _metadata(body),
-        "status": _status(body),
-    }
-
-
-def heartbeat_changes(body: dict) -> dict:
-    """What a heartbeat may change: only the health status."""
-    _reject_unknown(body, ("status",))
-    return {"status": _status(body)} if "status" in body else {}
+def heartbeat_changes(data: dict) -> dict:
+    """HEARTBEAT's checked fields as the changes to apply."""
+    return {"status": data["status"]} if data["status"] else {}
 
 
 # -- configuration values -------------------------------------------------------------
@@ -189,13 +118,9 @@ def _check_type(value: object, value_type: str) -> None:
 
 
 def config_value(body: dict, previous: dict | None) -> dict:
-    """A configuration write as {"value", "type"[, "min", "max"]}, checked against its type and limits."""
-    _reject_unknown(body, _CONFIG_FIELDS)
-    if "value" not in body:
-        raise _error("missing_field", "The field 'value' is required.")
-    value_type = _string(body, "type", max_len=16)
-    if value_type not in CONFIG_TYPES:
-        raise _error("invalid_value", f"The type {value_type!r} is not one of {', '.join(CONFIG_TYPES)}.")
+    """A configuration write (CONFIG's checked fields) as {"value", "type"[, "min", "max"]}, checked
+    against its type and limits."""
+    value_type = body["type"]
     value = body["value"]
     _check_type(value, value_type)
     limits = _limits(body, value_type, previous)

@@ -1,0 +1,112 @@
+"""Fuzz one service against the OpenAPI document it publishes (schemathesis), with a footprint check.
+
+Every operation of GET /openapi.json gets up to `examples` generated requests per mode (positive:
+valid by the document; negative: invalid by it), derandomised so a run is repeatable, within a
+time budget per service. Each answer is checked by schemathesis (no 5xx, a documented status,
+the documented content type and schema, invalid data rejected) and, for a rejected request
+(>= 400), the stack's footprint (tests/footprint.py) before and after must be the same.
+"""
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+import httpx
+import requests
+import schemathesis
+from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
+from schemathesis.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from .footprint import Footprint
+
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
+          negative_data_rejection]
+TIMEOUT = 5.0
+
+
+@dataclass
+class Report:
+    service: str
+    requests: int = 0
+    statuses: Counter = field(default_factory=Counter)
+    failures: list[str] = field(default_factory=list)
+    operations: int = 0
+    out_of_time: bool = False
+
+    @property
+    def server_errors(self) -> int:
+        return sum(count for status, count in self.statuses.items() if status >= 500)
+
+    def summary(self) -> str:
+        classes = Counter(f"{status // 100}xx" for status in self.statuses.elements())
+        return (f"{self.service}: {self.operations} operations, {self.requests} requests "
+                f"({', '.join(f'{k} {v}' for k, v in sorted(classes.items()))}), {len(self.failures)} failures"
+                + (" (time budget reached)" if self.out_of_time else ""))
+
+
+def _headline(failure: BaseException) -> str:
+    """A failed check in one line: its title and first detail."""
+    lines = [line.strip() for line in str(failure).splitlines() if line.strip()]
+    title = getattr(failure, "title", "") or (lines[0] if lines else type(failure).__name__)
+    return " ".join([title, *lines[:2]])[:300]
+
+
+def fuzz(service: str, base_url: str, footprint: Footprint, *, examples: int = 12, budget: float = 30.0) -> Report:
+    """Fuzz every operation `base_url`/openapi.json documents; the Report lists every failure found."""
+    document = httpx.get(f"{base_url}/openapi.json", timeout=TIMEOUT).raise_for_status().json()
+    schema = schemathesis.openapi.from_dict(document)
+    report, session = Report(service), requests.Session()
+    ends = time.monotonic() + budget
+    state = {"before": None}  # the settled footprint, None when an accepted request may have changed it
+
+    def exercise(case) -> None:
+        if time.monotonic() > ends:
+            report.out_of_time = True
+            return
+        if state["before"] is None:
+            state["before"] = footprint.settled()
+        label = f"{case.method} {case.formatted_path}"
+        try:
+            response = case.call(base_url=base_url, session=session, timeout=TIMEOUT)
+        except requests.RequestException as exc:
+            report.failures.append(f"{label}: no answer: {exc}")
+            return
+        report.requests += 1
+        report.statuses[response.status_code] += 1
+        try:
+            case.validate_response(response, checks=CHECKS)
+        except (AssertionError, BaseExceptionGroup) as exc:  # schemathesis: a FailureGroup of the failed checks
+            report.failures += [f"{label} -> {response.status_code}: {_headline(failure)}"
+                                for failure in getattr(exc, "exceptions", [exc])]
+        if response.status_code < 400:
+            if case.method.upper() != "GET":  # it may have written (and started background work)
+                state["before"] = None
+            return
+        after = footprint.read()
+        changed = Footprint.difference(state["before"], after)
+        if changed:
+            report.failures.append(f"{label} -> {response.status_code} (rejected) changed the stack: {'; '.join(changed[:5])}")
+            state["before"] = None
+
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        report.operations += 1
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            run = settings(max_examples=examples, deadline=None, database=None, derandomize=True,
+                           phases=[Phase.explicit, Phase.generate], verbosity=Verbosity.quiet,
+                           suppress_health_check=list(HealthCheck))(given(operation.as_strategy(generation_mode=mode))(exercise))
+            try:
+                run()
+            except Unsatisfiable:  # nothing to make invalid (no parameters, no body): no negative case
+                pass
+    session.close()
+    return report
