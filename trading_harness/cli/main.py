@@ -7,6 +7,7 @@
     harness logs [service]   tail of the service logs
     harness validate [...]   run the TSE-0001.3a features against the running stack
     harness report           Allure HTML report of the last features run (trading_harness/reporting/report.py)
+    harness lint             static checks of a stack definition (trading_harness/lint/)
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from pathlib import Path
 from trading_harness.cli.daemon import StateDir
 from trading_harness.definition import StackDefinition
 from trading_harness.errors import HarnessError
+from trading_harness.lint import cli as lint_cli
 from trading_harness.masking import mask
 from trading_harness.paths import project_root
 from trading_harness.reporting import report
@@ -130,13 +132,15 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("validate", help="run the TSE-0001.3a features against the running stack; "
                                     "further arguments go to pytest")
     report.add_parser(sub)
+    lint_cli.add_parser(sub)
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "validate":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.pytest_args = extra
     state = StateDir(args.state_dir)
     commands = {"start": cmd_start, "stop": cmd_stop, "status": cmd_status, "health": cmd_health,
-                "logs": cmd_logs, "validate": cmd_validate, "report": lambda args, _state: report.main(args)}
+                "logs": cmd_logs, "validate": cmd_validate, "report": lambda args, _state: report.main(args),
+                "lint": lambda args, _state: lint_cli.main(args)}
     try:
         return commands[args.command](args, state)
     except HarnessError as exc:
