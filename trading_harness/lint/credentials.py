@@ -109,7 +109,8 @@ def _redis(cred: Credential, side: RedisSide, needs: list[Need]) -> list[Finding
     if user is None:
         known = ", ".join(sorted(side.users)) or "none"
         return [Finding(CHECK, ERROR, _loc(cred), f"Redis user '{cred.user}' does not exist in {acl} (users: {known})",
-                        f"add a 'user {cred.user} on >...' line to {acl}, or use one of its users")]
+                        f"declare user {cred.user} (on, its password, its key patterns and commands) in {acl}, "
+                        "or use one of its users")]
     if [r for r in user.rules if r in ("on", "off")][-1:] != ["on"]:
         return [Finding(CHECK, ERROR, _loc(cred), f"Redis user '{cred.user}' is off at {side.user_at(cred.user)}",
                         f"switch {cred.user} on in {acl}")]
@@ -140,7 +141,7 @@ def _wrong_redis_password(cred: Credential, side: RedisSide) -> Finding:
 
 def _authenticates(port: int, user: str, password: str) -> bool:
     client = redis.Redis(host=LOOPBACK, port=port, username=user, password=password, socket_timeout=3,
-                         socket_connect_timeout=2, retry=Retry(NoBackoff(), 0), lib_name=None, lib_version=None)
+                         socket_connect_timeout=2, retry=Retry(NoBackoff(), 0))
     try:
         client.connection_pool.get_connection().disconnect()  # connecting authenticates
         return True
@@ -232,8 +233,8 @@ def _privileges(cred: Credential, side: PostgresSide, setting: sql_text.Password
         denied = conn.execute(
             "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
             "WHERE n.nspname = %s AND c.relkind IN ('r', 'p') "
-            "AND NOT has_table_privilege(%s, c.oid, 'SELECT, INSERT, UPDATE, DELETE') ORDER BY 1",
-            (schema, cred.user)).fetchall()
+            "AND NOT (SELECT bool_and(has_table_privilege(%s, c.oid, p)) FROM unnest(%s::text[]) AS p) ORDER BY 1",
+            (schema, cred.user, ["SELECT", "INSERT", "UPDATE", "DELETE"])).fetchall()
     if not usage:
         return [Finding(CHECK, ERROR, _loc(cred), f"role '{cred.user}' has no USAGE on its schema {schema}",
                         f"GRANT USAGE ON SCHEMA {schema} TO {cred.user} in the init SQL")]
