@@ -160,3 +160,30 @@ def test_an_if_not_exists_duplicate_is_a_warning_naming_both_places(tmp):
 def _lint_dirs() -> set[str]:
     bases = {tempfile.gettempdir(), "/dev/shm", os.environ.get("HARNESS_TMPDIR") or tempfile.gettempdir()}
     return {str(p) for base in bases if os.path.isdir(base) for p in Path(base).glob("trading-harness-lint-*")}
+
+
+DUPLICATE_ROLE = "\nCREATE ROLE exchange_adapter LOGIN PASSWORD 'exchange-adapter-db-pass';\n"
+LAST_SCRIPT = "postgres/init/06-exchange-instances.sql"
+
+
+def test_the_lint_scenario_fails_with_the_finding(run_features, stack_copy):
+    root = stack_copy()
+    (root / LAST_SCRIPT).write_text((root / LAST_SCRIPT).read_text() + DUPLICATE_ROLE)
+    result = run_features("--stack-dir", str(root), "-m", "lint")
+    outcomes = result.outcomes()
+    failed = [name for name, state in outcomes.items() if state == "failed"]
+    assert failed == ["test_the_init_scripts_run_cleanly_on_a_fresh_cluster_each_object_created_once"], outcomes
+    assert "06-exchange-instances.sql:" in result.output and "already created at" in result.output, result.output[-3000:]
+    assert "stack start-up: not started" in result.output  # static checks need no running stack
+
+
+def test_a_broken_init_stops_the_run_with_the_lints_one_line(run_features, stack_copy):
+    root = stack_copy()
+    (root / LAST_SCRIPT).write_text((root / LAST_SCRIPT).read_text() + DUPLICATE_ROLE)
+    result = run_features("--stack-dir", str(root), "-m", "postgres and not lint",
+                          env={"HARNESS_SERVICES": "redis,postgres", "HARNESS_PG_TEMPLATE": "0"})
+    assert result.returncode == 3, result.output[-3000:]
+    diagnosis = [line for line in result.output.splitlines() if "the init SQL does not run on a fresh cluster" in line]
+    assert len(diagnosis) == 1, result.output[-3000:]
+    assert re.search(r"06-exchange-instances\.sql:\d+: error \[init-sql\]", diagnosis[0]), diagnosis[0]
+    assert "01-init-schemas.sql:43" in diagnosis[0] and "exchange-adapter-db-pass" not in result.output
