@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -17,8 +18,9 @@ from pathlib import Path
 import pytest
 
 from trading_harness.lint.runner import lint
+from trading_harness.polling import wait_until
 
-from .conftest import REPO, STACK, edit
+from .conftest import REPO, STACK, alive, descendants, edit
 
 BROKEN = REPO / "tests" / "stacks" / "broken"
 
@@ -187,3 +189,27 @@ def test_a_broken_init_stops_the_run_with_the_lints_one_line(run_features, stack
     assert len(diagnosis) == 1, result.output[-3000:]
     assert re.search(r"06-exchange-instances\.sql:\d+: error \[init-sql\]", diagnosis[0]), diagnosis[0]
     assert "01-init-schemas.sql:43" in diagnosis[0] and "exchange-adapter-db-pass" not in result.output
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_stopped_lint_leaves_no_server_and_no_data(sig):
+    before = _lint_dirs()
+    proc = subprocess.Popen([sys.executable, "-m", "trading_harness.cli.main", "lint"], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        servers = wait_until(lambda: [pid for pid in descendants(proc.pid) if _is_server(pid)], 60, interval=0.01,
+                             message="a throwaway server of the lint")
+        proc.send_signal(sig)
+        proc.wait(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode != 0
+    wait_until(lambda: not any(alive(pid) for pid in servers), 10, message="throwaway servers gone")
+    assert _lint_dirs() <= before, "throwaway server data left behind"
+
+
+def _is_server(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0].endswith((b"postgres", b"redis-server"))
+    except OSError:
+        return False

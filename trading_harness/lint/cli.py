@@ -19,6 +19,9 @@ def main(args) -> int:
     previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)  # so the throwaway servers are stopped
     try:
         report = lint(args.stack_dir)
+    except KeyboardInterrupt:
+        print("harness lint: interrupted; the throwaway servers are stopped", file=sys.stderr)
+        return 130
     finally:
         signal.signal(signal.SIGTERM, previous)
     for finding in report.findings:

@@ -13,13 +13,13 @@ import re
 import shutil
 import signal
 import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
 
 from trading_harness.errors import StackStartError
+from trading_harness.lint.workdir import throwaway_dir
 from trading_harness.polling import wait_until
 from trading_harness.servers.ports import LOOPBACK, free_port
 from trading_harness.servers.postgres import INITDB_FLAGS, _c_locale_env
@@ -53,7 +53,7 @@ class ThrowawayCluster:
         self.superuser, self.password, self.database = superuser, password, database
         self.conf, self.conf_lines = conf, conf_lines
         self.user = unprivileged_user()
-        self.home = Path(tempfile.mkdtemp(prefix="trading-harness-lint-pg-"))
+        self.home = Path(throwaway_dir("trading-harness-lint-pg-"))
         self.data = self.home / "data"
         self.port = free_port()
         self.process: ManagedProcess | None = None

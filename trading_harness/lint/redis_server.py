@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import secrets
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from trading_harness.lint.workdir import throwaway_dir
 from trading_harness.polling import wait_until
 from trading_harness.servers.ports import LOOPBACK, free_port
 from trading_harness.servers.processes import ManagedProcess, find_binary
@@ -52,7 +52,7 @@ class ThrowawayRedis:
         self.conf_lines = conf.read_text(errors="replace").splitlines() if conf and conf.is_file() else []
         self.acl_lines = acl.read_text(errors="replace").splitlines() if acl and acl.is_file() else []
         self.adaptable = adaptable  # (directive text, error) -> note text or None
-        self.home = Path(tempfile.mkdtemp(prefix="trading-harness-lint-redis-"))
+        self.home = Path(throwaway_dir("trading-harness-lint-redis-"))
         self.user, self.password = f"harness-lint-{secrets.token_hex(4)}", secrets.token_hex(16)
         self.process: ManagedProcess | None = None
         self.result = RedisRun()
