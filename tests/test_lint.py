@@ -168,14 +168,37 @@ DUPLICATE_ROLE = "\nCREATE ROLE exchange_adapter LOGIN PASSWORD 'exchange-adapte
 LAST_SCRIPT = "postgres/init/06-exchange-instances.sql"
 
 
-def test_the_lint_scenario_fails_with_the_finding(run_features, stack_copy):
+# check: (file of stack/, text, replacement (None: append), scenario that must fail, text its failure must show)
+SCENARIO_VARIANTS = {
+    "init-sql": (LAST_SCRIPT, None, DUPLICATE_ROLE,
+                 "test_the_init_scripts_run_cleanly_on_a_fresh_cluster_each_object_created_once", "already created at"),
+    "redis-config": ("redis/users.acl", "-@dangerous +info", "-@dangerous +inf0",
+                     "test_redisconf_and_the_acl_file_load_in_redisserver", "users.acl:5"),
+    "credentials": ("docker-compose.yml", "redis://exchange-adapter:exchange-pass@", "redis://exchange-adapter:exchange-pas5@",
+                    "test_every_credential_in_the_compose_file_names_a_user_with_that_password_and_the_rights_its_service_needs",
+                    "(service exchange-simulator, REDIS_URL)"),
+    "ports": ("docker-compose.yml", "urlopen('http://127.0.0.1:8080/health'", "urlopen('http://127.0.0.1:8081/health'",
+              "test_scripts_and_health_checks_probe_ports_that_compose_publishes_or_exposes",
+              "(service service-registry, healthcheck)"),
+    "compose": ("docker-compose.yml", "container_name: trading-ecosystem-redis\n    restart: unless-stopped\n",
+                "container_name: trading-ecosystem-redis\n", "test_every_compose_service_is_defined_for_unattended_operation",
+                "(service redis): error [compose]: restart policy is None"),
+}
+
+
+@pytest.mark.parametrize("check", SCENARIO_VARIANTS)
+def test_each_lint_scenario_fails_alone_with_its_finding(run_features, stack_copy, check):
+    path, old, new, scenario, shown = SCENARIO_VARIANTS[check]
     root = stack_copy()
-    (root / LAST_SCRIPT).write_text((root / LAST_SCRIPT).read_text() + DUPLICATE_ROLE)
+    if old is None:
+        (root / path).write_text((root / path).read_text() + new)
+    else:
+        edit(root / path, old, new)
     result = run_features("--stack-dir", str(root), "-m", "lint")
     outcomes = result.outcomes()
     failed = [name for name, state in outcomes.items() if state == "failed"]
-    assert failed == ["test_the_init_scripts_run_cleanly_on_a_fresh_cluster_each_object_created_once"], outcomes
-    assert "06-exchange-instances.sql:" in result.output and "already created at" in result.output, result.output[-3000:]
+    assert failed == [scenario] and len(outcomes) == len(SCENARIO_VARIANTS), outcomes
+    assert shown in result.output, result.output[-3000:]
     assert "stack start-up: not started" in result.output  # static checks need no running stack
 
 
