@@ -220,7 +220,7 @@ def _privileges(cred: Credential, side: PostgresSide, setting: sql_text.Password
             pass
     except psycopg.OperationalError as exc:
         return [Finding(CHECK, ERROR, _loc(cred), f"role '{cred.user}' cannot log in to {database} after the init SQL: "
-                        f"{str(exc).strip().splitlines()[-1]} (role at {where(setting.file, setting.line)})",
+                        f"{str(exc).strip().splitlines()[-1].split('FATAL:')[-1].strip()} (role at {where(setting.file, setting.line)})",
                         "give it LOGIN and CONNECT on the database")]
     env = cred.service.environment
     schema = env.get("POSTGRES_SCHEMA") or env.get("DB_SCHEMA") or env.get("CACHE_NAMESPACE")
