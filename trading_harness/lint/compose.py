@@ -71,7 +71,7 @@ def depends_healthy(name: str, raw: dict, services: dict, dependency: str | None
             continue
         if condition != "service_healthy":
             problems.append(f"{name}: depends_on {dep} condition is {condition!r}")
-        elif not healthcheck(dep, services.get(dep) or {}) == []:
+        elif healthcheck(dep, services.get(dep) or {}):
             problems.append(f"{name}: depends_on {dep} condition service_healthy, but {dep} has no healthcheck")
     return problems
 

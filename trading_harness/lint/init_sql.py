@@ -19,6 +19,11 @@ CHECK = "init-sql"
 _GUARDS = {"role": "a DO block that checks pg_roles first", "schema": "CREATE SCHEMA IF NOT EXISTS",
            "table": "CREATE TABLE IF NOT EXISTS"}
 _PASSWORD_LITERAL = re.compile(r"PASSWORD\s+'(?:[^']|'')*'", re.IGNORECASE)
+_SETTING = re.compile(r"^\s*([A-Za-z_.]+)\s*(?:=|\s)")
+# Paths inside the container (the throwaway cluster keeps its own) and preloaded libraries of the image.
+CONTAINER_SETTINGS = {"data_directory", "hba_file", "ident_file", "external_pid_file", "ssl", "ssl_cert_file",
+                      "ssl_key_file", "ssl_ca_file", "ssl_crl_file", "log_directory", "unix_socket_directories",
+                      "shared_preload_libraries"}
 _LOCALE_SETTING = re.compile(r"^\s*(lc_messages|lc_monetary|lc_numeric|lc_time)\s*=?\s*'?([^'#\s]+)'?", re.IGNORECASE)
 
 
@@ -35,6 +40,7 @@ class PostgresSide:
     findings: list[Finding] = field(default_factory=list)
     completed: bool = False
     cluster: ThrowawayCluster | None = None
+    _statements: list[sql_text.Statement] | None = field(default=None, repr=False)
 
     @classmethod
     def of(cls, layout: StackLayout, service: Service) -> PostgresSide:
@@ -44,13 +50,23 @@ class PostgresSide:
                    layout.init_scripts(service), layout.postgres_conf(service))
 
     def statements(self) -> list[sql_text.Statement]:
-        return [s for f in self.files if f.name.endswith(".sql") for s in sql_text.statements(f)]
+        """Every statement of the .sql init files, in the order the entrypoint runs them (parsed once)."""
+        if self._statements is None:
+            self._statements = [s for f in self.files if f.name.endswith(".sql") for s in sql_text.statements(f)]
+        return self._statements
 
 
 def adapted_conf(conf: Path) -> tuple[list[str], list[Finding]]:
-    """postgresql.conf lines, with locales this machine lacks replaced by C (a note each)."""
+    """postgresql.conf lines, with locales this machine lacks replaced by C and container paths dropped (notes)."""
     lines, notes = conf.read_text(errors="replace").splitlines(), []
     for number, text in enumerate(lines, 1):
+        setting = _SETTING.match(text)
+        if setting and setting[1].lower() in CONTAINER_SETTINGS:
+            lines[number - 1] = ""
+            if setting[1].lower() == "shared_preload_libraries":
+                notes.append(Finding(CHECK, NOTE, where(conf, number), "the lint ran without shared_preload_libraries "
+                                     "(libraries of the image, maybe not installed here)", "nothing to fix in the stack"))
+            continue
         match = _LOCALE_SETTING.match(text)
         if match and not locales.is_installed(match[2]):
             lines[number - 1] = f"{match[1]} = 'C'"

@@ -18,6 +18,11 @@ CHECK = "redis-config"
 NEWER_DIRECTIVES = {"locale-collate", "hide-user-data-from-log", "max-new-connections-per-cycle",
                     "max-new-tls-connections-per-cycle", "cluster-slot-stats-enabled", "lazyfree-lazy-user-flush"}
 
+# Paths inside the container: the throwaway server uses its own (OVERRIDDEN, dropped silently; no pid file or
+# socket is written outside its temp dir) or runs without them (CONTAINER_PATHS, a note).
+OVERRIDDEN = {"dir", "logfile", "aclfile", "unixsocket", "pidfile"}
+CONTAINER_PATHS = {"include"}
+
 
 @dataclass
 class AclUser:
@@ -58,8 +63,10 @@ class RedisSide:
 
 
 def adaptable(text: str, error: str) -> str | None:
-    """A note when the refused directive is one this build lacks, else None (a real error)."""
+    """A note when the refused directive is one this build lacks or a container path, else None (an error)."""
     directive = text.split()[0].lower() if text.split() else ""
+    if directive in CONTAINER_PATHS:
+        return f"'{text}': a file inside the container, missing here; the lint ran without it"
     if "Active defragmentation cannot be enabled" in error:
         return f"'{text}': this redis-server has no defragmenting jemalloc; the lint ran without it"
     if directive in NEWER_DIRECTIVES and "Bad directive" in error:
@@ -68,7 +75,7 @@ def adaptable(text: str, error: str) -> str | None:
 
 
 def server_for(side: RedisSide) -> ThrowawayRedis:
-    return ThrowawayRedis(side.conf, side.acl, adaptable)
+    return ThrowawayRedis(side.conf, side.acl, adaptable, OVERRIDDEN)
 
 
 def run(side: RedisSide, server: ThrowawayRedis, result: RedisRun) -> list[Finding]:

@@ -48,8 +48,11 @@ class RedisRun:
 class ThrowawayRedis:
     """Context manager: start redis-server on copies of conf and ACL until it loads them."""
 
-    def __init__(self, conf: Path | None, acl: Path | None, adaptable):
+    def __init__(self, conf: Path | None, acl: Path | None, adaptable, overridden: set[str] = frozenset()):
         self.conf_lines = conf.read_text(errors="replace").splitlines() if conf and conf.is_file() else []
+        for index, line in enumerate(self.conf_lines):  # container paths the command line sets anyway
+            if line.split()[:1] and line.split()[0].lower() in overridden:
+                self.conf_lines[index] = ""
         self.acl_lines = acl.read_text(errors="replace").splitlines() if acl and acl.is_file() else []
         self.adaptable = adaptable  # (directive text, error) -> note text or None
         self.home = Path(throwaway_dir("trading-harness-lint-redis-"))
