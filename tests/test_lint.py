@@ -236,3 +236,13 @@ def _is_server(pid: int) -> bool:
         return Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0].endswith((b"postgres", b"redis-server"))
     except OSError:
         return False
+
+
+@pytest.mark.parametrize("variable, install", [("HARNESS_REDIS_SERVER", "redis-server"), ("HARNESS_INITDB", "postgresql")])
+def test_a_missing_binary_is_one_line_naming_the_install(variable, install):
+    before = _lint_dirs()
+    proc = subprocess.run([sys.executable, "-m", "trading_harness.cli.main", "lint"], cwd=REPO, capture_output=True,
+                          text=True, timeout=120, env={**os.environ, variable: "/nonexistent/binary"})
+    assert proc.returncode == 2 and proc.stdout == "", proc.stdout + proc.stderr
+    assert proc.stderr.count("\n") == 1 and "apt-get install" in proc.stderr and install in proc.stderr, proc.stderr
+    assert _lint_dirs() <= before
