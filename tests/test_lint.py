@@ -123,7 +123,7 @@ def test_the_cli_exits_0_on_the_reference_stack():
 
 
 def test_what_this_build_lacks_is_adapted_with_a_note(tmp):
-    """activedefrag needs Redis's own jemalloc; a locale not installed here falls back to C."""
+    """activedefrag needs Redis's own jemalloc; a locale not installed here (postgresql.conf, initdb) falls back to C."""
     root = _clean_base(tmp / "adapted") if (tmp / "adapted").mkdir() is None else None
     (root / "cache" / "redis.conf").write_text((root / "cache" / "redis.conf").read_text() + "activedefrag yes\n")
     (root / "db" / "postgresql.conf").write_text("lc_messages = 'xx_XX.UTF-8'\nmax_connections = 50\n")
@@ -131,11 +131,21 @@ def test_what_this_build_lacks_is_adapted_with_a_note(tmp):
          "    image: postgres:15-alpine\n    command: [\"postgres\", \"-c\", \"config_file=/etc/postgresql/postgresql.conf\"]\n")
     edit(root / "docker-compose.yml", "      - ./db/init:/docker-entrypoint-initdb.d:ro\n",
          "      - ./db/init:/docker-entrypoint-initdb.d:ro\n      - ./db/postgresql.conf:/etc/postgresql/postgresql.conf:ro\n")
+    edit(root / "docker-compose.yml", "      POSTGRES_DB: trading\n",
+         "      POSTGRES_DB: trading\n      POSTGRES_INITDB_ARGS: --locale=yy_YY.UTF-8 --data-checksums\n")
     report = lint(root)
     assert report.errors == [] and report.warnings == [], report.lines()
     notes = report.lines()
+    assert any("(service db, POSTGRES_INITDB_ARGS)" in line and "yy_YY.UTF-8" in line for line in notes), notes
     assert any("redis.conf:10" in line and "activedefrag" in line for line in notes), notes
     assert any("postgresql.conf:1" in line and "xx_XX.UTF-8" in line for line in notes), notes
+
+
+def test_refused_initdb_arguments_name_the_compose_variable(tmp):
+    root = _clean_base(tmp / "initdb") if (tmp / "initdb").mkdir() is None else None
+    edit(root / "docker-compose.yml", "      POSTGRES_DB: trading\n", "      POSTGRES_DB: trading\n      POSTGRES_INITDB_ARGS: --bogus\n")
+    errors = _errors(root)
+    assert len(errors) == 1 and "(service db, POSTGRES_INITDB_ARGS)" in errors[0] and "--bogus" in errors[0], errors
 
 
 def test_a_postgresql_conf_error_names_its_line(tmp):

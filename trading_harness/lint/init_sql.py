@@ -7,6 +7,7 @@ the files that therefore never ran); a role, schema or table created twice acros
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +20,9 @@ CHECK = "init-sql"
 _GUARDS = {"role": "a DO block that checks pg_roles first", "schema": "CREATE SCHEMA IF NOT EXISTS",
            "table": "CREATE TABLE IF NOT EXISTS"}
 _PASSWORD_LITERAL = re.compile(r"PASSWORD\s+'(?:[^']|'')*'", re.IGNORECASE)
+_INITDB_OWN = {"--auth", "--auth-host", "--auth-local", "-A", "-U", "--username", "--pwfile", "-W", "--pwprompt",
+               "-D", "--pgdata"}
+_INITDB_LOCALES = {"--locale", "--lc-collate", "--lc-ctype", "--lc-messages", "--lc-monetary", "--lc-numeric", "--lc-time"}
 _SETTING = re.compile(r"^\s*([A-Za-z_.]+)\s*(?:=|\s)")
 # Paths inside the container (the throwaway cluster keeps its own) and preloaded libraries of the image.
 CONTAINER_SETTINGS = {"data_directory", "hba_file", "ident_file", "external_pid_file", "ssl", "ssl_cert_file",
@@ -42,12 +46,31 @@ class PostgresSide:
     cluster: ThrowawayCluster | None = None
     _statements: list[sql_text.Statement] | None = field(default=None, repr=False)
 
+    initdb_args: list[str] = field(default_factory=list)
+
     @classmethod
     def of(cls, layout: StackLayout, service: Service) -> PostgresSide:
         env = service.environment
         superuser = env.get("POSTGRES_USER") or "postgres"
-        return cls(service, superuser, env.get("POSTGRES_PASSWORD", ""), env.get("POSTGRES_DB") or superuser,
+        side = cls(service, superuser, env.get("POSTGRES_PASSWORD", ""), env.get("POSTGRES_DB") or superuser,
                    layout.init_scripts(service), layout.postgres_conf(service))
+        side.initdb_args = side._initdb_args(env.get("POSTGRES_INITDB_ARGS", ""))
+        return side
+
+    def _initdb_args(self, text: str) -> list[str]:
+        """POSTGRES_INITDB_ARGS as the image passes them; a locale not installed here is dropped (a note)."""
+        kept, location = [], where(self.service.compose.path, self.service.env_line("POSTGRES_INITDB_ARGS"))
+        for arg in shlex.split(text):
+            name, _, value = arg.partition("=")
+            if name in _INITDB_OWN:
+                continue  # the cluster's own: authentication, superuser, data directory
+            if name in _INITDB_LOCALES and not locales.is_installed(value):
+                self.findings.append(Finding(CHECK, NOTE, f"{location} (service {self.service.name}, POSTGRES_INITDB_ARGS)",
+                                             f"locale {value} is not installed here; the lint ran initdb without {arg}",
+                                             "nothing to fix in the stack; install the locale to lint with it"))
+                continue
+            kept.append(arg)
+        return kept
 
     def statements(self) -> list[sql_text.Statement]:
         """Every statement of the .sql init files, in the order the entrypoint runs them (parsed once)."""
@@ -87,12 +110,17 @@ def cluster_for(side: PostgresSide) -> ThrowawayCluster:
         else:
             conf_lines, notes = adapted_conf(side.conf)
             side.findings.extend(notes)
-    return ThrowawayCluster(side.superuser, side.password, side.database, side.conf, conf_lines)
+    return ThrowawayCluster(side.superuser, side.password, side.database, side.conf, conf_lines, side.initdb_args)
 
 
 def run(side: PostgresSide, cluster: ThrowawayCluster) -> list[Finding]:
     """Run the init files in the cluster; the findings of this check for this service."""
     findings = list(side.findings)
+    if cluster.initdb_failure:
+        location = where(side.service.compose.path, side.service.env_line("POSTGRES_INITDB_ARGS"))
+        findings.append(Finding(CHECK, ERROR, f"{location} (service {side.service.name}, POSTGRES_INITDB_ARGS)",
+                                f"initdb refuses these arguments: {cluster.initdb_failure}", "fix POSTGRES_INITDB_ARGS"))
+        return findings
     if cluster.conf_failure:
         failure = cluster.conf_failure
         findings.append(Finding(CHECK, ERROR, where(side.conf, failure.line),

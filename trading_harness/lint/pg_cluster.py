@@ -49,8 +49,10 @@ class ThrowawayCluster:
     """Context manager: a started cluster with the superuser of the stack under test."""
 
     def __init__(self, superuser: str, password: str, database: str, conf: Path | None = None,
-                 conf_lines: list[str] | None = None):
+                 conf_lines: list[str] | None = None, initdb_args: list[str] | None = None):
         self.superuser, self.password, self.database = superuser, password, database
+        self.initdb_args = initdb_args or []
+        self.initdb_failure: str | None = None
         self.conf, self.conf_lines = conf, conf_lines
         self.user = unprivileged_user()
         self.home = Path(throwaway_dir("trading-harness-lint-pg-"))
@@ -84,8 +86,14 @@ class ThrowawayCluster:
         os.chmod(pwfile, 0o600)
         self._chown(pwfile)
         initdb = find_binary("initdb", POSTGRES_BIN_DIRS)
-        run_checked([initdb, "-D", str(self.data), "-U", self.superuser, f"--pwfile={pwfile}", *INITDB_FLAGS],
-                    what="initdb", user=self.user, env=_c_locale_env())
+        try:
+            run_checked([initdb, "-D", str(self.data), "-U", self.superuser, f"--pwfile={pwfile}", *INITDB_FLAGS,
+                         *self.initdb_args], what="initdb", user=self.user, env=_c_locale_env())
+        except StackStartError as exc:
+            if not self.initdb_args:
+                raise
+            self.initdb_failure = " ".join(str(exc).split("\n")[1:]).strip() or str(exc)
+            return
         pwfile.unlink()
         if self.conf_lines is not None:
             stack_conf = self.data / "stack.conf"
@@ -114,6 +122,11 @@ class ThrowawayCluster:
         if self.database != "postgres":
             with self.connect("postgres") as conn:
                 conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(self.database)))
+
+    @property
+    def refused(self) -> bool:
+        """PostgreSQL refused the stack's initdb arguments or configuration: nothing runs."""
+        return bool(self.initdb_failure or self.conf_failure)
 
     @property
     def running(self) -> bool:
