@@ -55,6 +55,8 @@ def _copy(tmp: Path, name: str) -> Path:
 
 
 def _clean_base(tmp: Path) -> Path:
+    """A copy of the broken stack with every defect reverted, under tmp (created)."""
+    tmp.mkdir(parents=True, exist_ok=True)
     root = _copy(tmp, "clean")
     for path, clean, broken, *_ in DEFECTS.values():
         edit(root / path, broken, clean)
@@ -78,7 +80,7 @@ def test_the_clean_base_of_the_foreign_stack_lints_clean(tmp):
 @pytest.mark.parametrize("name", DEFECTS)
 def test_each_defect_alone_fails_its_own_line_naming_file_and_line(tmp, name):
     path, clean, broken, check, location, mention = DEFECTS[name]
-    root = _clean_base(tmp / name) if (tmp / name).mkdir() is None else None
+    root = _clean_base(tmp / name)
     edit(root / path, clean, broken)
     report = lint(root)
     assert len(report.errors) == 1, report.lines()
@@ -124,7 +126,7 @@ def test_the_cli_exits_0_on_the_reference_stack():
 
 def test_what_this_build_lacks_is_adapted_with_a_note(tmp):
     """activedefrag needs Redis's own jemalloc; a locale not installed here (postgresql.conf, initdb) falls back to C."""
-    root = _clean_base(tmp / "adapted") if (tmp / "adapted").mkdir() is None else None
+    root = _clean_base(tmp / "adapted")
     (root / "cache" / "redis.conf").write_text((root / "cache" / "redis.conf").read_text() + "activedefrag yes\n")
     (root / "db" / "postgresql.conf").write_text("lc_messages = 'xx_XX.UTF-8'\nmax_connections = 50\n")
     edit(root / "docker-compose.yml", "    image: postgres:15-alpine\n",
@@ -142,14 +144,14 @@ def test_what_this_build_lacks_is_adapted_with_a_note(tmp):
 
 
 def test_refused_initdb_arguments_name_the_compose_variable(tmp):
-    root = _clean_base(tmp / "initdb") if (tmp / "initdb").mkdir() is None else None
+    root = _clean_base(tmp / "initdb")
     edit(root / "docker-compose.yml", "      POSTGRES_DB: trading\n", "      POSTGRES_DB: trading\n      POSTGRES_INITDB_ARGS: --bogus\n")
     errors = _errors(root)
     assert len(errors) == 1 and "(service db, POSTGRES_INITDB_ARGS)" in errors[0] and "--bogus" in errors[0], errors
 
 
 def test_a_postgresql_conf_error_names_its_line(tmp):
-    root = _clean_base(tmp / "badconf") if (tmp / "badconf").mkdir() is None else None
+    root = _clean_base(tmp / "badconf")
     (root / "db" / "postgresql.conf").write_text("max_connections = 50\nshared_bufers = 16MB\n")
     edit(root / "docker-compose.yml", "    image: postgres:15-alpine\n",
          "    image: postgres:15-alpine\n    command: [\"postgres\", \"-c\", \"config_file=/etc/postgresql/postgresql.conf\"]\n")
@@ -160,7 +162,7 @@ def test_a_postgresql_conf_error_names_its_line(tmp):
 
 
 def test_an_if_not_exists_duplicate_is_a_warning_naming_both_places(tmp):
-    root = _clean_base(tmp / "dup") if (tmp / "dup").mkdir() is None else None
+    root = _clean_base(tmp / "dup")
     path = root / "db" / "init" / "05-custody.sql"
     path.write_text(path.read_text() + "\nCREATE SCHEMA IF NOT EXISTS custody;\n")
     report = lint(root)
