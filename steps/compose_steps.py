@@ -7,6 +7,7 @@ from pytest_bdd import given, parsers, then
 
 from steps.probes.compose_file import ComposeFile
 from trading_harness.definition import StackDefinition
+from trading_harness.lint import compose as rules
 
 
 @given("the compose file of the stack", target_fixture="compose")
@@ -16,38 +17,32 @@ def compose_file(stack_definition: StackDefinition) -> ComposeFile:
 
 @then(parsers.parse('service "{name}" has a healthcheck'))
 def has_healthcheck(compose: ComposeFile, name: str):
-    check = compose.service(name).get("healthcheck") or {}
-    assert check.get("test") and not check.get("disable"), f"{name}: no healthcheck test"
-    for key in ("interval", "timeout", "retries"):
-        assert key in check, f"{name}: healthcheck has no {key}"
+    problems = rules.healthcheck(name, compose.service(name))
+    assert not problems, "; ".join(problems)
 
 
 @then(parsers.parse('service "{name}" restarts on failure'))
 def restarts(compose: ComposeFile, name: str):
-    policy = compose.service(name).get("restart")
-    assert policy in ("always", "unless-stopped", "on-failure"), f"{name}: restart policy is {policy!r}"
+    problems = rules.restart(name, compose.service(name))
+    assert not problems, "; ".join(problems)
 
 
 @then(parsers.parse('service "{name}" has CPU and memory limits'))
 def has_limits(compose: ComposeFile, name: str):
-    limits = ((compose.service(name).get("deploy") or {}).get("resources") or {}).get("limits") or {}
-    assert limits.get("cpus") and limits.get("memory"), f"{name}: deploy.resources.limits is {limits!r}"
+    problems = rules.limits(name, compose.service(name))
+    assert not problems, "; ".join(problems)
 
 
 @then(parsers.parse('service "{name}" publishes its ports on 127.0.0.1 only'))
 def ports_on_loopback(compose: ComposeFile, name: str):
-    ports = compose.service(name).get("ports") or []
-    assert ports, f"{name}: publishes no port"
-    exposed = [p for p in ports if not str(p.get("host_ip") if isinstance(p, dict) else p).startswith("127.0.0.1")]
-    assert not exposed, f"{name}: ports not bound to 127.0.0.1: {exposed}"
+    problems = rules.loopback_ports(name, compose.service(name))
+    assert not problems, "; ".join(problems)
 
 
 @then(parsers.parse('service "{name}" has address {address} on network "{network}"'))
 def has_address(compose: ComposeFile, name: str, address: str, network: str):
-    networks = compose.service(name).get("networks") or {}
-    assert network in networks, f"{name}: not attached to {network} (attached: {list(networks)})"
-    assigned = (networks[network] or {}).get("ipv4_address") if isinstance(networks, dict) else None
-    assert assigned == address, f"{name}: address on {network} is {assigned!r}, expected {address}"
+    problems = rules.network(name, compose.service(name), compose.doc.get("networks") or {}, network, address)
+    assert not problems, "; ".join(problems)
 
 
 @then(parsers.parse('network "{network}" uses subnet {subnet}'))
@@ -60,6 +55,5 @@ def network_subnet(compose: ComposeFile, network: str, subnet: str):
 
 @then(parsers.parse('service "{name}" starts only after "{dependency}" is healthy'))
 def depends_on_healthy(compose: ComposeFile, name: str, dependency: str):
-    depends = compose.service(name).get("depends_on") or {}
-    condition = (depends.get(dependency) or {}).get("condition") if isinstance(depends, dict) else None
-    assert condition == "service_healthy", f"{name}: depends_on {dependency} condition is {condition!r}"
+    problems = rules.depends_healthy(name, compose.service(name), compose.doc.get("services") or {}, dependency)
+    assert not problems, "; ".join(problems)

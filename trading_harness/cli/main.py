@@ -12,6 +12,7 @@
                              allure-commandline from the npm registry; offline after that)
     harness journal-check    TODO.md or TODO-MASTER.md in a repository (trading_harness/cli/journal.py)
     harness topology         topology.json from the compose file (trading_harness/cli/topology.py)
+    harness lint             static checks of a stack definition (trading_harness/lint/)
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from trading_harness.cli import journal, topology
 from trading_harness.cli.daemon import StateDir, running_definition
 from trading_harness.definition import StackDefinition
 from trading_harness.errors import HarnessError
+from trading_harness.lint import cli as lint_cli
 from trading_harness.masking import mask
 from trading_harness.paths import project_root
 from trading_harness.reporting import report
@@ -152,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     report.add_parser(sub)
     for module in (journal, topology):
         module.add_parser(sub)  # each sets args.run
+    lint_cli.add_parser(sub)
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "validate":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
@@ -159,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     state = StateDir(args.state_dir)
     commands = {"start": cmd_start, "stop": cmd_stop, "status": cmd_status, "health": cmd_health,
                 "logs": cmd_logs, "validate": cmd_validate, "report": lambda args, _state: report.main(args),
-                "restart": cmd_restart, "clean": cmd_clean}
+                "restart": cmd_restart, "clean": cmd_clean, "lint": lambda args, _state: lint_cli.main(args)}
     try:
         return commands[args.command](args, state) if args.command in commands else args.run(args)
     except HarnessError as exc:

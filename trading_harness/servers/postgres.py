@@ -171,9 +171,20 @@ class PostgresServer(LocalServer):
                 try:
                     conn.execute(script.read_text())
                 except psycopg.Error as exc:
-                    raise StackStartError(
-                        f"init script {script} failed on a fresh cluster: {mask(str(exc)).strip()}\n"
-                        f"Fix the script: every script must run once, in order, on an empty database.") from None
+                    raise StackStartError(self._init_diagnosis(script, exc)) from None
+
+    def _init_diagnosis(self, script: Path, exc: psycopg.Error) -> str:
+        """The lint's one line (file:line, statement, error, scripts never run), else the server's error."""
+        pg = self.definition.postgres
+        try:
+            from trading_harness.lint.init_sql import diagnose
+            line = diagnose(pg.superuser, pg.password, pg.database, self.definition.init_scripts)
+        except Exception:  # noqa: BLE001 - the server's own error below still names the script
+            line = None
+        if line:
+            return f"the init SQL does not run on a fresh cluster: {line}"
+        return (f"init script {script} failed on a fresh cluster: {mask(str(exc)).strip()}\n"
+                f"Fix the script: every script must run once, in order, on an empty database.")
 
     def _chown(self, path: Path) -> None:
         if self.user:

@@ -1,0 +1,13 @@
+-- One schema per domain; its role may use it and every table the admin creates in it.
+CREATE SCHEMA prices AUTHORIZATION dbadmin;
+CREATE SCHEMA orders AUTHORIZATION dbadmin;
+CREATE SCHEMA custody AUTHORIZATION dbadmin;
+
+GRANT USAGE ON SCHEMA prices TO pricing_rw, observer;
+GRANT USAGE ON SCHEMA orders TO matching_rw, observer;
+GRANT USAGE ON SCHEMA custody TO vault_rw, observer;
+
+ALTER DEFAULT PRIVILEGES IN SCHEMA prices GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO pricing_rw;
+ALTER DEFAULT PRIVILEGES IN SCHEMA orders GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO matching_rw;
+ALTER DEFAULT PRIVILEGES IN SCHEMA custody GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO vault_rw;
+ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO observer;
