@@ -13,6 +13,7 @@ import grpc
 from simulators.common import fields
 from simulators.common.contract import Json, Text, body
 from simulators.common.http import ApiError, Request, Response, Router
+from simulators.common.openapi import shape
 from simulators.common.service import Domain
 from simulators.common.settings import Defaults
 from simulators.proto import load
@@ -56,7 +57,9 @@ class AuditDomain(Domain):
         if "record-rejected" in self.app.settings.faults:
             router.add("POST", "/api/v1/events", self._record_even_rejected, ok=201, errors=(415, 422))
         else:
-            router.add("POST", "/api/v1/events", record, body=EVENT, ok=201)
+            router.add("POST", "/api/v1/events", record, body=EVENT, ok=201,
+                       returns=shape(event_id="string", service_name="string", instance_name="string",
+                                     event_type="string", status="string", severity="string", metadata="object?"))
 
         fields.add_lookup(router, "/api/v1/events/{id}", self.events.get, "event")
 

@@ -168,6 +168,7 @@ class _Route:
     ok: tuple[int, ...] = (200,)
     errors: tuple[int, ...] = ()
     media: str = JSON_TYPE  # the success answer's content type
+    returns: dict | None = None  # the JSON Schema of the first success answer (openapi.shape)
 
     def match(self, segments: list[str]) -> dict[str, str] | None:
         if len(segments) != len(self.pattern):
@@ -201,11 +202,11 @@ class Router:
     def add(self, method: str, pattern: str, handler: Handler, *, body: Body | None = None,
             query: dict[str, Field] | None = None, params: dict[str, Field] | None = None,
             summary: str = "", ok: int | tuple[int, ...] = 200,
-            errors: tuple[int, ...] = (), media: str = JSON_TYPE) -> None:
+            errors: tuple[int, ...] = (), media: str = JSON_TYPE, returns: dict | None = None) -> None:
         """Route method + pattern to handler; body/query declare (and check) its input, ok/errors its answers."""
         self._routes.append(_Route(method.upper(), _segments(pattern), handler, pattern, body, dict(query or {}),
                                    dict(params or {}), summary or (handler.__doc__ or "").strip().split("\n")[0],
-                                   ok if isinstance(ok, tuple) else (ok,), errors, media))
+                                   ok if isinstance(ok, tuple) else (ok,), errors, media, returns))
 
     def route(self, method: str, pattern: str, **declared) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:

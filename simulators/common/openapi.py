@@ -19,11 +19,22 @@ REASONS = {200: "OK", 201: "Created", 204: "No content", 400: "Malformed request
 _PARAM = re.compile(r"{([^}]+)}")
 
 
+def shape(**fields: str) -> dict:
+    """The documented shape of a JSON answer: field=type ("string", "integer", "object", ...; "string?" may be
+    null). Every field named is required; the answer may carry more. The fuzz checks answers against it."""
+    def typed(kind: str) -> dict:
+        return {"type": [kind[:-1], "null"]} if kind.endswith("?") else {"type": kind}
+    return {"type": "object", "required": list(fields), "properties": {name: typed(kind) for name, kind in fields.items()}}
+
+
 def _success(route, status: int) -> dict:
     reason = {"description": REASONS.get(status, "OK")}
     if status == 204:
         return reason
-    schema = {"type": "string"} if not route.media.endswith("json") else {"type": "object"}
+    if not route.media.endswith("json"):
+        schema = {"type": "string"}
+    else:
+        schema = route.returns if route.returns is not None and status == route.ok[0] else {"type": "object"}
     return {**reason, "content": {route.media: {"schema": schema}}}
 
 

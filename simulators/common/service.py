@@ -41,6 +41,7 @@ from .grpc_server import GrpcServer
 from .http import ApiError, Request, Response, Router, make_server
 from .logs import setup_logging
 from .metrics import Metrics
+from .openapi import shape
 from .peers import CircuitOpen, Peers, PeerUnavailable
 from .readiness import Readiness
 from .settings import Defaults, ServiceSettings
@@ -131,14 +132,16 @@ class ServiceApp:
     def _router(self) -> Router:
         router, s = self._base_router(), self.settings
 
-        @router.route("GET", "/api/v1/health")
+        @router.route("GET", "/api/v1/health", returns=shape(service="string", status="string", version="string",
+                                                             instance="string", timestamp="string"))
         def health(_: Request) -> Response:
             if "health-500" in s.faults:
                 return Response(500, {"error": "internal_error", "message": "fault health-500"})
             return Response(200, {"service": s.service_name, "status": "healthy", "version": s.version,
                                   "instance": s.instance, "timestamp": _iso_now()})
 
-        @router.route("GET", "/api/v1/ready", ok=(200, 503))
+        @router.route("GET", "/api/v1/ready", ok=(200, 503),
+                      returns=shape(ready="boolean", components="object", service="string", instance="string"))
         def ready(_: Request) -> Response:
             ready_now = self.readiness.refresh()
             components = {name: ("ok" if c["ok"] else f"unavailable: {c['detail']}")

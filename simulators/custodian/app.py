@@ -26,6 +26,7 @@ from simulators.common import fields
 from simulators.common.contract import Amount, Text, body
 from simulators.common.database import DatabaseUnavailable
 from simulators.common.http import ApiError, Request, Response, Router
+from simulators.common.openapi import shape
 from simulators.common.service import Domain
 from simulators.common.settings import Defaults
 from simulators.proto import load
@@ -67,7 +68,9 @@ class CustodianDomain(Domain):
 
     # -- production API ----------------------------------------------------------------
     def routes(self, router: Router) -> None:
-        @router.route("POST", "/api/v1/positions", body=POSITION, ok=201, errors=(409,))
+        @router.route("POST", "/api/v1/positions", body=POSITION, ok=201, errors=(409,),
+                      returns=shape(position_id="string", account_id="string", symbol="string", quantity="string",
+                                    currency="string"))
         def open_position(request: Request) -> Response:
             """Open a position."""
             data = request.data
@@ -79,7 +82,9 @@ class CustodianDomain(Domain):
 
         fields.add_lookup(router, "/api/v1/positions/{id}", self.positions.get, "position")
 
-        @router.route("POST", "/api/v1/settlements", body=instructions.BODY, ok=(200, 201))
+        @router.route("POST", "/api/v1/settlements", body=instructions.BODY, ok=(200, 201),
+                      returns=shape(settlement_id="string", settlement_type="string", account_id="string",
+                                    symbol="string", quantity="string", status="string"))
         def instruct(request: Request) -> Response:
             """Instruct a settlement (200 with the first one for a repeated external_id)."""
             settlement, created = self.settlements.instruct(instructions.parse(request.data))

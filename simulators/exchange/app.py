@@ -42,6 +42,7 @@ from psycopg.rows import dict_row
 from simulators.common import fields
 from simulators.common.contract import Amount, Text, body
 from simulators.common.http import ApiError, Request, Response, Router
+from simulators.common.openapi import shape
 from simulators.common.peers import PeerUnavailable
 from simulators.common.service import Domain
 from simulators.common.settings import Defaults
@@ -57,6 +58,10 @@ from .settlement_outbox import Dispatcher
 pb, pb_grpc = load("exchange")
 md_pb, md_grpc = load("market_data")
 ACCOUNT_TYPES = ("SPOT", "MARGIN", "FUTURES")
+ACCOUNT_SHAPE = shape(account_id="string", user_id="string", account_type="string", status="string",
+                      kyc_status="string", balances="array")
+ORDER_SHAPE = shape(order_id="string", account_id="string", symbol="string", side="string", order_type="string",
+                    quantity="string", status="string")
 ACCOUNT = body("A new account for a user.", user_id=Text(), account_type=Text(choices=ACCOUNT_TYPES))
 ORDER = body("An order; price only (and always) on a LIMIT order.",
              account_id=Text(max_len=36, description="the account's UUID"),
@@ -155,7 +160,7 @@ class ExchangeDomain(Domain):
         return account_id
 
     def routes(self, router: Router) -> None:
-        @router.route("POST", "/api/v1/accounts", body=ACCOUNT, ok=201, errors=(409,))
+        @router.route("POST", "/api/v1/accounts", body=ACCOUNT, ok=201, errors=(409,), returns=ACCOUNT_SHAPE)
         def open_account(request: Request) -> Response:
             """Open an account with a zero balance per asset."""
             try:
@@ -164,7 +169,7 @@ class ExchangeDomain(Domain):
                 raise ApiError(409, "conflict", f"{exc}.") from None
             return Response(201, {**account, "balances": self._money(account["balances"])})
 
-        @router.route("GET", "/api/v1/accounts/{id}")
+        @router.route("GET", "/api/v1/accounts/{id}", returns=ACCOUNT_SHAPE)
         def get_account(request: Request) -> Response:
             account = self.accounts.get(fields.identifier(request.params["id"], "account"))
             if account is None:
@@ -195,7 +200,7 @@ class ExchangeDomain(Domain):
             account_id = self._account(request)
             return Response(200, {"account_id": account_id, "transactions": self.orders.transactions(account_id)})
 
-        @router.route("POST", "/api/v1/orders", body=ORDER, ok=201, errors=(409, 502))
+        @router.route("POST", "/api/v1/orders", body=ORDER, ok=201, errors=(409, 502), returns=ORDER_SHAPE)
         def place_order(request: Request) -> Response:
             """Place an order: a MARKET order fills at market data's quote, a LIMIT order rests on the book."""
             req = self._order_request(request)

@@ -34,6 +34,7 @@ from simulators.common.config import ConfigError
 from simulators.common.contract import Digits, Text, body
 from simulators.common.database import DatabaseUnavailable
 from simulators.common.http import ApiError, Request, Response, Router
+from simulators.common.openapi import shape
 from simulators.common.service import Domain
 from simulators.common.settings import Defaults
 from simulators.proto import load
@@ -205,7 +206,9 @@ class MarketDataDomain(Domain):
         def prices(_: Request) -> Response:
             return Response(200, {"prices": [q.as_json() for q in self.feed.quotes()]})
 
-        @router.route("GET", "/api/v1/prices/{base}/{quote}")
+        @router.route("GET", "/api/v1/prices/{base}/{quote}",
+                      returns=shape(symbol="string", price="string", bid="string", ask="string", timestamp="string",
+                                    timestamp_ns="integer", feed_sequence="integer"))
         def price(request: Request) -> Response:
             return Response(200, self._quote(f"{request.params['base']}/{request.params['quote']}").as_json())
 

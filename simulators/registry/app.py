@@ -20,6 +20,7 @@ import redis
 
 from simulators.common.contract import Text
 from simulators.common.http import ApiError, Request, Response, Router
+from simulators.common.openapi import shape
 
 from . import validation
 from .config_store import DEFAULT_ENVIRONMENT, ConfigStore
@@ -51,7 +52,10 @@ def build_router(settings: Settings, client: redis.Redis) -> Router:
         return {**entry, "ttl_seconds": settings.service_ttl,
                 "heartbeat_interval_seconds": settings.heartbeat_interval}
 
-    @router.route("GET", "/health", ok=(200, 503))
+    entry_shape = shape(name="string", instance="string", host="string", ports="object", version="string",
+                        metadata="object", status="string", ttl_seconds="number")
+
+    @router.route("GET", "/health", ok=(200, 503), returns=shape(status="string", service="string", redis="string"))
     def health(_: Request) -> Response:
         """The registry's health and its Redis connection."""
         try:
@@ -62,7 +66,7 @@ def build_router(settings: Settings, client: redis.Redis) -> Router:
                                   "error": "redis_unavailable", "message": f"Redis is unreachable: {exc}."})
         return Response(200, {"status": "healthy", "service": settings.service_name, "redis": "ok"})
 
-    @router.route("POST", "/api/v1/services", body=None if lax else validation.SERVICE, ok=201)
+    @router.route("POST", "/api/v1/services", body=None if lax else validation.SERVICE, ok=201, returns=entry_shape)
     def register(request: Request) -> Response:
         """Register a service instance (replaces), stored with the TTL."""
         entry = request.json_object() if lax else validation.service_entry(request.data)
@@ -87,7 +91,8 @@ def build_router(settings: Settings, client: redis.Redis) -> Router:
             raise ApiError(404, "not_found", f"No live instance of service {name!r}.")
         return Response(200, {"name": name, "instances": instances})
 
-    @router.route("PUT", "/api/v1/services/{name}/{instance}/heartbeat", body=validation.HEARTBEAT, params=entry_params)
+    @router.route("PUT", "/api/v1/services/{name}/{instance}/heartbeat", body=validation.HEARTBEAT, params=entry_params,
+                  returns=entry_shape)
     def heartbeat(request: Request) -> Response:
         """Refresh the instance's TTL (and optionally its status)."""
         name = request.params["name"]
