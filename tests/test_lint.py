@@ -258,3 +258,16 @@ def test_a_missing_binary_is_one_line_naming_the_install(variable, install):
     assert proc.returncode == 2 and proc.stdout == "", proc.stdout + proc.stderr
     assert proc.stderr.count("\n") == 1 and "apt-get install" in proc.stderr and install in proc.stderr, proc.stderr
     assert _lint_dirs() <= before
+
+
+def test_sql_statements_keep_their_first_line_through_comments_quotes_and_dollar_quotes(tmp_path):
+    from trading_harness.lint import sql_text
+    path = tmp_path / "x.sql"
+    path.write_text("-- a; comment\n/* block;\n comment */\nCREATE ROLE a LOGIN PASSWORD 'it''s;';\n\n"
+                    "DO $$\nBEGIN\n  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'b') THEN\n"
+                    "    CREATE ROLE b;\n  END IF;\nEND\n$$;\nCREATE TABLE IF NOT EXISTS s.t (x text DEFAULT ';');\n")
+    statements = sql_text.statements(path)
+    assert [(s.start, s.end) for s in statements] == [(4, 4), (6, 12), (13, 13)]
+    made = [(c.kind, c.name, c.line, c.guarded) for s in statements for c in sql_text.creations(s)]
+    assert made == [("role", "a", 4, False), ("role", "b", 9, True), ("table", "s.t", 13, True)]
+    assert [(p.role, p.password, p.line) for s in statements for p in sql_text.passwords(s)] == [("a", "it's;", 4)]

@@ -189,12 +189,12 @@ def _duplicates(creations: list[sql_text.Creation], reported: sql_text.Creation 
     return findings
 
 
-def diagnose(superuser: str, password: str, database: str, files: list[Path]) -> str | None:
-    """One line naming the statement that breaks these init files on a fresh cluster, or None."""
-    with ThrowawayCluster(superuser, password, database) as cluster:
-        _, failure = cluster.run_init(files)
-        if failure is None:
-            return None
-        creations = [c for f in files if f.name.endswith(".sql") for s in sql_text.statements(f)
-                     for c in sql_text.creations(s)]
-        return _failure(failure, creations)[0].line()
+def diagnose(stack_dir: Path, service: str) -> str | None:
+    """The first error line of this check for one compose PostgreSQL service of a stack folder, or None."""
+    layout = StackLayout.read(stack_dir)
+    if service not in layout.services:
+        return None
+    side = PostgresSide.of(layout, layout.services[service])
+    with cluster_for(side) as cluster:
+        errors = [f for f in run(side, cluster) if f.severity == ERROR]
+    return errors[0].line() if errors else None

@@ -17,7 +17,8 @@ _HOST_PORT = re.compile(r"(?:(?P<scheme>[a-z][a-z0-9+.-]*)://(?:[^@/\s\"']*@)?)?
 _FLAGS = re.compile(r"(?:-h|--host)[ =](?P<host>[A-Za-z0-9_.-]+)\b.*?(?:-p|--port)[ =](?P<port>\d{2,5})\b"
                     r"|(?:-p|--port)[ =](?P<port2>\d{2,5})\b.*?(?:-h|--host)[ =](?P<host2>[A-Za-z0-9_.-]+)\b")
 _EXEC = re.compile(r"\b(?:docker[ -]compose|docker)\s+exec\s+(?:-\S+\s+)*(?P<service>[A-Za-z0-9_.-]+)")
-_CLIENT_KIND = {"redis-cli": "redis", "pg_isready": "postgres", "psql": "postgres"}
+_CLIENT_KIND = {"redis-cli": "redis", "rediss://": "redis", "redis://": "redis", "pg_isready": "postgres",
+                "psql": "postgres", "postgres://": "postgres", "postgresql://": "postgres"}
 
 
 def references(text: str) -> list[tuple[str, int]]:
@@ -55,10 +56,13 @@ def _script(layout: StackLayout, script: Path) -> list[Finding]:
                 if port not in inside_service.container_ports:
                     findings.append(_inside(where(script, number), inside_service, host, port))
             elif host in LOCAL_HOSTS:
-                if port not in published:
+                kind = _client_kind(line)
+                wanted = {p: n for p, n in published.items() if kind is None or layout.services[n].kind == kind}
+                if port not in (wanted or published):
+                    what = f"compose publishes for {kind}" if kind and wanted else "compose publishes"
                     findings.append(Finding(CHECK, ERROR, where(script, number),
-                                            f"{host}:{port} is not a port compose publishes "
-                                            f"(published: {_listing(published)})", _suggest(layout, line)))
+                                            f"{host}:{port} is not a port {what} "
+                                            f"(published: {_listing(wanted or published)})", _suggest(layout, line)))
             elif host in layout.services and port not in layout.services[host].container_ports:
                 findings.append(_inside(where(script, number), layout.services[host], host, port))
     return findings
@@ -96,6 +100,14 @@ def _inside(location: str, target: Service, host: str, port: int) -> Finding:
 
 def _listing(published: dict[int, str]) -> str:
     return ", ".join(f"{port} ({name})" for port, name in sorted(published.items())) or "none"
+
+
+def _client_kind(line: str) -> str | None:
+    """redis or postgres when the line runs that server's client or names its URL scheme."""
+    for client, kind in _CLIENT_KIND.items():
+        if re.search(rf"(?<![\w-]){re.escape(client)}\b", line):
+            return kind
+    return None
 
 
 def _suggest(layout: StackLayout, line: str) -> str:

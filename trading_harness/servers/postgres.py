@@ -175,10 +175,9 @@ class PostgresServer(LocalServer):
 
     def _init_diagnosis(self, script: Path, exc: psycopg.Error) -> str:
         """The lint's one line (file:line, statement, error, scripts never run), else the server's error."""
-        pg = self.definition.postgres
         try:
-            from trading_harness.lint.init_sql import diagnose
-            line = diagnose(pg.superuser, pg.password, pg.database, self.definition.init_scripts)
+            from trading_harness.lint.init_sql import diagnose  # here: the lint imports this module
+            line = diagnose(self.definition.root, self.name)
         except Exception:  # noqa: BLE001 - the server's own error below still names the script
             line = None
         if line:
