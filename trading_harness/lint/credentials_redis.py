@@ -76,8 +76,7 @@ def check(cred: Credential, side: RedisSide, needs: list[Need]) -> list[Finding]
         return [_wrong_redis_password(cred, side)]
     findings = []
     for need in needs:
-        denied = [reply for command in need.commands
-                  if (reply := _dryrun(run.client, cred.user, command)) != "OK"]
+        denied = [reply for reply in _dryrun(run.client, cred.user, need.commands) if reply != "OK"]
         if denied:
             findings.append(Finding(CHECK, ERROR, location(cred),
                                     f"Redis user '{cred.user}' ({side.user_at(cred.user)}) may not {need.what}: {denied[0]}",
@@ -106,8 +105,9 @@ def _authenticates(port: int, user: str, password: str) -> bool:
         client.close()
 
 
-def _dryrun(client: redis.Redis, user: str, command: list[str]) -> str:
-    try:
-        return str(client.execute_command("ACL", "DRYRUN", user, *command))
-    except redis.ResponseError as exc:
-        return str(exc)
+def _dryrun(client: redis.Redis, user: str, commands: list[list[str]]) -> list[str]:
+    """The replies of ACL DRYRUN for each command, in one round trip ("OK" when allowed)."""
+    pipe = client.pipeline(transaction=False)
+    for command in commands:
+        pipe.execute_command("ACL", "DRYRUN", user, *command)
+    return [str(reply) for reply in pipe.execute(raise_on_error=False)]

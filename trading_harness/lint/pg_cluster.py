@@ -137,9 +137,12 @@ class ThrowawayCluster:
             return conn.execute("SELECT 1").fetchone() == (1,)
 
     def connect(self, database: str | None = None, user: str | None = None, password: str | None = None):
-        return psycopg.connect(host=LOOPBACK, port=self.port, dbname=database or self.database,
-                               user=user or self.superuser, password=self.password if password is None else password,
-                               connect_timeout=3, autocommit=True)
+        """As `user` with `password` over TCP (password authentication); as the superuser over the socket (trust)."""
+        if user is None:
+            return psycopg.connect(host=str(self.home), port=self.port, dbname=database or self.database,
+                                   user=self.superuser, connect_timeout=3, autocommit=True)
+        return psycopg.connect(host=LOOPBACK, port=self.port, dbname=database or self.database, user=user,
+                               password=password, connect_timeout=3, autocommit=True)
 
     # -- the entrypoint's init folder ------------------------------------------------
     def run_init(self, files: list[Path]) -> tuple[list[Path], InitFailure | None]:

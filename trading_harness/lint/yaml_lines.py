@@ -16,11 +16,13 @@ class LinedYaml:
     def __init__(self, path: Path):
         self.path = path
         self.lines: dict[Key, int] = {}
+        self._loader = yaml.SafeLoader("")  # builds the scalars: the YAML 1.1 types compose itself reads
         try:
-            node = yaml.compose(path.read_text())
+            node = yaml.compose(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         except yaml.YAMLError as exc:
             raise StackConfigError(f"{path} is not valid YAML: {exc}") from None
         self.doc = self._value(node, ()) if node is not None else {}
+        self._loader.dispose()
 
     def _value(self, node, path: Key):
         if isinstance(node, yaml.MappingNode):
@@ -36,7 +38,7 @@ class LinedYaml:
                 self.lines[(*path, index)] = item.start_mark.line + 1
                 items.append(self._value(item, (*path, index)))
             return items
-        return _scalar(node)
+        return self._loader.construct_object(node, deep=True)
 
     def line(self, *path) -> int | None:
         """The line of the deepest key of `path` that exists."""
@@ -46,10 +48,3 @@ class LinedYaml:
             path = path[:-1]
         return None
 
-
-def _scalar(node: yaml.ScalarNode):
-    loader = yaml.SafeLoader("")
-    try:
-        return loader.construct_object(node, deep=True)
-    finally:
-        loader.dispose()
