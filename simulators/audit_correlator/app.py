@@ -16,6 +16,7 @@ from simulators.common.service import Domain
 from simulators.common.settings import Defaults
 from simulators.proto import load
 
+from .chaos import add_correlation_routes
 from .repository import AuditEvents
 
 pb, pb_grpc = load("audit")
@@ -43,7 +44,8 @@ def event_from(body: dict) -> dict:
 
 
 class AuditDomain(Domain):
-    defaults = Defaults(service_name="audit-correlator", namespace="audit")
+    defaults = Defaults(service_name="audit-correlator", namespace="audit",
+                        faults=("drops-chaos-links",))  # correlations link no alert (tests/ broken variant)
 
     def __init__(self, app):
         super().__init__(app)
@@ -55,6 +57,7 @@ class AuditDomain(Domain):
             return Response(201, self.events.record(event_from(request.json_object())))
 
         fields.add_lookup(router, "/api/v1/events/{id}", self.events.get, "event")
+        add_correlation_routes(router, self.app.db, drop_links="drops-chaos-links" in self.app.settings.faults)
 
     def grpc(self, server) -> None:
         server.add(pb_grpc.add_AuditCorrelatorServicer_to_server, _Servicer(self),
