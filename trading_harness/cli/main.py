@@ -6,6 +6,7 @@
     harness health           health check of every service (exit 1 if one fails)
     harness logs [service]   tail of the service logs
     harness validate [...]   run the TSE-0001.3a features against the running stack
+    harness scenario ...     chaos scenarios: list, run NAME|FILE, status, reset (see cli/scenario.py)
     harness report           Allure HTML report of the last features run (the first run downloads
                              allure-commandline from the npm registry; offline after that)
 """
@@ -19,6 +20,7 @@ import sys
 import time
 from pathlib import Path
 
+from trading_harness.cli import scenario
 from trading_harness.cli.daemon import StateDir
 from trading_harness.definition import StackDefinition
 from trading_harness.errors import HarnessError
@@ -131,13 +133,16 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("validate", help="run the TSE-0001.3a features against the running stack; "
                                     "further arguments go to pytest")
     report.add_parser(sub)
+    scenario.add_parser(sub)
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "validate":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.pytest_args = extra
     state = StateDir(args.state_dir)
     commands = {"start": cmd_start, "stop": cmd_stop, "status": cmd_status, "health": cmd_health,
-                "logs": cmd_logs, "validate": cmd_validate, "report": lambda args, _state: report.main(args)}
+                "logs": cmd_logs, "validate": cmd_validate, "report": lambda args, _state: report.main(args),
+                "scenario": lambda args, state: scenario.main(
+                    args, lambda: _attached(state, args.stack_dir).http_url(scenario.COORDINATOR))}
     try:
         return commands[args.command](args, state)
     except HarnessError as exc:
