@@ -40,10 +40,6 @@ class PriceRules:
         self.previous: dict[str, Decimal] = {}
         self.connection: dict[str, int] = {}  # the connection that brought each symbol's previous update
 
-    def forget(self) -> None:
-        self.previous.clear()
-        self.connection.clear()
-
     def check(self, update: Received) -> None:
         limits, alerts, symbol = self.limits, self.alerts, update.symbol
         before = self.previous.get(symbol)

@@ -167,9 +167,10 @@ class RiskDomain(Domain):
 
     # -- chaos control -------------------------------------------------------------------------
     def reset(self) -> None:
+        """Every alert resolved; orders and settlements looked at from now on (the last prices are kept:
+        a drop is measured from the update before it)."""
         with self._lock:
             self.alerts.resolve_all()
-            self.prices.forget()
             self.since = datetime.now(UTC)
 
     def feed_sequences(self) -> dict[str, int]:
@@ -214,7 +215,8 @@ class RiskDomain(Domain):
             return {"service": "risk-monitor", "baseline": active == 0 and self.context.scenario_id is None,
                     "active_alerts": active, "feed_sequences": self.feed_sequences()}
 
-        chaos.add_chaos_routes(router, self.context, begin=lambda: None, reset=self.reset, state=state)
+        # begin starts afresh too: an alert left over from before the scenario must not hide one of its own
+        chaos.add_chaos_routes(router, self.context, begin=self.reset, reset=self.reset, state=state)
 
     def grpc(self, server) -> None:
         """No domain gRPC service: health and reflection only."""

@@ -15,7 +15,7 @@ from trading_harness.polling import wait_until
 from trading_harness.targets.stack import Stack
 
 COORDINATOR, RISK, CORRELATOR = "test-coordinator", "risk-monitor", "audit-correlator"
-MARKET, EXCHANGE, CUSTODIAN, STRATEGY = ("market-data-simulator", "exchange-simulator", "custodian-simulator",
+MARKET, EXCHANGE, CUSTODIAN, STRATEGY = ("market-data-simulator", "exchange-binance", "custodian-simulator",
                                          "trading-strategy-engine")
 CONTROLLED = (MARKET, EXCHANGE, CUSTODIAN, STRATEGY, RISK)
 SCENARIOS = ("market-crash", "stablecoin-depeg", "exchange-downtime", "settlement-failure", "strategy-malfunction",
