@@ -206,7 +206,8 @@ class MarketDataDomain(Domain):
                 "history_length": self.history.length, "candle_interval_seconds": self.candle_seconds,
                 "candle_label": self.candle_label, "snapshot_interval_seconds": self.snapshot_seconds,
                 "writes_dropped": {"redis": self.history_writer.dropped, "postgres": self.price_writer.dropped},
-                "symbols": {q.symbol: q.as_json() for q in feed.quotes((*feed.symbols, *feed.pegged))}}
+                "symbols": {q.symbol: q.as_json() for q in feed.quotes()},
+                "pegged": {q.symbol: q.as_json() for q in feed.quotes(feed.pegged)} if feed.pegged else {}}
 
     # -- HTTP -----------------------------------------------------------------------
     def routes(self, router: Router) -> None:

@@ -11,7 +11,7 @@ what happens after it.
 
 Domain variables: MARKET_DATA_SERVICE (found through the registry), RISK_SYMBOLS, EXCHANGE_URL,
 CUSTODIAN_URL, STRATEGY_ENGINE_URL (the account to watch), AUDIT_CORRELATOR_URL, RISK_POLL_INTERVAL
-(250ms), RISK_DROP_PERCENT (10), RISK_PEGS (USDT/USD=1), RISK_PEG_TOLERANCE_PERCENT (1), RISK_FEED_LATENCY
+(500ms), RISK_DROP_PERCENT (10), RISK_PEGS (USDT/USD=1), RISK_PEG_TOLERANCE_PERCENT (1), RISK_FEED_LATENCY
 (500ms), RISK_ORDER_WINDOW (1s), RISK_MAX_ORDERS (10), SETTLEMENT_CYCLE (2s) x RISK_SETTLEMENT_MAX_CYCLES (10).
 Faults: never-alerts, no-audit-events.
 """
@@ -83,7 +83,7 @@ class RiskDomain(Domain):
         self.custodian_url = env.url("CUSTODIAN_URL", schemes=http).rstrip("/")
         self.strategy_url = env.url("STRATEGY_ENGINE_URL", schemes=http).rstrip("/")
         correlator = env.url("AUDIT_CORRELATOR_URL", schemes=http)
-        self.poll_interval = env.duration("RISK_POLL_INTERVAL", "250ms", allow_zero=False)
+        self.poll_interval = env.duration("RISK_POLL_INTERVAL", "500ms", allow_zero=False)
         self.context = chaos.ChaosContext()
         self.alerts = AlertBook(correlator, app.settings.instance, self.context, silent="never-alerts" in faults,
                                 unaudited="no-audit-events" in faults)

@@ -9,7 +9,7 @@ Audit/control API (AUDIT_PORT):
     plus begin / state / reset (simulators/common/chaos.py): reset puts orders_per_tick back at 1.
 
 Domain variables: EXCHANGE_URL, EXCHANGE_AUDIT_URL (funding), STRATEGY_SYMBOL (BTC/USD),
-STRATEGY_QUANTITY (0.001), STRATEGY_INTERVAL (500ms).
+STRATEGY_QUANTITY (0.001), STRATEGY_INTERVAL (1s).
 """
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ class StrategyDomain(Domain):
         self.trader = Trader(env.url("EXCHANGE_URL", schemes=("http", "https")),
                              env.url("EXCHANGE_AUDIT_URL", schemes=("http", "https")), app.settings.instance,
                              env.string("STRATEGY_SYMBOL", "BTC/USD"), quantity,
-                             env.duration("STRATEGY_INTERVAL", "500ms", allow_zero=False))
+                             env.duration("STRATEGY_INTERVAL", "1s", allow_zero=False))
         self.context = chaos.ChaosContext()
 
     def start(self) -> None:

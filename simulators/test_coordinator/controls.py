@@ -81,7 +81,11 @@ class Controls:
         """Move a price in equal steps to `to`: `over` of scenario time compressed to `compressed_to` seconds."""
         base, quote = str(args["symbol"]).split("/")
         path = f"/audit/v1/prices/{base}/{quote}"
-        start = Decimal(self.call("market-data", "GET", "/audit/v1/state")["symbols"][args["symbol"]]["price"])
+        state = self.call("market-data", "GET", "/audit/v1/state")
+        quotes = {**state["symbols"], **state.get("pegged", {})}
+        if args["symbol"] not in quotes:
+            raise ControlError(f"market-data: no quote for {args['symbol']} to ramp")
+        start = Decimal(quotes[args["symbol"]]["price"])
         target, steps = Decimal(str(args["to"])), args["steps"]
         pause = args["compressed_to"] / steps
         due = time.monotonic()
