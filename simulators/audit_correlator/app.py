@@ -18,14 +18,17 @@ from simulators.common.service import Domain
 from simulators.common.settings import Defaults
 from simulators.proto import load
 
+from .chaos import add_correlation_routes
 from .repository import AuditEvents
 from .topology import TopologySource, to_message
 
 pb, pb_grpc = load("audit")
 STATUSES = ("PENDING", "SUCCESS", "FAILED", "TIMEOUT")
 SEVERITIES = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-# Deliberate defect (SIMULATOR_FAULTS) for the harness's own tests: a refused event still writes a row.
-FAULTS = ("record-rejected", "topology-nodes-only")  # topology-nodes-only: served without its edges
+# Deliberate defects (SIMULATOR_FAULTS) for the harness's own tests: record-rejected, a refused event still
+# writes a row; topology-nodes-only, the topology is served without its edges; drops-chaos-links, chaos
+# correlations link no alert.
+FAULTS = ("record-rejected", "topology-nodes-only", "drops-chaos-links")
 REJECTED = {"trace_id": None, "span_id": None, "service_name": "rejected", "instance_name": "rejected",
             "event_type": "rejected", "status": "FAILED", "severity": "ERROR", "metadata": None}
 EVENT = body("An audit event; instance_name defaults to service_name.",
@@ -62,6 +65,7 @@ class AuditDomain(Domain):
                                      event_type="string", status="string", severity="string", metadata="object?"))
 
         fields.add_lookup(router, "/api/v1/events/{id}", self.events.get, "event")
+        add_correlation_routes(router, self.app.db, drop_links="drops-chaos-links" in self.app.settings.faults)
 
         @router.route("GET", "/api/v1/topology", errors=(503,))
         def topology(request: Request) -> Response:

@@ -126,6 +126,10 @@ class Peers:
             return False
         return True
 
+    def locate(self, service: str) -> tuple[str, str]:
+        """(host:grpc_port, instance) of a live instance, found through the registry (PeerUnavailable if none)."""
+        return self._locate(service)
+
     def _locate(self, service: str) -> tuple[str, str]:
         with self._lock:
             if service in self._targets:

@@ -32,6 +32,7 @@ from simulators.common.settings import Defaults
 from simulators.proto import load
 
 from . import instructions
+from .chaos import SettlementChaos, add_chaos_routes
 from .repository import DuplicatePosition, Positions
 from .settlements import Settlements
 from .worker import SettlementWorker
@@ -56,9 +57,10 @@ class CustodianDomain(Domain):
     def __init__(self, app):
         super().__init__(app)
         self.positions = Positions(app.db)
-        self.settlements = Settlements(app.db, app.settings.faults)
+        self.chaos = SettlementChaos()
+        self.settlements = Settlements(app.db, app.settings.faults, self.chaos)
         self.cycle = app.settings.env.duration("SETTLEMENT_CYCLE", "2s", allow_zero=False)
-        self.worker = SettlementWorker(self.settlements, self.cycle)
+        self.worker = SettlementWorker(self.settlements, self.cycle, held=lambda: self.chaos.delay)
 
     def start(self) -> None:
         self.worker.start()
@@ -98,6 +100,8 @@ class CustodianDomain(Domain):
 
     # -- audit/control API ---------------------------------------------------------------
     def audit_routes(self, router: Router) -> None:
+        add_chaos_routes(router, self.chaos)
+
         @router.route("GET", "/audit/v1/state")
         def state(_: Request) -> Response:
             worker = self.worker

@@ -16,6 +16,7 @@ from psycopg.types.json import Jsonb
 
 from simulators.common.database import Database, jsonable
 
+from .chaos import FAILURE_REASON
 from .instructions import OPEN, STATUSES, Instruction
 
 log = logging.getLogger("settlements")
@@ -45,8 +46,9 @@ def audit(cur, event_type: str, entity: str, entity_id, account: str | None, ope
 
 
 class Settlements:
-    def __init__(self, db: Database, faults: frozenset[str] = frozenset()):
+    def __init__(self, db: Database, faults: frozenset[str] = frozenset(), chaos=None):
         self.db = db
+        self.chaos = chaos  # chaos.SettlementChaos: fail ends settlements FAILED
         self.faults = faults  # deliberate defects (app.FAULTS), to prove the scenarios can fail
 
     # -- instructions ---------------------------------------------------------------
@@ -129,6 +131,9 @@ class Settlements:
                 return False
             if row["status"] == "PENDING" and "skips-in-progress" not in self.faults:
                 self._set_status(cur, row, "IN_PROGRESS")
+                return True
+            if self.chaos is not None and self.chaos.fail:
+                self._set_status(cur, row, "FAILED", FAILURE_REASON)
                 return True
             shortfall = self._apply(cur, row)
             if shortfall:

@@ -10,8 +10,9 @@ log = logging.getLogger("settlement-worker")
 
 
 class SettlementWorker:
-    def __init__(self, settlements: Settlements, cycle: float):
+    def __init__(self, settlements: Settlements, cycle: float, held=lambda: False):
         self.settlements = settlements
+        self.held = held  # chaos: while it answers True, no settlement moves (delayed)
         self.cycle = cycle
         self.steps = 0  # cycles run
         self.moved = 0  # status changes made
@@ -33,6 +34,8 @@ class SettlementWorker:
 
     def _run(self) -> None:
         while not self._stopping.wait(self.cycle):
+            if self.held():
+                continue
             try:
                 self.moved += self.settlements.advance()
                 if self.last_error:

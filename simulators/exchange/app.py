@@ -50,6 +50,7 @@ from simulators.proto import load
 
 from . import audit
 from .balances import Balances
+from .chaos import Downtime, add_chaos_routes
 from .money import ASSETS, q8
 from .orders import OrderRequest, Orders
 from .repository import KYC_STATUSES, STATUSES, Accounts, DuplicateAccount
@@ -98,6 +99,7 @@ class ExchangeDomain(Domain):
                                      give_up="settlement-no-retry" in faults)
         self.orders = Orders(app.db, self.balances, app.settings.instance, faults, self.dispatcher.notify)
         self._first_prices: dict[str, dict[str, str]] = {}  # the stale-price fault's cache
+        self.downtime = Downtime()
 
     def start(self) -> None:
         threading.Thread(target=self.orders.warm, name="book-rebuild", daemon=True).start()
@@ -238,8 +240,12 @@ class ExchangeDomain(Domain):
             symbol = fields.symbol(f"{request.params['base']}/{request.params['quote']}")
             return Response(200, self.market_price(symbol))
 
+        router.dispatch = self.downtime.guard(router.dispatch)
+
     def audit_routes(self, router: Router) -> None:
         deposit_body = body(asset=Text(choices=self.assets), amount=Amount())
+
+        add_chaos_routes(router, self.downtime)
 
         @router.route("POST", "/audit/v1/accounts/{id}/deposits", body=deposit_body, ok=201)
         def deposit(request: Request) -> Response:

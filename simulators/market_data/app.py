@@ -42,6 +42,7 @@ from simulators.proto import load
 from . import scenarios
 from .audit import add_audit_routes
 from .candles import CANDLE_LABELS, CandleBook, label_for
+from .chaos import FeedChaos, add_chaos_routes
 from .fanout import Hub
 from .feed import PriceFeed, Quote
 from .history import History
@@ -58,12 +59,19 @@ DEFAULT_SYMBOLS = "BTC/USD,ETH/USD,ADA/USD,SOL/USD,DOT/USD"
 FAULTS = ("spread-drift", "drop-every-10th", "slow-fanout", "late-feed", "audit-on-production", "naive-scenarios")
 
 
-def _symbols(env) -> tuple[str, ...]:
-    raw = env.string("DEFAULT_SYMBOLS", DEFAULT_SYMBOLS)
+def _symbols(env, name: str = "DEFAULT_SYMBOLS", default: str = DEFAULT_SYMBOLS) -> tuple[str, ...]:
+    raw = env.string(name, default)
     items = tuple(item.strip() for item in raw.split(","))
+    if not default:  # an optional list: empty means none
+        items = tuple(item for item in items if item)
     if any(not fields.SYMBOL.match(item) for item in items) or len(set(items)) != len(items):
-        raise ConfigError("DEFAULT_SYMBOLS", "a comma-separated list of distinct symbols like BTC/USD,ETH/USD", raw)
+        raise ConfigError(name, "a comma-separated list of distinct symbols like BTC/USD,ETH/USD", raw)
     return items
+
+
+def _only(symbols: set[str], listener):
+    """The listener, called for quotes of these symbols only."""
+    return lambda quote: listener(quote) if quote.symbol in symbols else None
 
 
 def _decimal(env, name: str, default: str) -> Decimal:
@@ -89,7 +97,8 @@ class MarketDataDomain(Domain):
         self.feed = PriceFeed(
             _symbols(env), env.duration("PRICE_UPDATE_INTERVAL", "1s", allow_zero=False),
             sigma=float(_decimal(env, "PRICE_SIGMA", "0.001")), spread_bps=_decimal(env, "SPREAD_BPS", "10"),
-            seed=None if seed == "-" else int(seed), spread_drift="spread-drift" in faults)
+            seed=None if seed == "-" else int(seed), spread_drift="spread-drift" in faults,
+            pegged=_symbols(env, "PEGGED_SYMBOLS", ""))
         self.candle_seconds = env.duration("CANDLE_INTERVAL", "1m", allow_zero=False)
         self.candle_label = env.choice("CANDLE_LABEL", label_for(self.candle_seconds), CANDLE_LABELS)
         self.snapshot_seconds = env.duration("SNAPSHOT_INTERVAL", "5m", allow_zero=False)
@@ -117,8 +126,10 @@ class MarketDataDomain(Domain):
         self.price_writer = BatchWriter("price-feeds", self.repository.publish_prices, max_queue=max_queue,
                                         on_drop=dropped.labels(store="postgres", **constant).inc)
         self.candles = CandleBook(self.feed.quotes(), time.time_ns())
-        self.feed.listeners += [self._counted, self.hub, self.history_writer.offer, self.price_writer.offer,
-                                self.candles.observe]
+        walked = set(self.feed.symbols)  # pegged symbols (PEGGED_SYMBOLS) are streamed and served, not stored
+        self.feed.listeners += [self._counted, self.hub, *(_only(walked, listener) for listener in (
+            self.history_writer.offer, self.price_writer.offer, self.candles.observe))]
+        self.chaos = FeedChaos(self.feed)
 
     def _counted(self, _: Quote) -> None:
         self.updates.inc()
@@ -198,7 +209,8 @@ class MarketDataDomain(Domain):
                 "history_length": self.history.length, "candle_interval_seconds": self.candle_seconds,
                 "candle_label": self.candle_label, "snapshot_interval_seconds": self.snapshot_seconds,
                 "writes_dropped": {"redis": self.history_writer.dropped, "postgres": self.price_writer.dropped},
-                "symbols": {q.symbol: q.as_json() for q in feed.quotes()}}
+                "symbols": {q.symbol: q.as_json() for q in feed.quotes()},
+                "pegged": {q.symbol: q.as_json() for q in feed.quotes(feed.pegged)} if feed.pegged else {}}
 
     # -- HTTP -----------------------------------------------------------------------
     def routes(self, router: Router) -> None:
@@ -236,6 +248,7 @@ class MarketDataDomain(Domain):
 
     def audit_routes(self, router: Router) -> None:
         add_audit_routes(router, self)
+        add_chaos_routes(router, self.chaos)
 
     def _quote(self, symbol: str) -> Quote:
         quote = self.feed.quote(symbol)

@@ -3,7 +3,7 @@
     GET  /audit/v1/state                          {paused, interval_seconds, spread_bps, sigma, seed,
                                                    subscribers, published, ticks, faults, history_length,
                                                    writes_dropped, symbols: {symbol: {price, bid, ask,
-                                                   feed_sequence, timestamp, timestamp_ns}}}
+                                                   feed_sequence, timestamp, timestamp_ns}}, pegged: {...}}
     PUT  /audit/v1/prices/{base}/{quote}          {"price": "60000"} -> the published quote (next feed_sequence)
     POST /audit/v1/prices/{base}/{quote}/shock    {"percent": "-10"} -> price *= 1 + percent/100, published now
     POST /audit/v1/feed/pause | /feed/resume      -> {"paused": bool}; paused: no random-walk ticks

@@ -45,8 +45,10 @@ Listener = Callable[[Quote], None]
 
 class PriceFeed:
     def __init__(self, symbols: tuple[str, ...], interval: float, *, sigma: float = 0.001,
-                 spread_bps: Decimal = Decimal("10"), seed: int | None = None, spread_drift: bool = False):
+                 spread_bps: Decimal = Decimal("10"), seed: int | None = None, spread_drift: bool = False,
+                 pegged: tuple[str, ...] = ()):
         self.symbols = symbols
+        self.pegged = tuple(p for p in pegged if p not in symbols)  # quoted, never walked (stablecoins)
         self.interval = interval
         self.sigma = sigma
         self.spread_bps = spread_bps
@@ -60,7 +62,10 @@ class PriceFeed:
         self.lock = threading.RLock()  # held while publishing: subscribers register under it
         self._random = random.Random(seed)
         now = time.time_ns()
-        self._quotes = {s: self._quote(s, Decimal(START_PRICES.get(s.split("/")[0], "100")), now, 0) for s in symbols}
+        self.latency_ns = 0  # chaos: published quotes are this old when they leave (feed latency)
+        self.corrupt = False  # chaos: published quotes have bid and ask swapped (a crossed, corrupt quote)
+        self._quotes = {s: self._quote(s, Decimal(START_PRICES.get(s.split("/")[0], "100")), now, 0)
+                        for s in (*symbols, *self.pegged)}
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -90,7 +95,9 @@ class PriceFeed:
         """Publish a new price for one symbol now (next feed_sequence); KeyError for an unknown symbol."""
         with self.lock:
             previous = self._quotes[symbol]
-            quote = self._quote(symbol, price, time.time_ns(), previous.feed_sequence + 1)
+            quote = self._quote(symbol, price, time.time_ns() - self.latency_ns, previous.feed_sequence + 1)
+            if self.corrupt:
+                quote = Quote(symbol, quote.price, quote.ask, quote.bid, quote.timestamp_ns, quote.feed_sequence)
             self._quotes[symbol] = quote
             self.published += 1
             for listener in self.listeners:
@@ -100,6 +107,11 @@ class PriceFeed:
     def shock(self, symbol: str, percent: Decimal) -> Quote:
         with self.lock:
             return self.publish(symbol, self._quotes[symbol].price * (1 + percent / 100))
+
+    def shock_all(self, percent: Decimal) -> list[Quote]:
+        """One coordinated move: every walked symbol's price *= 1 + percent/100, under one lock."""
+        with self.lock:
+            return [self.publish(s, self._quotes[s].price * (1 + percent / 100)) for s in self.symbols]
 
     def tick(self) -> None:
         """One step of the walk for every symbol: price *= exp(sigma * N(0, 1)), published."""
@@ -124,7 +136,7 @@ class PriceFeed:
         """Publish the start prices (feed_sequence 1), then tick every interval (the first after first_tick_after)."""
         self._first = first_tick_after if first_tick_after is not None else self.interval
         with self.lock:
-            for symbol in self.symbols:
+            for symbol in (*self.symbols, *self.pegged):
                 self.publish(symbol, self._quotes[symbol].price)
         self._thread = threading.Thread(target=self._run, name="price-feed", daemon=True)
         self._thread.start()

@@ -43,12 +43,15 @@ class Received:
 
 class PriceSubscriber:
     def __init__(self, target: str, symbols: list[str], *, interval_ms: float = 0, reconnect: bool = True,
-                 call_timeout: float = 5.0):
+                 call_timeout: float = 5.0, on_update: Callable[[Received], None] | None = None,
+                 keep: int | None = None):
         self.target = target
         self.symbols = list(symbols)
         self.interval_ms = interval_ms
         self.reconnect = reconnect
         self.call_timeout = call_timeout
+        self.on_update = on_update  # called with each update, in order, on the subscriber's thread
+        self.keep = keep  # how many updates `updates` keeps (None: all)
         self.reconnects = 0
         self.errors: list[str] = []  # why each connection ended (a gRPC status code name)
         self._updates: list[Received] = []
@@ -157,5 +160,9 @@ class PriceSubscriber:
                           message.feed_sequence, message.timestamp_ns, received_ns, connection)
         with self._cond:
             self._updates.append(update)
+            if self.keep is not None and len(self._updates) > self.keep:
+                del self._updates[:len(self._updates) - self.keep]
             self._latest[update.symbol] = update
             self._cond.notify_all()
+        if self.on_update is not None:
+            self.on_update(update)

@@ -8,6 +8,7 @@
     harness health           health check of every service (exit 1 if one fails)
     harness logs [service]   tail of the service logs
     harness validate [...]   run the TSE-0001.3a features against the running stack
+    harness scenario ...     chaos scenarios: list, run NAME|FILE, status, reset (see cli/scenario.py)
     harness report           Allure HTML report of the last features run (the first run downloads
                              allure-commandline from the npm registry; offline after that)
     harness journal-check    TODO.md or TODO-MASTER.md in a repository (trading_harness/cli/journal.py)
@@ -24,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-from trading_harness.cli import journal, topology
+from trading_harness.cli import journal, scenario, topology
 from trading_harness.cli.daemon import StateDir, running_definition
 from trading_harness.definition import StackDefinition
 from trading_harness.errors import HarnessError
@@ -155,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     for module in (journal, topology):
         module.add_parser(sub)  # each sets args.run
     lint_cli.add_parser(sub)
+    scenario.add_parser(sub)
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "validate":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
@@ -162,7 +164,9 @@ def main(argv: list[str] | None = None) -> int:
     state = StateDir(args.state_dir)
     commands = {"start": cmd_start, "stop": cmd_stop, "status": cmd_status, "health": cmd_health,
                 "logs": cmd_logs, "validate": cmd_validate, "report": lambda args, _state: report.main(args),
-                "restart": cmd_restart, "clean": cmd_clean, "lint": lambda args, _state: lint_cli.main(args)}
+                "restart": cmd_restart, "clean": cmd_clean, "lint": lambda args, _state: lint_cli.main(args),
+                "scenario": lambda args, state: scenario.main(
+                    args, lambda: _attached(state, args.stack_dir).http_url(scenario.COORDINATOR))}
     try:
         return commands[args.command](args, state) if args.command in commands else args.run(args)
     except HarnessError as exc:

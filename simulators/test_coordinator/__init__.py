@@ -1,0 +1,1 @@
+"""The test coordinator: chaos scenarios from YAML, injected through the services' control APIs, then reset."""
