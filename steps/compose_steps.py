@@ -11,7 +11,7 @@ from trading_harness.definition import StackDefinition
 
 @given("the compose file of the stack", target_fixture="compose")
 def compose_file(stack_definition: StackDefinition) -> ComposeFile:
-    return ComposeFile(stack_definition.compose_file)
+    return ComposeFile(stack_definition.compose_file, stack_definition.profile)
 
 
 @then(parsers.parse('service "{name}" has a healthcheck'))
@@ -42,12 +42,15 @@ def ports_on_loopback(compose: ComposeFile, name: str):
     assert not exposed, f"{name}: ports not bound to 127.0.0.1: {exposed}"
 
 
-@then(parsers.parse('service "{name}" has address {address} on network "{network}"'))
-def has_address(compose: ComposeFile, name: str, address: str, network: str):
+@then(parsers.parse('service "{name}" has a fixed address in the subnet of network "{network}"'))
+def has_address(compose: ComposeFile, name: str, network: str):
     networks = compose.service(name).get("networks") or {}
     assert network in networks, f"{name}: not attached to {network} (attached: {list(networks)})"
     assigned = (networks[network] or {}).get("ipv4_address") if isinstance(networks, dict) else None
-    assert assigned == address, f"{name}: address on {network} is {assigned!r}, expected {address}"
+    assert assigned, f"{name}: no ipv4_address on {network}"
+    subnets = [c.get("subnet") for c in (compose.network(network).get("ipam") or {}).get("config") or []]
+    inside = [s for s in subnets if s and ipaddress.ip_address(assigned) in ipaddress.ip_network(s)]
+    assert inside, f"{name}: address {assigned} on {network} is outside its subnets {subnets}"
 
 
 @then(parsers.parse('network "{network}" uses subnet {subnet}'))
@@ -61,5 +64,6 @@ def network_subnet(compose: ComposeFile, network: str, subnet: str):
 @then(parsers.parse('service "{name}" starts only after "{dependency}" is healthy'))
 def depends_on_healthy(compose: ComposeFile, name: str, dependency: str):
     depends = compose.service(name).get("depends_on") or {}
+    dependency = compose.name(dependency)
     condition = (depends.get(dependency) or {}).get("condition") if isinstance(depends, dict) else None
     assert condition == "service_healthy", f"{name}: depends_on {dependency} condition is {condition!r}"

@@ -58,29 +58,29 @@ Feature: Each simulator uses its own data adapter and degrades gracefully
       | audit-correlator | audit_adapter | audit  | audit-adapter |
 
   Scenario Outline: The <service>'s role cannot read the <other> schema
-    Given a PostgreSQL session as "<role>"
-    When it runs the query "SELECT count(*) FROM <other>.<other_table>"
-    Then it is refused with "permission denied"
+    Given a PostgreSQL session as the <domain> adapter
+    When it reads table <other_table> of the <other> schema
+    Then it is refused permission on the <other> schema
 
     @exchange @criterion:orchestrator.4.adapter-role @TSE-0001.4.2
     Examples: exchange
-      | service            | role             | other     | other_table |
-      | exchange-simulator | exchange_adapter | custodian | positions   |
+      | service | domain | other | other_table |
+      | exchange-simulator | exchange | custodian | positions |
 
     @custodian @criterion:orchestrator.4.adapter-role
     Examples: custodian
-      | service             | role              | other    | other_table |
-      | custodian-simulator | custodian_adapter | exchange | accounts    |
+      | service | domain | other | other_table |
+      | custodian-simulator | custodian | exchange | accounts |
 
     @market-data @criterion:orchestrator.4.adapter-role @TSE-0001.4.3
     Examples: market-data
-      | service               | role                | other | other_table  |
-      | market-data-simulator | market_data_adapter | audit | audit_events |
+      | service | domain | other | other_table |
+      | market-data-simulator | market_data | audit | audit_events |
 
     @audit-correlator @criterion:orchestrator.4.adapter-role
     Examples: audit-correlator
-      | service          | role          | other       | other_table |
-      | audit-correlator | audit_adapter | market_data | symbols     |
+      | service | domain | other | other_table |
+      | audit-correlator | audit | market_data | symbols |
 
   Scenario Outline: The <service> keeps its Redis keys in its own namespace
     Then the discovery keys of the <service> are <namespace>:service:<service>:info and :heartbeat
@@ -173,8 +173,8 @@ Feature: Each simulator uses its own data adapter and degrades gracefully
 
   @criterion:orchestrator.4.domain-schema
   Scenario Outline: The <schema> schema holds the tables of its domain
-    Given a PostgreSQL session as "monitor_user"
-    Then schema "<schema>" has the tables <tables>
+    Given a PostgreSQL session as the monitor user
+    Then the <schema> schema has the tables <tables>
 
     Examples:
       | schema      | tables                                                                 |

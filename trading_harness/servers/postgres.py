@@ -76,6 +76,8 @@ class PostgresServer(LocalServer):
                         what="initdb", user=self.user, env=_c_locale_env())
         finally:
             pwfile.unlink(missing_ok=True)
+        if self.definition.postgres_conf is None:
+            return  # the stack keeps the server's defaults
         stack_conf = data / "harness-stack.conf"
         shutil.copyfile(self.definition.postgres_conf, stack_conf)
         self._chown(stack_conf)
@@ -110,7 +112,8 @@ class PostgresServer(LocalServer):
         pg = self.definition.postgres
         binary = Path(self.postgres).stat()
         for part in (*INITDB_FLAGS, pg.superuser, pg.password, pg.database, self.postgres, str(binary.st_mtime_ns),
-                     str(binary.st_size), self.user or "", self.definition.postgres_conf.read_text()):
+                     str(binary.st_size), self.user or "",
+                     self.definition.postgres_conf.read_text() if self.definition.postgres_conf else ""):
             digest.update(part.encode() + b"\0")
         for script in self.definition.init_scripts:
             digest.update(script.name.encode() + b"\0" + script.read_bytes() + b"\0")

@@ -22,7 +22,8 @@ def check(stack: Stack, service: str) -> Health:
     kind = stack.definition.services[service].kind
     try:
         if kind == "redis":
-            client = redis.Redis.from_url(stack.redis_url("healthcheck"), socket_timeout=1, socket_connect_timeout=1)
+            user = stack.definition.profile.user("healthcheck")
+            client = redis.Redis.from_url(stack.redis_url(user), socket_timeout=1, socket_connect_timeout=1)
             try:
                 return Health(client.ping() is True, "PING -> PONG as healthcheck")
             finally:
