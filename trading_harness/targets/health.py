@@ -7,6 +7,7 @@ import httpx
 import psycopg
 import redis
 
+from trading_harness.errors import ServiceAbsent
 from trading_harness.masking import mask
 from trading_harness.targets.stack import Stack
 
@@ -19,7 +20,8 @@ class Health:
 
 def check(stack: Stack, service: str) -> Health:
     """PING as healthcheck for Redis, SELECT 1 for PostgreSQL, GET <health path> for HTTP services."""
-    kind = stack.definition.services[service].kind
+    spec = stack.definition.services[service]
+    kind = (spec.image or "").split("/")[-1].split(":")[0]  # a foreign image is checked over HTTP
     try:
         if kind == "redis":
             user = stack.definition.profile.user("healthcheck")
@@ -35,5 +37,7 @@ def check(stack: Stack, service: str) -> Health:
         path = stack.definition.services[service].health_path
         reply = httpx.get(stack.http_url(service) + path, timeout=2)
         return Health(reply.status_code == 200, f"GET {path} -> {reply.status_code}")
+    except ServiceAbsent:
+        raise  # not deployed: the scenario is skipped, not failed
     except Exception as exc:  # noqa: BLE001 - any failure means unhealthy
         return Health(False, f"{type(exc).__name__}: {mask(str(exc))}")
