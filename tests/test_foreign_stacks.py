@@ -31,6 +31,8 @@ def test_a_renamed_stack_passes_core_infrastructure(run_features, tmp_path):
     assert row["passed"] >= 190, row
     failed = [name for name, state in result.outcomes().items() if state == "failed"]
     assert all("neither_read_nor_list" in name for name in failed), failed  # @hardening advisories only
+    page = (tmp_path / "reports" / "living-docs" / "index.html").read_text()
+    assert "<code>svc.market-data</code>" in page and "<code>app_market_data</code>" in page, "the docs show the names"
 
 
 @pytest.fixture

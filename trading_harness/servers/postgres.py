@@ -171,9 +171,7 @@ class PostgresServer(LocalServer):
                 try:
                     conn.execute(script.read_text())
                 except psycopg.Error as exc:
-                    raise StackStartError(
-                        f"init script {script} failed on a fresh cluster: {mask(str(exc)).strip()}\n"
-                        f"Fix the script: every script must run once, in order, on an empty database.") from None
+                    raise StackStartError(init_failure_line(self.definition, script, exc)) from None
 
     def _chown(self, path: Path) -> None:
         if self.user:
@@ -211,3 +209,16 @@ def _c_locale_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LC_")}
     env["LANG"] = "C"
     return env
+
+
+def init_failure_line(definition, script: Path, exc: psycopg.Error) -> str:
+    """The one line a broken init stops the run with.
+
+    Hook for `harness lint` (trading_harness/lint/, issue 11 section 2): when it exists, this returns
+    the lint's diagnosis of the init SQL (file:line, statement, server error, the scripts that never
+    ran) instead of the server's first error line below."""
+    error = " ".join(mask(str(exc)).split())
+    later = [s.name for s in definition.init_scripts if s.name > script.name]
+    never = f"; never ran: {', '.join(later)}" if later else ""
+    return (f"init script {script} failed on a fresh cluster: {error}{never}. Fix the script: every script "
+            f"runs once, in order, on an empty database.")
