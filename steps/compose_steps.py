@@ -67,3 +67,47 @@ def depends_on_healthy(compose: ComposeFile, name: str, dependency: str):
     dependency = compose.name(dependency)
     condition = (depends.get(dependency) or {}).get("condition") if isinstance(depends, dict) else None
     assert condition == "service_healthy", f"{name}: depends_on {dependency} condition is {condition!r}"
+
+
+# -- every compose service of a domain (the profile lists them) ------------------------------
+def _services_of(stack_definition: StackDefinition, domain: str) -> list[str]:
+    d = stack_definition.profile.domain(domain)
+    names = d.services + d.instances
+    assert names, f"the stack profile names no service of the {domain} domain (set [domains.{domain}] services)"
+    return names
+
+
+@then(parsers.parse("each service of the {domain} domain has a healthcheck"))
+def each_has_healthcheck(stack_definition: StackDefinition, compose: ComposeFile, domain: str):
+    for name in _services_of(stack_definition, domain):
+        has_healthcheck(compose, name)
+
+
+@then(parsers.parse("each service of the {domain} domain restarts on failure"))
+def each_restarts(stack_definition: StackDefinition, compose: ComposeFile, domain: str):
+    for name in _services_of(stack_definition, domain):
+        restarts(compose, name)
+
+
+@then(parsers.parse("each service of the {domain} domain has CPU and memory limits"))
+def each_has_limits(stack_definition: StackDefinition, compose: ComposeFile, domain: str):
+    for name in _services_of(stack_definition, domain):
+        has_limits(compose, name)
+
+
+@then(parsers.parse("each service of the {domain} domain publishes its ports on 127.0.0.1 only"))
+def each_on_loopback(stack_definition: StackDefinition, compose: ComposeFile, domain: str):
+    for name in _services_of(stack_definition, domain):
+        ports_on_loopback(compose, name)
+
+
+@then(parsers.parse('each service of the {domain} domain has a fixed address in the subnet of network "{network}"'))
+def each_has_address(stack_definition: StackDefinition, compose: ComposeFile, domain: str, network: str):
+    for name in _services_of(stack_definition, domain):
+        has_address(compose, name, network)
+
+
+@then(parsers.parse('each service of the {domain} domain starts only after "{dependency}" is healthy'))
+def each_depends_on_healthy(stack_definition: StackDefinition, compose: ComposeFile, domain: str, dependency: str):
+    for name in _services_of(stack_definition, domain):
+        depends_on_healthy(compose, name, dependency)
