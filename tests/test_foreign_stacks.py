@@ -59,3 +59,37 @@ def test_a_partial_deployment_runs_what_it_has_and_skips_the_rest(run_features, 
     assert any("registry" in n for n in skipped) and any("configuration" in n for n in skipped), skipped
     assert "does not list service 'service-registry'" in result.output, result.output[-3000:]
     assert 'add [services] "service-registry" = "host:port"' in result.output
+
+
+def test_a_renamed_stack_passes_data_adapters(run_features, tmp_path):
+    """The simulators run with the renamed stack's users, roles and namespaces; TSE-0001.4 passes."""
+    result = run_features("--stack-dir", str(RENAMED), "--milestone", "orchestrator/TSE-0001.4",
+                          env={"HARNESS_GATE_ALLOW_INCOMPLETE": "0"}, timeout=600)
+    row = _gate_row(tmp_path, "orchestrator/TSE-0001.4")
+    assert result.returncode == 0, result.output[-4000:]
+    assert (row["verdict"], row["failed"], row["skipped"]) == ("PASS", 0, 0), row
+
+
+def test_a_foreign_image_never_breaks_the_external_target(tmp_path):
+    """A Go service's image is not something the harness knows how to run; attached to, it is only HTTP."""
+    import shutil
+
+    import yaml
+
+    from trading_harness.errors import ServiceAbsent
+    from trading_harness.targets import health
+    from trading_harness.targets.external import ExternalStack
+
+    root = tmp_path / "renamed"
+    shutil.copytree(RENAMED, root)
+    compose = yaml.safe_load((root / "docker-compose.yml").read_text())
+    compose["services"]["exchange-simulator"] = {"image": "ghcr.io/team/exchange-simulator-go:1.4",
+                                                 "ports": ["127.0.0.1:18085:8080"]}
+    (root / "docker-compose.yml").write_text(yaml.safe_dump(compose))
+    target = tmp_path / "target.toml"
+    target.write_text('[services]\n"exchange-simulator" = "127.0.0.1:1"\n')
+    stack = ExternalStack.from_file(StackDefinition.load(root), target)
+    assert stack.services == ["exchange-simulator"]
+    assert not health.check(stack, "exchange-simulator").ok, "nothing listens there: unhealthy, not an error"
+    with pytest.raises(ServiceAbsent, match=r'add \[services\] "cache"'):
+        stack.address("cache")

@@ -115,3 +115,13 @@ def test_credentials_can_be_overridden_per_user(monkeypatch):
     assert d.redis_password("svc.exchange") == "from-target-file"
     monkeypatch.setenv("HARNESS_PASSWORD_APP_EXCHANGE", "from-env")
     assert d.postgres_password("app_exchange") == "from-env"
+
+
+def test_a_hashed_acl_password_comes_from_the_compose_service(renamed_copy):
+    import hashlib
+    digest = hashlib.sha256(b"ex-cache-secret").hexdigest()
+    edit(renamed_copy / "cache" / "acl.conf", "svc.exchange on >ex-cache-secret", f"svc.exchange on #{digest}")
+    d = StackDefinition.load(renamed_copy)
+    assert d.redis_password("svc.exchange") == "ex-cache-secret"
+    with pytest.raises(StackConfigError, match="HARNESS_PASSWORD_NOBODY"):
+        d.postgres_password("nobody")

@@ -10,6 +10,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import yaml
 
@@ -180,7 +181,7 @@ class StackDefinition:
             register_secret(secret)
 
     def _override(self, name: str) -> str | None:
-        env = os.environ.get("HARNESS_PASSWORD_" + re.sub(r"[^A-Za-z0-9]", "_", name).upper())
+        env = os.environ.get("HARNESS_PASSWORD_" + _env_name(name))
         if env:
             register_secret(env)
         return env or self.credentials.get(name)
@@ -193,7 +194,12 @@ class StackDefinition:
         except KeyError:
             raise StackConfigError(f"no Redis user '{user}' in {self.acl_file}") from None
         if not spec.passwords:
-            raise StackConfigError(f"Redis user '{user}' has no plaintext password in {self.acl_file}")
+            from_compose = compose_passwords(self.services, "redis").get(user)
+            if from_compose:
+                return from_compose
+            raise StackConfigError(f"Redis user '{user}' has no plaintext password in {self.acl_file} nor in a compose "
+                                   f"service's REDIS_URL: set HARNESS_PASSWORD_{_env_name(user)} or [credentials] "
+                                   f"\"{user}\" in the target file")
         return spec.passwords[0]
 
     def postgres_password(self, role: str) -> str:
@@ -201,10 +207,14 @@ class StackDefinition:
             return override
         if role == self.postgres.superuser:
             return self.postgres.password
-        try:
+        if role in self.postgres.roles:
             return self.postgres.roles[role]
-        except KeyError:
-            raise StackConfigError(f"no PostgreSQL login role '{role}' in {self.init_dir}") from None
+        from_compose = compose_passwords(self.services, "postgres").get(role)
+        if from_compose:
+            return from_compose
+        raise StackConfigError(f"no PostgreSQL login role '{role}' with a password in {self.init_dir} nor in a compose "
+                               f"service's POSTGRES_URL: set HARNESS_PASSWORD_{_env_name(role)} or [credentials] "
+                               f"\"{role}\" in the target file")
 
     def redis_conf_value(self, directive: str) -> str | None:
         """The last value a directive has in redis.conf (None when absent)."""
@@ -259,7 +269,8 @@ class StackDefinition:
             if profile.service(part) not in services:
                 raise StackConfigError(f"{definition.compose_file}: no {part} service '{profile.service(part)}' "
                                        f"(set [services] {part} in {root / PROFILE_FILE})")
-        for secret in [postgres.password, *postgres.roles.values(),
+        for secret in [*compose_passwords(services, "redis").values(), *compose_passwords(services, "postgres").values(),
+                       postgres.password, *postgres.roles.values(),
                        *(p for u in users.values() for p in u.passwords)]:
             register_secret(secret)
         return definition
@@ -363,6 +374,33 @@ def _load_acl(path: Path) -> dict[str, RedisUser]:
             rules=rules,
         )
     return users
+
+
+def _env_name(name: str) -> str:
+    """HARNESS_PASSWORD_<this>: the user or role name in upper case, other characters as _."""
+    return re.sub(r"[^A-Za-z0-9]", "_", name).upper()
+
+
+def compose_passwords(services: dict[str, ServiceSpec], kind: str) -> dict[str, str]:
+    """user -> password the compose services connect with (REDIS_URL, or POSTGRES_URL/DATABASE_URL,
+    or the *_USER/*_PASSWORD pair), for credentials the ACL or SQL keep hashed."""
+    found = {}
+    for spec in services.values():
+        env = spec.environment
+        urls = [env.get("REDIS_URL")] if kind == "redis" else [env.get("POSTGRES_URL"), env.get("DATABASE_URL")]
+        for url in filter(None, urls):
+            try:
+                parts = urlsplit(url)
+            except ValueError:
+                continue
+            if parts.username and parts.password:
+                found.setdefault(unquote(parts.username), unquote(parts.password))
+        prefixes = ("REDIS_",) if kind == "redis" else ("DB_", "DATABASE_")
+        for prefix in prefixes:
+            user = env.get(prefix + "USER") or env.get(prefix + "USERNAME")
+            if user and env.get(prefix + "PASSWORD"):
+                found.setdefault(user, env[prefix + "PASSWORD"])
+    return found
 
 
 def _named(docs: list[tuple[dict, Path]], table: str, key: str) -> str | None:
