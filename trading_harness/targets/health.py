@@ -19,18 +19,18 @@ class Health:
 
 
 def check(stack: Stack, service: str) -> Health:
-    """PING as healthcheck for Redis, SELECT 1 for PostgreSQL, GET <health path> for HTTP services."""
-    spec = stack.definition.services[service]
-    kind = (spec.image or "").split("/")[-1].split(":")[0]  # a foreign image is checked over HTTP
+    """PING as healthcheck for Redis, SELECT 1 for PostgreSQL (the profile's services), GET <health path> for
+    every other service, whatever its image."""
+    profile = stack.definition.profile
     try:
-        if kind == "redis":
+        if service == profile.service("redis"):
             user = stack.definition.profile.user("healthcheck")
             client = redis.Redis.from_url(stack.redis_url(user), socket_timeout=1, socket_connect_timeout=1)
             try:
                 return Health(client.ping() is True, "PING -> PONG as healthcheck")
             finally:
                 client.close()
-        if kind == "postgres":
+        if service == profile.service("postgres"):
             with psycopg.connect(stack.postgres_dsn(), connect_timeout=2) as conn:
                 row = conn.execute("SELECT 1").fetchone()
                 return Health(row == (1,), f"SELECT 1 -> {row}")
