@@ -9,6 +9,7 @@ from pytest_bdd import given, parsers, then, when
 
 from steps.probes.discovery_probe import DiscoveryProbe
 from steps.probes.postgres_probe import monitor_rows
+from steps.probes.principals import schema, with_namespaces
 from steps.probes.service_probe import Reply, ServiceProbe
 from steps.probes.simulator_spec import simulator
 from trading_harness.evidence import Evidence
@@ -46,6 +47,11 @@ def monitor_finds(stack: Stack, evidence: Evidence, created: dict, table: str):
     assert rows, f"{created['id']} is not in {table}"
 
 
+@then(parsers.parse("the monitor user finds that record in table {table} of the {domain} schema"))
+def monitor_finds_in_domain(stack: Stack, evidence: Evidence, created: dict, table: str, domain: str):
+    monitor_finds(stack, evidence, created, f"{schema(stack.definition.profile, domain)}.{table}")
+
+
 @then(parsers.parse("monitor_user does not find that record in {table}"))
 def monitor_does_not_find(stack: Stack, evidence: Evidence, created: dict, table: str):
     rows = monitor_rows(stack, evidence, f"SELECT 1 FROM {table} WHERE {created['id_column']} = %s", (created["id"],))
@@ -67,6 +73,11 @@ def sessions_as(stack: Stack, evidence: Evidence, service: str, role: str):
     assert [r[0] for r in rows] == [role], f"sessions of {instance} run as {[r[0] for r in rows]}"
 
 
+@then(parsers.parse("the {service} holds PostgreSQL sessions only as the {domain} adapter"))
+def sessions_as_adapter(stack: Stack, evidence: Evidence, service: str, domain: str):
+    sessions_as(stack, evidence, service, stack.definition.profile.domain_name(domain, "role"))
+
+
 @when(parsers.parse("a client asks the {service} which data adapter it uses"), target_fixture="reply")
 def asks_adapter(service_probe: ServiceProbe, service: str) -> Reply:
     return Reply(service, service_probe.get(service, "/api/v1/adapter"))
@@ -83,12 +94,32 @@ def names_user(reply: Reply, user: str, namespace: str):
     assert reply.json["redis"] == {"user": user, "namespace": namespace}, reply.json
 
 
+@then(parsers.parse("it names the PostgreSQL role and schema of the {domain} adapter"))
+def names_domain_role(stack: Stack, reply: Reply, domain: str):
+    profile = stack.definition.profile
+    names_role(reply, profile.domain_name(domain, "role"), profile.domain_name(domain, "schema"))
+
+
+@then(parsers.parse("it names the Redis user and namespace of the {domain} adapter"))
+def names_domain_user(stack: Stack, reply: Reply, domain: str):
+    profile = stack.definition.profile
+    names_user(reply, profile.domain_name(domain, "redis_user"), profile.domain_name(domain, "namespace"))
+
+
 @then(parsers.parse("the discovery keys of the {service} are {namespace}:service:{instance}:info and :heartbeat"))
 def discovery_keys(stack: Stack, discovery: DiscoveryProbe, service: str, namespace: str, instance: str):
+    namespace = with_namespaces(stack.definition.profile, namespace)
     spec = simulator(stack, service)
     expected = {f"{namespace}:service:{instance}:info", f"{namespace}:service:{instance}:heartbeat"}
     wait_until(lambda: set(discovery.keys(spec)) == expected, stack.timing.ready_timeout,
                message=f"{sorted(expected)} to exist")
+
+
+@then(parsers.parse('the {domain} adapter may write "{own}" but not "{other}"'))
+def domain_confined(stack: Stack, evidence: Evidence, unique: str, domain: str, own: str, other: str):
+    profile = stack.definition.profile
+    confined(stack, evidence, unique, profile.domain_name(domain, "redis_user"), with_namespaces(profile, own),
+             with_namespaces(profile, other))
 
 
 @then(parsers.parse('the Redis user "{user}" may write "{own}" but not "{other}"'))
@@ -160,6 +191,11 @@ def lists_symbols(service_probe: ServiceProbe, service: str, symbols: str) -> li
     reply = service_probe.get(service, "/api/v1/symbols")
     assert reply.status_code == 200 and sorted(reply.json()["symbols"]) == wanted, reply.text
     return wanted
+
+
+@then(parsers.parse("the monitor user finds those symbols active in table {table} of the {domain} schema"))
+def symbols_in_domain_table(stack: Stack, evidence: Evidence, symbols: list[str], table: str, domain: str):
+    symbols_in_table(stack, evidence, symbols, f"{schema(stack.definition.profile, domain)}.{table}")
 
 
 @then(parsers.parse("monitor_user finds those symbols active in {table}"))

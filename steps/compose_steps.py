@@ -12,7 +12,7 @@ from trading_harness.lint import compose as rules
 
 @given("the compose file of the stack", target_fixture="compose")
 def compose_file(stack_definition: StackDefinition) -> ComposeFile:
-    return ComposeFile(stack_definition.compose_file)
+    return ComposeFile(stack_definition.compose_file, stack_definition.profile)
 
 
 @then(parsers.parse('service "{name}" has a healthcheck'))
@@ -39,9 +39,13 @@ def ports_on_loopback(compose: ComposeFile, name: str):
     assert not problems, "; ".join(problems)
 
 
-@then(parsers.parse('service "{name}" has address {address} on network "{network}"'))
-def has_address(compose: ComposeFile, name: str, address: str, network: str):
-    problems = rules.network(name, compose.service(name), compose.doc.get("networks") or {}, network, address)
+@then(parsers.parse('service "{name}" has a fixed address in the subnet of network "{network}"'))
+def has_address(compose: ComposeFile, name: str, network: str):
+    service = compose.service(name)
+    problems = rules.network(name, service, compose.doc.get("networks") or {}, network)
+    attached = service.get("networks") or {}
+    if not problems and not (isinstance(attached, dict) and (attached.get(network) or {}).get("ipv4_address")):
+        problems = [f"{name}: no ipv4_address on {network}"]
     assert not problems, "; ".join(problems)
 
 
@@ -55,5 +59,50 @@ def network_subnet(compose: ComposeFile, network: str, subnet: str):
 
 @then(parsers.parse('service "{name}" starts only after "{dependency}" is healthy'))
 def depends_on_healthy(compose: ComposeFile, name: str, dependency: str):
+    dependency = compose.name(dependency)
     problems = rules.depends_healthy(name, compose.service(name), compose.doc.get("services") or {}, dependency)
     assert not problems, "; ".join(problems)
+
+
+# -- every compose service of a domain (the profile lists them) ------------------------------
+def _services_of(stack_definition: StackDefinition, domain: str) -> list[str]:
+    d = stack_definition.profile.domain(domain)
+    names = d.services + d.instances
+    assert names, f"the stack profile names no service of the {domain} domain (set [domains.{domain}] services)"
+    return names
+
+
+@then(parsers.parse("each service of the {domain} domain has a healthcheck"))
+def each_has_healthcheck(stack_definition: StackDefinition, compose: ComposeFile, domain: str):
+    for name in _services_of(stack_definition, domain):
+        has_healthcheck(compose, name)
+
+
+@then(parsers.parse("each service of the {domain} domain restarts on failure"))
+def each_restarts(stack_definition: StackDefinition, compose: ComposeFile, domain: str):
+    for name in _services_of(stack_definition, domain):
+        restarts(compose, name)
+
+
+@then(parsers.parse("each service of the {domain} domain has CPU and memory limits"))
+def each_has_limits(stack_definition: StackDefinition, compose: ComposeFile, domain: str):
+    for name in _services_of(stack_definition, domain):
+        has_limits(compose, name)
+
+
+@then(parsers.parse("each service of the {domain} domain publishes its ports on 127.0.0.1 only"))
+def each_on_loopback(stack_definition: StackDefinition, compose: ComposeFile, domain: str):
+    for name in _services_of(stack_definition, domain):
+        ports_on_loopback(compose, name)
+
+
+@then(parsers.parse('each service of the {domain} domain has a fixed address in the subnet of network "{network}"'))
+def each_has_address(stack_definition: StackDefinition, compose: ComposeFile, domain: str, network: str):
+    for name in _services_of(stack_definition, domain):
+        has_address(compose, name, network)
+
+
+@then(parsers.parse('each service of the {domain} domain starts only after "{dependency}" is healthy'))
+def each_depends_on_healthy(stack_definition: StackDefinition, compose: ComposeFile, domain: str, dependency: str):
+    for name in _services_of(stack_definition, domain):
+        depends_on_healthy(compose, name, dependency)

@@ -20,7 +20,7 @@ def row_probes():
 
 @given(parsers.re(r'the adapter role of "(?P<table>[^"]+)" has an open transaction'), target_fixture="row_probe")
 def adapter_transaction(stack: Stack, evidence: Evidence, unique: str, row_probes: list, table: str) -> RowProbe:
-    role = role_for(table)
+    role = role_for(stack.definition.profile, table)
     probe = RowProbe(stack.postgres_dsn(role), role, evidence, unique)
     row_probes.append(probe)
     return probe

@@ -116,6 +116,7 @@ def reads_back_zero(exchange: ExchangeClient, trading: Trading, assets: str):
         assert (b["available"], b["locked"], b["total"]) == ("0.00000000",) * 3, b
 
 
+@then("the monitor user finds the account in exchange.accounts with one exchange.balances row per asset")
 @then("monitor_user finds the account in exchange.accounts with one exchange.balances row per asset")
 def account_rows(exchange_rows: ExchangeRows, trading: Trading):
     assert exchange_rows.accounts_of_user(trading.user) == 1
@@ -473,6 +474,7 @@ def stored_exactly(exchange_rows: ExchangeRows, trading: Trading, usd: str, eth:
 
 
 # -- storage (TSE-0001.4.2) ---------------------------------------------------------------------------------
+@then(parsers.parse("the monitor user finds the order FILLED in exchange.orders with the quantity {quantity}"))
 @then(parsers.parse("monitor_user finds the order FILLED in exchange.orders with the quantity {quantity}"))
 def order_stored(exchange_rows: ExchangeRows, trading: Trading, quantity: str):
     row = exchange_rows.order(trading.last_order["order_id"])
@@ -480,6 +482,7 @@ def order_stored(exchange_rows: ExchangeRows, trading: Trading, quantity: str):
     assert (row[0], row[1], row[2]) == ("FILLED", Decimal(quantity), Decimal(quantity)), row
 
 
+@then("the monitor user finds its trade in exchange.trades with the price and value the exchange answered")
 @then("monitor_user finds its trade in exchange.trades with the price and value the exchange answered")
 def trade_stored(exchange_rows: ExchangeRows, trading: Trading):
     answered = [(t["trade_id"], Decimal(t["quantity"]), Decimal(t["price"]), Decimal(t["value"]))

@@ -311,6 +311,7 @@ def feed_ran(stack: Stack, count: int):
     return {"since": datetime.now(UTC), "timeout": count * stack.timing.candle_interval + 10}
 
 
+@then(parsers.parse("the monitor user finds recent rows in market_data.{table} for {symbols}"))
 @then(parsers.parse("monitor_user finds recent rows in market_data.{table} for {symbols}"))
 def recent_rows(stack: Stack, evidence: Evidence, run_window: dict, table: str, symbols: str):
     wanted = sorted(checks.symbols_in(symbols))

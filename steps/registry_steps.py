@@ -24,7 +24,7 @@ def registry(stack: Stack, evidence: Evidence):
 @pytest.fixture
 def registry_storage(stack: Stack, evidence: Evidence):
     """The registry's Redis keys, read as the admin user."""
-    storage = RegistryStorage(stack.redis_url("admin"), evidence)
+    storage = RegistryStorage(stack.redis_url(stack.definition.profile.user("admin")), evidence)
     yield storage
     storage.close()
 

@@ -18,7 +18,7 @@ from trading_harness.reporting.gate import EXIT_INCOMPLETE
 from .conftest import REPO, STACK, edit
 
 STRICT = {"HARNESS_GATE_ALLOW_INCOMPLETE": "0"}
-OWN_NAMESPACE = "test_user_can_set_read_and_delete_keys_in_namespace"
+OWN_NAMESPACE = "test_the_domain_adapter_can_set_read_and_delete_keys_in_its_own_namespace"
 
 
 def flat(output: str) -> str:
@@ -179,7 +179,7 @@ def test_xdist_loses_nothing_and_counts_nothing_twice(run_features, tmp_path):
 
 
 SEED_ADAPTER_RULE = "~exchange:* +@read +@write +@keyspace +ping -@dangerous"
-HARDENING = "test_user_can_neither_read_nor_list_the_other_namespace and exchange-adapter"
+HARDENING = "test_the_domain_adapter_can_neither_read_nor_list_the_other_namespace and exchange-custodian"
 
 
 def test_a_failing_hardening_scenario_is_an_advisory_unless_strict(run_features, stack_copy, tmp_path):

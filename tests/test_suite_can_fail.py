@@ -43,16 +43,17 @@ BROKEN_STACKS = {
     # Redis ACL
     "acl-grants-every-namespace": (
         [("redis/users.acl", "~exchange:* +@read", "~* +@read")],
-        "test_user_is_denied_the_other_namespace and exchange-adapter"),
+        "(test_the_domain_adapter_is_denied_the_other_namespace and exchange-custodian) or "
+        "test_the_domain_adapter_is_denied_the_registrys_keys"),
     "acl-wrong-own-namespace": (
         [("redis/users.acl", "~exchange:* +@read", "~exchanges:* +@read")],
-        "test_user_can_set_read_and_delete_keys_in_namespace and exchange-adapter"),
+        "test_the_domain_adapter_can_set_read_and_delete_keys_in_its_own_namespace and exchange"),
     "acl-allows-dangerous-commands": (
         [("redis/users.acl", ADAPTER_RULE, ADAPTER_RULE.replace(" -@dangerous", " +@all"))],
-        "test_user_is_refused_every_dangerous_command and exchange-adapter"),
+        "test_the_who_is_refused_every_dangerous_command and exchange"),
     "acl-accepts-any-password": (
         [("redis/users.acl", "exchange-adapter on >exchange-pass", "exchange-adapter on >exchange-pass nopass")],
-        "test_user_cannot_authenticate_with_a_wrong_password and exchange-adapter"),
+        "test_the_who_cannot_authenticate_with_a_wrong_password and exchange"),
     "healthcheck-user-can-do-everything": (
         [("redis/users.acl", "healthcheck on >health-pass -@all +ping +info", "healthcheck on >health-pass ~* +@all")],
         "test_the_healthcheck_user_may_run_ping_and_info_and_nothing_else"),
@@ -85,27 +86,28 @@ BROKEN_STACKS = {
         [(SQL_LAST, APPEND, "GRANT USAGE ON SCHEMA custodian TO exchange_adapter;\n"
                             "GRANT SELECT ON ALL TABLES IN SCHEMA custodian TO exchange_adapter;\n"
                             "GRANT CREATE ON SCHEMA risk TO exchange_adapter;\n")],
-        "(test_role_is_denied_schema_other or test_role_cannot_create_tables_in_schema_other) and exchange_adapter"),
+        "(test_the_domain_adapter_is_denied_the_other_schema and exchange-custodian) or "
+        "(test_the_who_cannot_create_tables_in_the_other_schema and exchange and risk)"),
     "schema-missing": (
         [(SQL_LAST, APPEND, "DROP SCHEMA test_coordination CASCADE;\n")],
         "test_the_database_has_all_seven_domain_schemas"),
     "table-missing": (
         [(SQL_LAST, APPEND, "DROP TABLE exchange.order_history;\n")],
-        "test_schema_schema_has_its_tables and exchange"),
+        "test_the_domain_schema_has_its_tables and exchange"),
     "role-cannot-write-its-schema": (
         [(SQL_LAST, APPEND, "REVOKE CREATE ON SCHEMA risk FROM risk_adapter;\n")],
-        "test_role_reads_and_writes_its_own_schema_schema and risk_adapter"),
+        "test_the_domain_adapter_reads_and_writes_its_own_schema and risk"),
     "health-check-unhealthy": (
         [(SQL_LAST, APPEND, "CREATE OR REPLACE FUNCTION trading.health_check() RETURNS TABLE(schema_name TEXT, "
                             "table_count BIGINT, status TEXT) LANGUAGE sql AS $$ SELECT 'trading', 0::bigint, "
                             "'degraded' $$;\n")],
-        "test_schemahealth_check_reports_healthy_to_role and trading_adapter"),
+        "test_the_domain_schemas_health_check_reports_healthy_to_its_adapter and trading"),
     "postgres-monitor-user-can-write": (
         [(SQL_LAST, APPEND, "GRANT DELETE ON exchange.accounts TO monitor_user;\n")],
-        "test_monitor_user_cannot_write_to_table and accounts"),
+        "test_the_monitor_user_cannot_write_to_table_of_the_domain_schema and accounts"),
     "monitor-user-blind": (
         [(SQL_LAST, APPEND, "REVOKE SELECT ON ALL TABLES IN SCHEMA audit FROM monitor_user;\n")],
-        "test_monitor_user_reads_every_schema"),
+        "test_the_monitor_user_reads_every_schema"),
     # Service registry and configuration
     "registry-never-expires": (
         [("embedded.toml", "service_ttl = 1.5", "service_ttl = 0")],

@@ -10,12 +10,18 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import yaml
 
 from trading_harness.errors import StackConfigError
 from trading_harness.masking import register_secret
 from trading_harness.paths import project_root
+from trading_harness.profile import StackProfile, read_profile_file
+from trading_harness.profile_inference import infer
+from trading_harness.stack_files import StackFiles, locate
+
+PROFILE_FILE = "profile.toml"
 
 _ROLE_PASSWORD = re.compile(
     r"CREATE\s+(?:ROLE|USER)\s+\"?(?P<name>[A-Za-z_][A-Za-z0-9_]*)\"?[^;]*?PASSWORD\s+'(?P<pw>[^']*)'",
@@ -55,6 +61,7 @@ class ServiceSpec:
     labels: dict[str, str]
     depends_on: list[str]
     has_build: bool
+    volumes: list[tuple[str, str]] = field(default_factory=list)  # bind mounts: (host source, container target)
 
     @property
     def kind(self) -> str:
@@ -129,49 +136,85 @@ class StackDefinition:
     redis_users: dict[str, RedisUser]
     postgres: PostgresSpec
     time: dict[str, float]
+    profile: StackProfile = field(default_factory=StackProfile)
+    credentials: dict[str, str] = field(default_factory=dict)
+    files: StackFiles | None = None
 
     # -- files -----------------------------------------------------------
     @property
     def compose_file(self) -> Path:
         return self.root / "docker-compose.yml"
 
+    def _files(self) -> StackFiles:
+        return self.files or locate(self.root, None, None)
+
     @property
     def redis_conf(self) -> Path:
-        return self.root / "redis" / "redis.conf"
+        return self._files().redis_conf
 
     @property
     def acl_file(self) -> Path:
-        return self.root / "redis" / "users.acl"
+        return self._files().acl_file
 
     @property
-    def postgres_conf(self) -> Path:
-        return self.root / "postgres" / "postgresql.conf"
+    def postgres_conf(self) -> Path | None:
+        """The stack's postgresql.conf, None when it keeps the server's defaults."""
+        return self._files().postgres_conf
+
+    @property
+    def init_dir(self) -> Path:
+        return self._files().init_dir
 
     @property
     def init_scripts(self) -> list[Path]:
-        return sorted((self.root / "postgres" / "init").glob("*.sql"))
+        return sorted(self.init_dir.glob("*.sql"))
 
     @property
     def registry_service(self) -> str:
-        return "service-registry"
+        return self.profile.service("registry")
 
     # -- credentials -----------------------------------------------------
+    def override_credentials(self, passwords: dict[str, str]) -> None:
+        """Passwords per user or role that win over the stack's files (a target file's [credentials])."""
+        self.credentials.update({str(k): str(v) for k, v in passwords.items()})
+        for secret in self.credentials.values():
+            register_secret(secret)
+
+    def _override(self, name: str) -> str | None:
+        env = os.environ.get("HARNESS_PASSWORD_" + _env_name(name))
+        if env:
+            register_secret(env)
+        return env or self.credentials.get(name)
+
     def redis_password(self, user: str) -> str:
+        if (override := self._override(user)) is not None:
+            return override
         try:
             spec = self.redis_users[user]
         except KeyError:
             raise StackConfigError(f"no Redis user '{user}' in {self.acl_file}") from None
         if not spec.passwords:
-            raise StackConfigError(f"Redis user '{user}' has no plaintext password in {self.acl_file}")
+            from_compose = compose_passwords(self.services, "redis").get(user)
+            if from_compose:
+                return from_compose
+            raise StackConfigError(f"Redis user '{user}' has no plaintext password in {self.acl_file} nor in a compose "
+                                   f"service's REDIS_URL: set HARNESS_PASSWORD_{_env_name(user)} or [credentials] "
+                                   f"\"{user}\" in the target file")
         return spec.passwords[0]
 
     def postgres_password(self, role: str) -> str:
+        if (override := self._override(role)) is not None:
+            return override
         if role == self.postgres.superuser:
             return self.postgres.password
-        try:
+        if role in self.postgres.roles:
             return self.postgres.roles[role]
-        except KeyError:
-            raise StackConfigError(f"no PostgreSQL login role '{role}' in {self.root / 'postgres/init'}") from None
+        from_compose = compose_passwords(self.services, "postgres").get(role)
+        if from_compose:
+            return from_compose
+        raise StackConfigError(f"no PostgreSQL login role '{role}' with a password in {self.init_dir} nor in a compose "
+                               f"service's POSTGRES_URL: set HARNESS_PASSWORD_{_env_name(role)} or [credentials] "
+                               f"\"{role}\" in the target file")
 
     def redis_conf_value(self, directive: str) -> str | None:
         """The last value a directive has in redis.conf (None when absent)."""
@@ -184,23 +227,50 @@ class StackDefinition:
 
     # -- loading ---------------------------------------------------------
     @classmethod
-    def load(cls, root: Path | str | None = None) -> StackDefinition:
-        """Read and check the definition; raise StackConfigError naming the file and the fix."""
+    def load(cls, root: Path | str | None = None, profile_file: Path | str | None = None) -> StackDefinition:
+        """Read and check the definition; raise StackConfigError naming the file and the fix.
+
+        The profile is inferred from the folder, then overridden by its profile.toml and by
+        `profile_file` (--profile)."""
         root = Path(root or project_root() / "stack").resolve()
         if not root.is_dir():
             raise StackConfigError(f"stack directory {root} does not exist (pass --stack-dir or restore stack/)")
-        for required in ("docker-compose.yml", "redis/redis.conf", "redis/users.acl"):
-            if not (root / required).is_file():
-                raise StackConfigError(f"{root / required} is missing: the stack definition needs it")
+        if not (root / "docker-compose.yml").is_file():
+            raise StackConfigError(f"{root / 'docker-compose.yml'} is missing: the stack definition needs it")
+        paths = [root / PROFILE_FILE] if (root / PROFILE_FILE).is_file() else []
+        if profile_file:
+            paths.append(Path(profile_file).resolve())
+        docs = [(read_profile_file(p), p) for p in paths]
         services = _load_compose(root / "docker-compose.yml")
-        users = _load_acl(root / "redis" / "users.acl")
-        postgres = _load_postgres(services, root / "postgres" / "init")
-        time = _load_time(root / "embedded.toml", services)
-        definition = cls(root, services, users, postgres, time)
-        for required in ("redis", "postgres", definition.registry_service):
-            if required not in services:
-                raise StackConfigError(f"{definition.compose_file}: service '{required}' is missing")
-        for secret in [postgres.password, *postgres.roles.values(),
+        pg_service = _named(docs, "services", "postgres") or _only_image(services, "postgres", root)
+        redis_service = _named(docs, "services", "redis") or _only_image(services, "redis", root)
+        files = locate(root, services.get(redis_service), services.get(pg_service))
+        for required in (files.redis_conf, files.acl_file):
+            if not required.is_file():
+                raise StackConfigError(f"{required} is missing: the stack definition needs it (the {redis_service} "
+                                       f"service's config file and ACL file, through its volumes)")
+        users = _load_acl(files.acl_file)
+        postgres = _load_postgres(services, pg_service, files.init_dir, root / "docker-compose.yml")
+        scripts = sorted(files.init_dir.glob("*.sql"))
+        inference = infer(services, users, scripts, set(postgres.roles), postgres.superuser, postgres.database)
+        profile = inference.profile
+        for doc, path in docs:
+            profile.override(doc, path)
+        profile.origin = " + ".join(["inferred from " + root.name, *(p.name for _, p in docs)])
+        for key, reason in inference.ambiguous.items():
+            if not any(_sets(doc, key) for doc, _ in docs):
+                table, _, name = key.rpartition(".")
+                raise StackConfigError(f"{root}: cannot tell the profile's {key}: {reason}; set [{table}] {name} in "
+                                       f"{root / PROFILE_FILE} (or pass --profile FILE)")
+        postgres.superuser, postgres.database = profile.superuser, profile.database
+        time = _load_time(root / "embedded.toml", services, profile.service("registry"))
+        definition = cls(root, services, users, postgres, time, profile, files=files)
+        for part in ("redis", "postgres", "registry"):
+            if profile.service(part) not in services:
+                raise StackConfigError(f"{definition.compose_file}: no {part} service '{profile.service(part)}' "
+                                       f"(set [services] {part} in {root / PROFILE_FILE})")
+        for secret in [*compose_passwords(services, "redis").values(), *compose_passwords(services, "postgres").values(),
+                       postgres.password, *postgres.roles.values(),
                        *(p for u in users.values() for p in u.passwords)]:
             register_secret(secret)
         return definition
@@ -231,8 +301,23 @@ def _load_compose(path: Path) -> dict[str, ServiceSpec]:
             labels={str(k): str(v) for k, v in _as_mapping(raw.get("labels")).items()},
             depends_on=list(raw.get("depends_on") or []),
             has_build="build" in raw,
+            volumes=_as_binds(raw.get("volumes")),
         )
     return services
+
+
+def _as_binds(value) -> list[tuple[str, str]]:
+    """Bind mounts of a service, short (./src:/target:ro) or long syntax; named volumes are left out."""
+    binds = []
+    for item in value or []:
+        if isinstance(item, dict):
+            source, target = str(item.get("source", "")), str(item.get("target", ""))
+        else:
+            source, _, rest = str(item).partition(":")
+            target = rest.split(":")[0]
+        if source.startswith((".", "/")) and target:
+            binds.append((source, target))
+    return binds
 
 
 def _as_command(value, path: Path, name: str) -> list[str]:
@@ -296,11 +381,63 @@ def _load_acl(path: Path) -> dict[str, RedisUser]:
     return users
 
 
-def _load_postgres(services: dict[str, ServiceSpec], init_dir: Path) -> PostgresSpec:
-    env = services["postgres"].environment if "postgres" in services else {}
+def _env_name(name: str) -> str:
+    """HARNESS_PASSWORD_<this>: the user or role name in upper case, other characters as _."""
+    return re.sub(r"[^A-Za-z0-9]", "_", name).upper()
+
+
+def compose_passwords(services: dict[str, ServiceSpec], kind: str) -> dict[str, str]:
+    """user -> password the compose services connect with (REDIS_URL, or POSTGRES_URL/DATABASE_URL,
+    or the *_USER/*_PASSWORD pair), for credentials the ACL or SQL keep hashed."""
+    found = {}
+    for spec in services.values():
+        env = spec.environment
+        urls = [env.get("REDIS_URL")] if kind == "redis" else [env.get("POSTGRES_URL"), env.get("DATABASE_URL")]
+        for url in filter(None, urls):
+            try:
+                parts = urlsplit(url)
+            except ValueError:
+                continue
+            if parts.username and parts.password:
+                found.setdefault(unquote(parts.username), unquote(parts.password))
+        prefixes = ("REDIS_",) if kind == "redis" else ("DB_", "DATABASE_")
+        for prefix in prefixes:
+            user = env.get(prefix + "USER") or env.get(prefix + "USERNAME")
+            if user and env.get(prefix + "PASSWORD"):
+                found.setdefault(user, env[prefix + "PASSWORD"])
+    return found
+
+
+def _named(docs: list[tuple[dict, Path]], table: str, key: str) -> str | None:
+    """The last value a profile file gives [table] key."""
+    values = [str(doc[table][key]) for doc, _ in docs if isinstance(doc.get(table), dict) and key in doc[table]]
+    return values[-1] if values else None
+
+
+def _sets(doc: dict, dotted: str) -> bool:
+    """Whether a profile file gives a value to a dotted key such as domains.risk.role."""
+    node = doc
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+def _only_image(services: dict[str, ServiceSpec], prefix: str, root: Path) -> str:
+    """The one compose service running an official `prefix` image (the profile names it otherwise)."""
+    found = [n for n, s in services.items() if (s.image or "").split("/")[-1].startswith(prefix)]
+    if len(found) != 1:
+        what = f"several {prefix} services ({', '.join(found)})" if found else f"no service with a {prefix} image"
+        raise StackConfigError(f"{root / 'docker-compose.yml'}: {what}; set [services] {prefix} in "
+                               f"{root / PROFILE_FILE} (or pass --profile FILE)")
+    return found[0]
+
+
+def _load_postgres(services: dict[str, ServiceSpec], service: str, init_dir: Path, compose: Path) -> PostgresSpec:
+    env = services[service].environment if service in services else {}
     if "POSTGRES_PASSWORD" not in env:
-        compose = init_dir.parent.parent / "docker-compose.yml"
-        raise StackConfigError(f"{compose}: service 'postgres' needs POSTGRES_PASSWORD in environment")
+        raise StackConfigError(f"{compose}: service '{service}' needs POSTGRES_PASSWORD in environment")
     spec = PostgresSpec(
         superuser=env.get("POSTGRES_USER", "postgres"),
         password=env["POSTGRES_PASSWORD"],
@@ -314,9 +451,9 @@ def _load_postgres(services: dict[str, ServiceSpec], init_dir: Path) -> Postgres
     return spec
 
 
-def _load_time(path: Path, services: dict[str, ServiceSpec]) -> dict[str, float]:
+def _load_time(path: Path, services: dict[str, ServiceSpec], registry: str) -> dict[str, float]:
     """Time constants: the compose file's, overridden by embedded.toml for compressed time."""
-    env = services.get("service-registry").environment if "service-registry" in services else {}
+    env = services[registry].environment if registry in services else {}
     time = {
         "heartbeat_interval": parse_duration(env.get("HEARTBEAT_INTERVAL", "30s")),
         "service_ttl": parse_duration(env.get("SERVICE_TTL", "90s")),

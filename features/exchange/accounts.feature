@@ -11,7 +11,7 @@ Feature: Exchange accounts hold balances in BTC, ETH, USD and USDT
     When a trading engine opens a SPOT account on the exchange
     Then the exchange answers 201 with the account's id, status ACTIVE and KYC status PENDING
     And the account reads back with zero balances in BTC, ETH, USD and USDT
-    And monitor_user finds the account in exchange.accounts with one exchange.balances row per asset
+    And the monitor user finds the account in exchange.accounts with one exchange.balances row per asset
 
   @criterion:exchange.5a.unique-account
   Scenario: A second SPOT account for the same user is refused with 409 and nothing is written

@@ -3,14 +3,14 @@ Feature: Market data is persisted in the market_data schema through its data ada
   The feed writes every published price to price_feeds (in batches), closes an OHLCV candle per
   symbol every CANDLE_INTERVAL (labelled '1m': the embedded stack compresses the compose file's 1m),
   snapshots the market every SNAPSHOT_INTERVAL (5m; the audit API shortens it for these scenarios)
-  and seeds the symbols table at start. monitor_user reads.
+  and seeds the symbols table at start. The monitor user reads.
 
   Background:
     Given market data snapshots the market every candle interval
 
   Scenario Outline: The feed stores <what> in market_data.<table> for every symbol
     When the feed has run for 3 candle intervals
-    Then monitor_user finds recent rows in market_data.<table> for BTC/USD, ETH/USD, ADA/USD, SOL/USD and DOT/USD
+    Then the monitor user finds recent rows in market_data.<table> for BTC/USD, ETH/USD, ADA/USD, SOL/USD and DOT/USD
 
     @criterion:market-data.4.3.publish-price
     Examples: prices

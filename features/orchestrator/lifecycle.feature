@@ -1,7 +1,8 @@
 @TSE-0001.3a @orchestrator
 Feature: Infrastructure can be brought up and down
   Redis and PostgreSQL services can be brought up and down, with a network configured,
-  and are discoverable and in good health.
+  and are discoverable and in good health. redis, postgres and registry are parts of the
+  stack; the stack profile says which compose service plays each.
 
   @criterion:orchestrator.3a.services-healthy
   Scenario Outline: The <service> service is up and healthy
@@ -11,7 +12,7 @@ Feature: Infrastructure can be brought up and down
       | service          |
       | redis            |
       | postgres         |
-      | service-registry |
+      | registry         |
 
   @lifecycle @criterion:orchestrator.3a.services-up-down
   Scenario Outline: The <service> service can be stopped and started again
@@ -25,4 +26,4 @@ Feature: Infrastructure can be brought up and down
       | service          |
       | redis            |
       | postgres         |
-      | service-registry |
+      | registry         |

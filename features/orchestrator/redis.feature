@@ -5,7 +5,7 @@ Feature: Redis for service discovery and caching
 
   @criterion:orchestrator.3a.redis-ping
   Scenario: The healthcheck user can PING
-    Given a Redis connection as "healthcheck"
+    Given a Redis connection as the healthcheck user
     When it runs "PING"
     Then it returns "PONG"
 

@@ -2,44 +2,55 @@
 Feature: Redis ACL users confine every domain to its own namespace
   Each domain adapter may read and write its own namespace only, never runs a dangerous
   command, and authenticates only with its password. The operational users do exactly
-  what their names say.
+  what their names say. Domains and parts are named here; the stack profile says which
+  ACL user and key namespace each one is in the stack under test, and in a command
+  {exchange} stands for the exchange domain's namespace.
 
   @criterion:orchestrator.3a.redis-adapter-own-namespace
-  Scenario Outline: <user> can set, read and delete keys in <namespace>:*
-    Given a Redis connection as "<user>"
-    When it sets, reads and deletes "<namespace>:acceptance:key"
+  Scenario Outline: The <domain> adapter can set, read and delete keys in its own namespace
+    Given a Redis connection as the <domain> adapter
+    When it sets, reads and deletes "{<domain>}:acceptance:key"
     Then it succeeds
 
     Examples:
-      | user                      | namespace         |
-      | exchange-adapter          | exchange          |
-      | custodian-adapter         | custodian         |
-      | market-data-adapter       | market_data       |
-      | audit-adapter             | audit             |
-      | risk-adapter              | risk              |
-      | trading-adapter           | trading           |
-      | test-coordination-adapter | test_coordination |
+      | domain            |
+      | exchange          |
+      | custodian         |
+      | market_data       |
+      | audit             |
+      | risk              |
+      | trading           |
+      | test_coordination |
 
   @criterion:orchestrator.3a.redis-acl-denial
-  Scenario Outline: <user> is denied the <other> namespace
-    Given a Redis connection as "<user>"
-    When it runs "SET <other>:acceptance:key intruder"
+  Scenario Outline: The <domain> adapter is denied the <other> namespace
+    Given a Redis connection as the <domain> adapter
+    When it runs "SET {<other>}:acceptance:key intruder"
     Then it is refused with NOPERM
 
     Examples:
-      | user                      | other             |
-      | exchange-adapter          | custodian         |
-      | custodian-adapter         | exchange          |
-      | market-data-adapter       | exchange          |
-      | audit-adapter             | market_data       |
-      | risk-adapter              | trading           |
-      | trading-adapter           | risk              |
-      | test-coordination-adapter | audit             |
-      | exchange-adapter          | registry          |
+      | domain            | other       |
+      | exchange          | custodian   |
+      | custodian         | exchange    |
+      | market_data       | exchange    |
+      | audit             | market_data |
+      | risk              | trading     |
+      | trading           | risk        |
+      | test_coordination | audit       |
+
+  @criterion:orchestrator.3a.redis-acl-denial
+  Scenario Outline: The <domain> adapter is denied the registry's keys
+    Given a Redis connection as the <domain> adapter
+    When it runs "SET registry:acceptance:key intruder"
+    Then it is refused with NOPERM
+
+    Examples:
+      | domain   |
+      | exchange |
 
   @criterion:orchestrator.3a.redis-dangerous-commands
-  Scenario Outline: <user> is refused every dangerous command
-    Given a Redis connection as "<user>"
+  Scenario Outline: The <who> is refused every dangerous command
+    Given a Redis connection as the <who>
     Then it is refused each of these commands:
       | command                    |
       | FLUSHDB                    |
@@ -56,37 +67,37 @@ Feature: Redis ACL users confine every domain to its own namespace
       | CLIENT KILL ID 1           |
 
     Examples:
-      | user                      |
-      | exchange-adapter          |
-      | custodian-adapter         |
-      | market-data-adapter       |
-      | audit-adapter             |
-      | risk-adapter              |
-      | trading-adapter           |
-      | test-coordination-adapter |
-      | registry                  |
+      | who                       |
+      | exchange adapter          |
+      | custodian adapter         |
+      | market_data adapter       |
+      | audit adapter             |
+      | risk adapter              |
+      | trading adapter           |
+      | test_coordination adapter |
+      | registry user             |
 
   @criterion:orchestrator.3a.redis-wrong-password
-  Scenario Outline: <user> cannot authenticate with a wrong password
-    Given a Redis connection as "<user>" with a wrong password
+  Scenario Outline: The <who> cannot authenticate with a wrong password
+    Given a Redis connection as the <who> with a wrong password
     When it runs "PING"
     Then it is refused with WRONGPASS
 
     Examples:
-      | user                      |
-      | exchange-adapter          |
-      | custodian-adapter         |
-      | market-data-adapter       |
-      | audit-adapter             |
-      | risk-adapter              |
-      | trading-adapter           |
-      | test-coordination-adapter |
-      | registry                  |
-      | admin                     |
+      | who                       |
+      | exchange adapter          |
+      | custodian adapter         |
+      | market_data adapter       |
+      | audit adapter             |
+      | risk adapter              |
+      | trading adapter           |
+      | test_coordination adapter |
+      | registry user             |
+      | admin user                |
 
   @criterion:orchestrator.3a.redis-healthcheck-user
   Scenario: The healthcheck user may run PING and INFO and nothing else
-    Given a Redis connection as "healthcheck"
+    Given a Redis connection as the healthcheck user
     Then it may run each of these commands:
       | command     |
       | PING        |
@@ -94,7 +105,7 @@ Feature: Redis ACL users confine every domain to its own namespace
     And it is refused each of these commands:
       | command                   |
       | GET registry:services:any |
-      | SET healthcheck:key value |
+      | SET {exchange}:key value  |
       | SCAN 0                    |
       | CONFIG GET maxmemory      |
       | CLIENT LIST               |
@@ -113,7 +124,7 @@ Feature: Redis ACL users confine every domain to its own namespace
 
   @criterion:orchestrator.3a.redis-registry-user
   Scenario Outline: The registry user may use <key> only within its namespaces
-    Given a Redis connection as "registry"
+    Given a Redis connection as the registry user
     When it runs "SET <key> value"
     Then it <result>
 
@@ -121,30 +132,30 @@ Feature: Redis ACL users confine every domain to its own namespace
       | key                         | result                   |
       | registry:acceptance:probe   | succeeds                 |
       | config:acceptance:probe     | succeeds                 |
-      | exchange:service:probe      | is refused with NOPERM   |
-      | audit:probe                 | is refused with NOPERM   |
+      | {exchange}:service:probe    | is refused with NOPERM   |
+      | {audit}:probe               | is refused with NOPERM   |
 
   @criterion:orchestrator.3a.redis-monitor-user
   Scenario: The monitor user reads every namespace but writes none
-    Given a Redis connection as "monitor"
+    Given a Redis connection as the monitor user
     Then it may run each of these commands:
       | command                  |
-      | GET exchange:any         |
+      | GET {exchange}:any       |
       | GET registry:services:x  |
       | SCAN 0                   |
       | INFO memory              |
     And it is refused each of these commands:
       | command                  |
-      | SET exchange:any value   |
+      | SET {exchange}:any value |
       | DEL registry:services:x  |
       | FLUSHDB                  |
 
   @criterion:orchestrator.3a.redis-admin-user
   Scenario: The admin user has full access
-    Given a Redis connection as "admin"
+    Given a Redis connection as the admin user
     Then it may run each of these commands:
-      | command                      |
-      | SET exchange:admin:key value |
-      | DEL exchange:admin:key       |
-      | CONFIG GET maxmemory         |
-      | ACL WHOAMI                   |
+      | command                        |
+      | SET {exchange}:admin:key value |
+      | DEL {exchange}:admin:key       |
+      | CONFIG GET maxmemory           |
+      | ACL WHOAMI                     |

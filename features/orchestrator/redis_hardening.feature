@@ -7,21 +7,21 @@ Feature: Redis hardening beyond the seeds: an adapter cannot list other namespac
   fails the milestone only with --strict.
 
   @criterion:orchestrator.3a.redis-acl-denial
-  Scenario Outline: <user> can neither read nor list the <other> namespace
-    Given a Redis connection as "<user>"
+  Scenario Outline: The <domain> adapter can neither read nor list the <other> namespace
+    Given a Redis connection as the <domain> adapter
     Then it is refused each of these commands:
       | command                                 |
-      | GET <other>:acceptance:key              |
-      | SCAN 0 MATCH <other>:* COUNT 1000       |
+      | GET {<other>}:acceptance:key            |
+      | SCAN 0 MATCH {<other>}:* COUNT 1000     |
       | SCAN 0 COUNT 1000                       |
-      | KEYS <other>:*                          |
+      | KEYS {<other>}:*                        |
 
     Examples:
-      | user                      | other             |
-      | exchange-adapter          | custodian         |
-      | custodian-adapter         | exchange          |
-      | market-data-adapter       | exchange          |
-      | audit-adapter             | market_data       |
-      | risk-adapter              | trading           |
-      | trading-adapter           | risk              |
-      | test-coordination-adapter | audit             |
+      | domain            | other       |
+      | exchange          | custodian   |
+      | custodian         | exchange    |
+      | market_data       | exchange    |
+      | audit             | market_data |
+      | risk              | trading     |
+      | trading           | risk        |
+      | test_coordination | audit       |

@@ -8,103 +8,103 @@ Feature: Each simulator uses its own data adapter and degrades gracefully
   Scenario Outline: The <service> stores a record in <table> through its own role
     When a client creates a record with <body> at <path> on the <service>
     Then the reply is 201 with the new record's id
-    And monitor_user finds that record in <table>
+    And the monitor user finds that record in table <table> of the <domain> schema
     And reading <path>/<id> from the <service> returns the same record
-    And the <service> holds PostgreSQL sessions only as "<role>"
+    And the <service> holds PostgreSQL sessions only as the <domain> adapter
 
     @exchange @criterion:orchestrator.4.database-connected @criterion:exchange.4.2.accounts-stored @TSE-0001.4.2
     Examples: exchange
-      | service            | path             | body                                           | table             | role             |
-      | exchange-simulator | /api/v1/accounts | {'user_id': '$unique', 'account_type': 'SPOT'} | exchange.accounts | exchange_adapter |
+      | service            | domain   | path             | body                                           | table    |
+      | exchange-simulator | exchange | /api/v1/accounts | {'user_id': '$unique', 'account_type': 'SPOT'} | accounts |
 
     @custodian @criterion:orchestrator.4.database-connected
     Examples: custodian
-      | service             | path              | body                                                              | table               | role              |
-      | custodian-simulator | /api/v1/positions | {'account_id': '$unique', 'symbol': 'BTC/USD', 'quantity': '1.5'} | custodian.positions | custodian_adapter |
+      | service             | domain    | path              | body                                                              | table     |
+      | custodian-simulator | custodian | /api/v1/positions | {'account_id': '$unique', 'symbol': 'BTC/USD', 'quantity': '1.5'} | positions |
 
     @market-data @criterion:orchestrator.4.database-connected @criterion:market-data.4.3.create-snapshot @TSE-0001.4.3
     Examples: market-data
-      | service               | path              | body                  | table                        | role                |
-      | market-data-simulator | /api/v1/snapshots | {'symbol': 'BTC/USD'} | market_data.market_snapshots | market_data_adapter |
+      | service               | domain      | path              | body                  | table            |
+      | market-data-simulator | market_data | /api/v1/snapshots | {'symbol': 'BTC/USD'} | market_snapshots |
 
     @audit-correlator @criterion:orchestrator.4.database-connected
     Examples: audit-correlator
-      | service          | path           | body                                               | table              | role          |
-      | audit-correlator | /api/v1/events | {'service_name': '$unique', 'event_type': 'probe'} | audit.audit_events | audit_adapter |
+      | service          | domain | path           | body                                               | table        |
+      | audit-correlator | audit  | /api/v1/events | {'service_name': '$unique', 'event_type': 'probe'} | audit_events |
 
   Scenario Outline: The <service> is configured with its own credentials, schema and namespace
     When a client asks the <service> which data adapter it uses
-    Then it names the PostgreSQL role "<role>" with schema "<schema>"
-    And it names the Redis user "<user>" with namespace "<schema>"
+    Then it names the PostgreSQL role and schema of the <domain> adapter
+    And it names the Redis user and namespace of the <domain> adapter
 
     @exchange @criterion:orchestrator.4.adapter-credentials @criterion:exchange.4.2.environment @TSE-0001.4.2
     Examples: exchange
-      | service            | role             | schema   | user             |
-      | exchange-simulator | exchange_adapter | exchange | exchange-adapter |
+      | service | domain |
+      | exchange-simulator | exchange |
 
     @custodian @criterion:orchestrator.4.adapter-credentials
     Examples: custodian
-      | service             | role              | schema    | user              |
-      | custodian-simulator | custodian_adapter | custodian | custodian-adapter |
+      | service | domain |
+      | custodian-simulator | custodian |
 
     @market-data @criterion:orchestrator.4.adapter-credentials @criterion:market-data.4.3.environment @TSE-0001.4.3
     Examples: market-data
-      | service               | role                | schema      | user                |
-      | market-data-simulator | market_data_adapter | market_data | market-data-adapter |
+      | service | domain |
+      | market-data-simulator | market_data |
 
     @audit-correlator @criterion:orchestrator.4.adapter-credentials
     Examples: audit-correlator
-      | service          | role          | schema | user          |
-      | audit-correlator | audit_adapter | audit  | audit-adapter |
+      | service | domain |
+      | audit-correlator | audit |
 
   Scenario Outline: The <service>'s role cannot read the <other> schema
-    Given a PostgreSQL session as "<role>"
-    When it runs the query "SELECT count(*) FROM <other>.<other_table>"
-    Then it is refused with "permission denied"
+    Given a PostgreSQL session as the <domain> adapter
+    When it reads table <other_table> of the <other> schema
+    Then it is refused permission on the <other> schema
 
     @exchange @criterion:orchestrator.4.adapter-role @TSE-0001.4.2
     Examples: exchange
-      | service            | role             | other     | other_table |
-      | exchange-simulator | exchange_adapter | custodian | positions   |
+      | service | domain | other | other_table |
+      | exchange-simulator | exchange | custodian | positions |
 
     @custodian @criterion:orchestrator.4.adapter-role
     Examples: custodian
-      | service             | role              | other    | other_table |
-      | custodian-simulator | custodian_adapter | exchange | accounts    |
+      | service | domain | other | other_table |
+      | custodian-simulator | custodian | exchange | accounts |
 
     @market-data @criterion:orchestrator.4.adapter-role @TSE-0001.4.3
     Examples: market-data
-      | service               | role                | other | other_table  |
-      | market-data-simulator | market_data_adapter | audit | audit_events |
+      | service | domain | other | other_table |
+      | market-data-simulator | market_data | audit | audit_events |
 
     @audit-correlator @criterion:orchestrator.4.adapter-role
     Examples: audit-correlator
-      | service          | role          | other       | other_table |
-      | audit-correlator | audit_adapter | market_data | symbols     |
+      | service | domain | other | other_table |
+      | audit-correlator | audit | market_data | symbols |
 
   Scenario Outline: The <service> keeps its Redis keys in its own namespace
-    Then the discovery keys of the <service> are <namespace>:service:<service>:info and :heartbeat
-    And the Redis user "<user>" may write "<namespace>:probe" but not "<other>:probe"
+    Then the discovery keys of the <service> are {<domain>}:service:<service>:info and :heartbeat
+    And the <domain> adapter may write "{<domain>}:probe" but not "{<other>}:probe"
 
     @exchange @criterion:orchestrator.4.acl-user @criterion:exchange.4.2.cache-namespace @criterion:exchange.4.2.discovery-through-adapter @TSE-0001.4.2
     Examples: exchange
-      | service            | user             | namespace | other     |
-      | exchange-simulator | exchange-adapter | exchange  | custodian |
+      | service | domain | other |
+      | exchange-simulator | exchange | custodian |
 
     @custodian @criterion:orchestrator.4.acl-user
     Examples: custodian
-      | service             | user              | namespace | other    |
-      | custodian-simulator | custodian-adapter | custodian | exchange |
+      | service | domain | other |
+      | custodian-simulator | custodian | exchange |
 
     @market-data @criterion:orchestrator.4.acl-user @criterion:market-data.4.3.cache-namespace @TSE-0001.4.3
     Examples: market-data
-      | service               | user                | namespace   | other |
-      | market-data-simulator | market-data-adapter | market_data | audit |
+      | service | domain | other |
+      | market-data-simulator | market_data | audit |
 
     @audit-correlator @criterion:orchestrator.4.acl-user
     Examples: audit-correlator
-      | service          | user          | namespace | other       |
-      | audit-correlator | audit-adapter | audit     | market_data |
+      | service | domain | other |
+      | audit-correlator | audit | market_data |
 
   Scenario Outline: The <service> is registered and answers health and ready in the seeds' shapes
     Then the service registry lists the <service> with its HTTP and gRPC ports
@@ -169,12 +169,12 @@ Feature: Each simulator uses its own data adapter and degrades gracefully
   @market-data @TSE-0001.4.3 @criterion:market-data.4.3.active-symbols
   Scenario: The market-data simulator serves its active symbols from market_data.symbols
     Then the market-data-simulator lists the symbols BTC/USD, ETH/USD, ADA/USD, SOL/USD and DOT/USD as active
-    And monitor_user finds those symbols active in market_data.symbols
+    And the monitor user finds those symbols active in table symbols of the market_data schema
 
   @criterion:orchestrator.4.domain-schema
   Scenario Outline: The <schema> schema holds the tables of its domain
-    Given a PostgreSQL session as "monitor_user"
-    Then schema "<schema>" has the tables <tables>
+    Given a PostgreSQL session as the monitor user
+    Then the <schema> schema has the tables <tables>
 
     Examples:
       | schema      | tables                                                                 |
@@ -184,22 +184,20 @@ Feature: Each simulator uses its own data adapter and degrades gracefully
       | market_data | price_feeds, candles, market_snapshots, symbols                        |
 
   @criterion:orchestrator.4.compose-service @compose
-  Scenario Outline: The compose file deploys <service> with its address, health check and healthy dependencies
+  Scenario Outline: The compose file deploys the <domain> domain's services with an address, health check and healthy dependencies
     Given the compose file of the stack
-    Then service "<service>" has a healthcheck
-    And service "<service>" restarts on failure
-    And service "<service>" has CPU and memory limits
-    And service "<service>" publishes its ports on 127.0.0.1 only
-    And service "<service>" has address <address> on network "trading-ecosystem"
-    And service "<service>" starts only after "redis" is healthy
-    And service "<service>" starts only after "postgres" is healthy
-    And service "<service>" starts only after "service-registry" is healthy
+    Then each service of the <domain> domain has a healthcheck
+    And each service of the <domain> domain restarts on failure
+    And each service of the <domain> domain has CPU and memory limits
+    And each service of the <domain> domain publishes its ports on 127.0.0.1 only
+    And each service of the <domain> domain has a fixed address in the subnet of network "trading-ecosystem"
+    And each service of the <domain> domain starts only after "redis" is healthy
+    And each service of the <domain> domain starts only after "postgres" is healthy
+    And each service of the <domain> domain starts only after "registry" is healthy
 
     Examples:
-      | service               | address     |
-      | audit-correlator      | 172.20.0.80 |
-      | custodian-simulator   | 172.20.0.81 |
-      | exchange-simulator    | 172.20.0.82 |
-      | market-data-simulator | 172.20.0.83 |
-      | exchange-okx          | 172.20.0.84 |
-      | exchange-binance      | 172.20.0.85 |
+      | domain      |
+      | audit       |
+      | custodian   |
+      | exchange    |
+      | market_data |

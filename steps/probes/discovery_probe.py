@@ -12,7 +12,8 @@ from .simulator_spec import SimulatorSpec
 
 class DiscoveryProbe:
     def __init__(self, stack: Stack, registry: RegistryClient, evidence: Evidence):
-        self.redis = redis.Redis.from_url(stack.redis_url("admin"), socket_timeout=2, socket_connect_timeout=2,
+        admin = stack.definition.profile.user("admin")
+        self.redis = redis.Redis.from_url(stack.redis_url(admin), socket_timeout=2, socket_connect_timeout=2,
                                           decode_responses=True)
         self.registry = registry
         self.evidence = evidence

@@ -115,9 +115,10 @@ class MarketDataClient:
 
     # -- Redis history -----------------------------------------------------------------------
     def redis_history(self, symbol: str, count: int = -1) -> list[dict]:
-        """market_data:history:<symbol>, newest first, read as the simulator's own ACL user."""
-        key = f"market_data:history:{symbol}"
-        client = redis.Redis.from_url(self.stack.redis_url("market-data-adapter"), socket_timeout=TIMEOUT,
+        """<namespace>:history:<symbol>, newest first, read as the market-data domain's own ACL user."""
+        profile = self.stack.definition.profile
+        key = f"{profile.domain_name('market_data', 'namespace')}:history:{symbol}"
+        client = redis.Redis.from_url(self.stack.redis_url(profile.domain_name("market_data", "redis_user")), socket_timeout=TIMEOUT,
                                       decode_responses=True)
         try:
             items = client.lrange(key, 0, count - 1 if count > 0 else -1)

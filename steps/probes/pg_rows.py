@@ -1,9 +1,13 @@
 """Rows for the domain tables: a valid baseline per table, and how to break one constraint.
 
-Everything runs as the table's own schema adapter role (`<schema>_adapter`) inside one
+Everything runs as the adapter role of the table's domain (from the stack profile) inside one
 transaction that `close()` rolls back, so a scenario leaves nothing behind.
 
-BASELINES holds one valid row per table. Placeholders in string values: {u} the scenario's
+BASELINES holds one valid row per table, for the seeds' columns. The row actually inserted is fitted
+to the table's columns as the catalog reports them: a baseline column the table lacks is left out
+(unless the change names it), and a NOT NULL column without a default that the baseline does not
+know gets a value of its type. So a table with other columns is tested on the constraint alone.
+Placeholders in string values: {u} the scenario's
 unique string, {n} a per-row counter, {uuid} a fresh UUID. A `Parent` value inserts (once per
 transaction) a baseline row of the referenced table and uses its key.
 
@@ -25,6 +29,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from trading_harness.evidence import Evidence
+from trading_harness.profile import StackProfile
 
 SQLSTATE = {"check": "23514", "unique": "23505", "foreign key": "23503", "not null": "23502"}
 
@@ -114,9 +119,24 @@ WHERE con.conrelid = %s::regclass AND con.conname = %s
 GROUP BY con.contype"""
 
 
-def role_for(table: str) -> str:
-    """The adapter role that owns a table's schema: exchange.orders -> exchange_adapter."""
-    return f"{schema_of(table)}_adapter"
+_COLUMNS = """
+SELECT column_name::text, data_type::text, is_nullable = 'NO' AND column_default IS NULL
+       AND is_identity = 'NO' AND is_generated = 'NEVER'
+FROM information_schema.columns WHERE table_schema = %s AND table_name = %s"""
+
+# A value per data type for required columns the baseline does not know (never part of a criterion).
+FILLERS = {"integer": "1", "bigint": "1", "smallint": "1", "numeric": "1", "real": "1", "double precision": "1",
+           "boolean": "true", "uuid": "{uuid}", "jsonb": "{}", "json": "{}", "date": "2025-01-01",
+           "timestamp with time zone": "2025-01-01T00:00:00Z", "timestamp without time zone": "2025-01-01T00:00:00"}
+
+
+def role_for(profile: StackProfile, table: str) -> str:
+    """The adapter role of the domain whose schema holds the table (the stack profile names it)."""
+    schema = schema_of(table)
+    domain = next((d for d in profile.domains.values() if d.schema == schema), None)
+    if domain is None:
+        raise AssertionError(f"no domain of the stack profile has schema {schema!r} (set [domains.<name>] schema)")
+    return profile.domain_name(domain.name, "role")
 
 
 def schema_of(table: str) -> str:
@@ -185,6 +205,7 @@ class RowProbe:
         self.unique = unique
         self._counter = itertools.count(1)
         self._parents: dict[Parent, dict] = {}
+        self._columns: dict[str, dict[str, tuple[str, bool]]] = {}
         self.baselines: dict[str, dict] = {}
         try:
             self.conn = psycopg.connect(dsn, autocommit=False)
@@ -253,7 +274,27 @@ class RowProbe:
                     "{uuid}", str(uuid.uuid4()))
             else:
                 values[column] = value
-        return values
+        return self._fit(table, values, n)
+
+    def _fit(self, table: str, values: dict[str, object], n: int) -> dict[str, object]:
+        """The baseline narrowed to the table's columns, plus a value for every other required column."""
+        columns = self._table_columns(table)
+        if not columns:
+            return values  # the table is missing or unreadable: the INSERT names the problem
+        fitted = {c: v for c, v in values.items() if c in columns}
+        for column, (data_type, required) in columns.items():
+            if required and column not in fitted:
+                filler = FILLERS.get(data_type, "x-{u}-{n}")
+                fitted[column] = filler.replace("{u}", self.unique).replace("{n}", str(n)).replace(
+                    "{uuid}", str(uuid.uuid4()))
+        return fitted
+
+    def _table_columns(self, table: str) -> dict[str, tuple[str, bool]]:
+        if table not in self._columns:
+            schema, _, name = table.partition(".")
+            rows = self._execute(_COLUMNS, (schema, name))
+            self._columns[table] = {column: (data_type, required) for column, data_type, required in rows}
+        return self._columns[table]
 
     def _parent(self, parent: Parent) -> object:
         if parent not in self._parents:

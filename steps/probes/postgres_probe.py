@@ -50,8 +50,9 @@ class PostgresProbe:
 
 
 def monitor_probe(stack: Stack, evidence: Evidence) -> PostgresProbe:
-    """A read-only session as monitor_user, which sees every schema."""
-    return PostgresProbe(stack.postgres_dsn("monitor_user"), "monitor_user", evidence)
+    """A read-only session as the profile's monitor role, which sees every schema."""
+    role = stack.definition.profile.role("monitor")
+    return PostgresProbe(stack.postgres_dsn(role), role, evidence)
 
 
 def monitor_rows(stack: Stack, evidence: Evidence, sql: str, args: tuple = ()) -> list[tuple]:

@@ -8,7 +8,6 @@ LOG_LINES = 40
 ACL_LOG_ENTRIES = 50
 ACL_LOG_MARGIN = 1.0  # seconds: ACL LOG ages are whole milliseconds apart from our clock
 TIMEOUT = 2.0
-ACL_LOG_USER = "admin"  # the users.acl user allowed to read ACL LOG
 
 
 def relevant_services(stack: Stack, tags: list[str], example: dict | None) -> list[str]:
@@ -42,18 +41,18 @@ def _kind(spec) -> str | None:
 
 def acl_log(stack: Stack, since_seconds: float) -> tuple[str, str] | None:
     """Redis ACL LOG entries made in the last `since_seconds` (the scenario), read as the admin user."""
-    if "redis" not in stack.services:
+    if stack.definition.profile.service("redis") not in stack.services:
         return None
     try:
         import redis
-        client = redis.Redis.from_url(stack.redis_url(ACL_LOG_USER), socket_timeout=TIMEOUT,
+        client = redis.Redis.from_url(stack.redis_url(stack.definition.profile.user("admin")), socket_timeout=TIMEOUT,
                                       socket_connect_timeout=TIMEOUT, decode_responses=True)
         try:
             entries = client.acl_log(count=ACL_LOG_ENTRIES)
         finally:
             client.close()
     except Exception as exc:  # noqa: BLE001
-        return "Redis ACL LOG", mask(f"(could not read ACL LOG as {ACL_LOG_USER}: {exc})")
+        return "Redis ACL LOG", mask(f"(could not read ACL LOG as the admin user: {exc})")
     recent = [e for e in entries if float(e.get("age-seconds", 1e9)) <= since_seconds + ACL_LOG_MARGIN]
     if not recent:
         return "Redis ACL LOG", f"(no ACL LOG entry in the last {since_seconds:.1f}s)"

@@ -15,7 +15,7 @@ def server_versions(stack: Stack) -> dict[str, str]:
     found: dict[str, str] = {}
     try:
         import redis
-        client = redis.Redis.from_url(stack.redis_url("admin"), socket_timeout=TIMEOUT,
+        client = redis.Redis.from_url(stack.redis_url(stack.definition.profile.user("admin")), socket_timeout=TIMEOUT,
                                       socket_connect_timeout=TIMEOUT)
         try:
             found["redis_version"] = str(client.info("server").get("redis_version", ""))

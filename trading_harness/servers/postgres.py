@@ -79,6 +79,8 @@ class PostgresServer(LocalServer):
                         what="initdb", user=self.user, env=_c_locale_env())
         finally:
             pwfile.unlink(missing_ok=True)
+        if self.definition.postgres_conf is None:
+            return  # the stack keeps the server's defaults
         stack_conf = data / "harness-stack.conf"
         shutil.copyfile(self.definition.postgres_conf, stack_conf)
         self._chown(stack_conf)
@@ -113,7 +115,8 @@ class PostgresServer(LocalServer):
         pg = self.definition.postgres
         binary = Path(self.postgres).stat()
         for part in (*INITDB_FLAGS, pg.superuser, pg.password, pg.database, self.postgres, str(binary.st_mtime_ns),
-                     str(binary.st_size), self.user or "", self.definition.postgres_conf.read_text()):
+                     str(binary.st_size), self.user or "",
+                     self.definition.postgres_conf.read_text() if self.definition.postgres_conf else ""):
             digest.update(part.encode() + b"\0")
         for script in self.definition.init_scripts:
             digest.update(script.name.encode() + b"\0" + script.read_bytes() + b"\0")
@@ -171,19 +174,7 @@ class PostgresServer(LocalServer):
                 try:
                     conn.execute(script.read_text())
                 except psycopg.Error as exc:
-                    raise StackStartError(self._init_diagnosis(script, exc)) from None
-
-    def _init_diagnosis(self, script: Path, exc: psycopg.Error) -> str:
-        """The lint's one line (file:line, statement, error, scripts never run), else the server's error."""
-        try:
-            from trading_harness.lint.init_sql import diagnose  # here: the lint imports this module
-            line = diagnose(self.definition.root, self.name)
-        except Exception:  # noqa: BLE001 - the server's own error below still names the script
-            line = None
-        if line:
-            return f"the init SQL does not run on a fresh cluster: {line}"
-        return (f"init script {script} failed on a fresh cluster: {mask(str(exc)).strip()}\n"
-                f"Fix the script: every script must run once, in order, on an empty database.")
+                    raise StackStartError(init_failure_line(self.definition, script, exc, self.name)) from None
 
     def _chown(self, path: Path) -> None:
         if self.user:
@@ -221,3 +212,20 @@ def _c_locale_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LC_")}
     env["LANG"] = "C"
     return env
+
+
+def init_failure_line(definition, script: Path, exc: psycopg.Error, service: str) -> str:
+    """The one line a broken init stops the run with: the lint's diagnosis of the init SQL (file:line,
+    statement, server error, the scripts that never ran), else the server's first error."""
+    try:
+        from trading_harness.lint.init_sql import diagnose  # here: the lint imports this module
+        line = diagnose(definition.root, service)
+    except Exception:  # noqa: BLE001 - the server's own error below still names the script
+        line = None
+    if line:
+        return f"the init SQL does not run on a fresh cluster: {line}"
+    error = " ".join(mask(str(exc)).split())
+    later = [s.name for s in definition.init_scripts if s.name > script.name]
+    never = f"; never ran: {', '.join(later)}" if later else ""
+    return (f"init script {script} failed on a fresh cluster: {error}{never}. Fix the script: every script "
+            f"runs once, in order, on an empty database.")

@@ -6,11 +6,9 @@ import redis
 from trading_harness.servers.base import LocalServer
 from trading_harness.servers.processes import ManagedProcess, find_binary
 
-HEALTH_USER = "healthcheck"
-
 
 class RedisServer(LocalServer):
-    """Ready when PING as the `healthcheck` ACL user answers PONG."""
+    """Ready when PING as the profile's healthcheck ACL user answers PONG."""
 
     def prepare(self) -> None:
         self.binary = find_binary("redis-server")
@@ -26,8 +24,9 @@ class RedisServer(LocalServer):
         return ManagedProcess(self.name, argv, self.log_path)
 
     def probe(self) -> bool:
-        client = redis.Redis(host=self.host, port=self.port, username=HEALTH_USER,
-                             password=self.definition.redis_password(HEALTH_USER),
+        user = self.definition.profile.user("healthcheck")
+        client = redis.Redis(host=self.host, port=self.port, username=user,
+                             password=self.definition.redis_password(user),
                              socket_timeout=1, socket_connect_timeout=1)
         try:
             return client.ping()

@@ -1,6 +1,6 @@
 """The external target: an already-running deployment described by a target file.
 
-    [services]                       # host:port of each compose service
+    [services]                       # host:port of each compose service the selected scenarios use
     redis = "127.0.0.1:6379"
     postgres = "127.0.0.1:5432"
     service-registry = "127.0.0.1:8080"
@@ -16,6 +16,12 @@
 
     [time]                           # optional: the deployment's time constants (seconds)
     service_ttl = 90
+
+    [credentials]                    # optional: passwords per user or role, where the deployment's
+    "svc.exchange" = "..."           # secrets are not in the stack folder (HARNESS_PASSWORD_<NAME> too)
+
+A service that is not listed is absent: a scenario that needs it is skipped with a reason naming
+the missing entry. Nothing is assumed about a service's image.
 """
 from __future__ import annotations
 
@@ -25,7 +31,7 @@ from pathlib import Path
 import httpx
 
 from trading_harness.definition import StackDefinition
-from trading_harness.errors import ControlUnsupported, StackConfigError, TargetUnreachable
+from trading_harness.errors import ControlUnsupported, ServiceAbsent, StackConfigError, TargetUnreachable
 from trading_harness.servers.ports import is_listening
 from trading_harness.targets.stack import Address, Stack, Timing
 
@@ -63,19 +69,9 @@ class ExternalStack(Stack):
             raise StackConfigError(f"target file {target_file} does not exist (`harness start` writes one)") from None
         except tomllib.TOMLDecodeError as exc:
             raise StackConfigError(f"target file {target_file} is not valid TOML: {exc}") from None
-        addresses = {}
-        for name in definition.services:
-            value = (doc.get("services") or {}).get(name)
-            if not value or ":" not in str(value):
-                raise StackConfigError(f"target file {target_file}: [services] needs {name} = \"host:port\"")
-            addresses[name] = _address(value)
-        grpc = {}
-        for name, spec in definition.services.items():
-            value = (doc.get("grpc") or {}).get(name)
-            if spec.grpc_port and (not value or ":" not in str(value)):
-                raise StackConfigError(f"target file {target_file}: [grpc] needs {name} = \"host:port\"")
-            if value:
-                grpc[name] = _address(value)
+        addresses = _section(doc, "services", definition, target_file)
+        grpc = _section(doc, "grpc", definition, target_file)
+        definition.override_credentials(doc.get("credentials") or {})
         audit = {}
         for name, value in (doc.get("audit") or {}).items():
             if name not in definition.services or ":" not in str(value):
@@ -85,18 +81,27 @@ class ExternalStack(Stack):
         timing = Timing(**{**definition.time, **(doc.get("time") or {})})
         return cls(definition, addresses, timing, (doc.get("control") or {}).get("url"), grpc, audit)
 
+    @property
+    def services(self) -> list[str]:
+        """The services the target file lists: the deployment, which may be partial."""
+        return [name for name in self.definition.services if name in self.addresses]
+
     def address(self, service: str) -> Address:
+        if service not in self.addresses:
+            raise ServiceAbsent(f"the external target does not list service '{service}': add [services] "
+                                f"\"{service}\" = \"host:port\" to the target file if it is deployed")
         return self.addresses[service]
 
     def grpc_address(self, service: str) -> Address:
         if service not in self.grpc_addresses:
-            return super().grpc_address(service)
+            raise ServiceAbsent(f"the external target does not list the gRPC endpoint of '{service}': add [grpc] "
+                                f"\"{service}\" = \"host:port\" to the target file if it is deployed")
         return self.grpc_addresses[service]
 
     def audit_address(self, service: str) -> Address:
         if service not in self.audit_addresses:
-            raise StackConfigError(f"the external target has no audit/control API address for '{service}': "
-                                   f"add [audit] \"{service}\" = \"host:port\" to the target file")
+            raise ServiceAbsent(f"the external target has no audit/control API address for '{service}': "
+                                f"add [audit] \"{service}\" = \"host:port\" to the target file")
         return self.audit_addresses[service]
 
     def _control(self, method: str, path: str, **params) -> httpx.Response:
@@ -123,6 +128,17 @@ class ExternalStack(Stack):
             return self._control("GET", f"/services/{service}/logs", lines=lines).text
         except ControlUnsupported:
             return "(logs are not available from an external target without a control URL)"
+
+
+def _section(doc: dict, key: str, definition: StackDefinition, target_file: Path) -> dict[str, Address]:
+    """The host:port entries of one table; each must name a service of the stack."""
+    found = {}
+    for name, value in (doc.get(key) or {}).items():
+        if name not in definition.services or ":" not in str(value):
+            raise StackConfigError(f"target file {target_file}: [{key}] {name} = {value!r} must name a service of "
+                                   f"the stack as \"host:port\" (services: {', '.join(definition.services)})")
+        found[name] = _address(value)
+    return found
 
 
 def _address(value: object) -> Address:

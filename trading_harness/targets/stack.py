@@ -77,7 +77,7 @@ class Stack(ABC):
 
     def redis_url(self, user: str | None = None, password: str | None = None) -> str:
         """A redis:// URL for an ACL user; the password comes from users.acl unless given."""
-        addr = self.address("redis")
+        addr = self.address(self.definition.profile.service("redis"))
         if user is None:
             return f"redis://{addr.host}:{addr.port}/0"
         if password is None:
@@ -86,7 +86,7 @@ class Stack(ABC):
 
     def postgres_dsn(self, role: str | None = None, password: str | None = None) -> str:
         """A postgresql:// DSN for a login role (the superuser when role is None)."""
-        addr = self.address("postgres")
+        addr = self.address(self.definition.profile.service("postgres"))
         pg = self.definition.postgres
         role = role or pg.superuser
         if password is None:
