@@ -28,12 +28,11 @@ def generated_twice(stack_definition: StackDefinition, tmp_path, evidence):
     return files
 
 
-@then(parsers.parse("the topology has {count:d} nodes, one for each service of the compose file"))
-def node_count(topology: dict, stack_definition: StackDefinition, count: int):
+@then("the topology has one node for each service of the compose file")
+def node_count(topology: dict, stack_definition: StackDefinition):
     services = sorted(ComposeFile(stack_definition.compose_file).doc["services"])
-    nodes = sorted(node["id"] for node in topology["nodes"])
-    assert nodes == services, f"nodes {nodes} != compose services {services}"
-    assert len(nodes) == count, f"{len(nodes)} nodes, expected {count}"
+    nodes = [node["id"] for node in topology["nodes"]]
+    assert sorted(nodes) == services and len(set(nodes)) == len(nodes), f"nodes {nodes} != compose services {services}"
 
 
 @then(parsers.parse('node "{service}" has kind "{kind}" and ports "{ports}"'))
@@ -45,13 +44,12 @@ def node_is(topology: dict, service: str, kind: str, ports: str):
     assert published == ports, f"{service} ports {published} != {ports}"
 
 
-@then(parsers.parse("the topology has {count:d} edges, each between two nodes"))
-def edge_count(topology: dict, count: int):
+@then("every edge of the topology runs between two of its nodes")
+def edges_between_nodes(topology: dict):
     nodes = {node["id"] for node in topology["nodes"]}
+    assert topology["edges"], "the topology has no edge"
     dangling = [e["id"] for e in topology["edges"] if not {e["source"], e["target"]} <= nodes]
     assert not dangling, f"edges to unknown nodes: {dangling}"
-    assert len(topology["edges"]) == count, f"{len(topology['edges'])} edges, expected {count}: " \
-                                            f"{[e['id'] for e in topology['edges']]}"
 
 
 @then("every depends_on of the compose file is an edge")

@@ -149,6 +149,27 @@ def _topology_invalid() -> None:
     topology_cli.validate = lambda topology: None
 
 
+def _topology_drops_a_node() -> None:
+    original = topology_cli.generate
+
+    def generate(compose_file):
+        topology = original(compose_file)
+        return {**topology, "nodes": topology["nodes"][1:]}
+    topology_cli.generate = generate
+    topology_cli.validate = lambda topology: None
+
+
+def _topology_dangling_edge() -> None:
+    original = topology_cli.generate
+
+    def generate(compose_file):
+        topology = original(compose_file)
+        edge = {**topology["edges"][0], "id": "ghost->nowhere", "source": "ghost", "target": "nowhere"}
+        return {**topology, "edges": [*topology["edges"], edge]}
+    topology_cli.generate = generate
+    topology_cli.validate = lambda topology: None
+
+
 DEFECTS = {name[1:].replace("_", "-"): fn for name, fn in dict(globals()).items()
            if name.startswith("_") and not name.startswith("__") and callable(fn)}
 

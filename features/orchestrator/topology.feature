@@ -10,7 +10,7 @@ Feature: Topology configuration generated from the compose file
   @criterion:orchestrator.tse-0002.service-nodes
   Scenario: The topology has one node per service of the compose file
     When the operator generates the topology with "harness topology"
-    Then the topology has 9 nodes, one for each service of the compose file
+    Then the topology has one node for each service of the compose file
 
   @criterion:orchestrator.tse-0002.service-nodes
   Scenario Outline: The <service> node carries its kind and published ports
@@ -28,7 +28,7 @@ Feature: Topology configuration generated from the compose file
   @criterion:orchestrator.tse-0002.connection-edges
   Scenario: The topology has one edge per connected pair of services
     When the operator generates the topology with "harness topology"
-    Then the topology has 25 edges, each between two nodes
+    Then every edge of the topology runs between two of its nodes
     And every depends_on of the compose file is an edge
 
   @criterion:orchestrator.tse-0002.connection-edges
