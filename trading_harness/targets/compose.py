@@ -108,6 +108,14 @@ class ComposeStack(Stack):
             self.compose.timeout = COMMAND_TIMEOUT
         for container in self._containers():
             self._read_ports(container)
+        self._pin_ports(doc, compose_file)
+
+    def _pin_ports(self, doc: dict, compose_file: Path) -> None:
+        """Keep the ports Docker chose: a restarted service answers where its clients left it."""
+        for name, service in doc["services"].items():
+            service["ports"] = [f"127.0.0.1:{self._published(name, int(str(p).rsplit(':', 1)[1])).port}:"
+                                f"{str(p).rsplit(':', 1)[1]}" for p in service.get("ports") or []]
+        write_runtime_files(self.workdir, doc, time_environment(self.definition))
 
     def _why_not_healthy(self, compose_error: str) -> str:
         """One line: the first service that is not healthy, its health-check output and its log tail."""
@@ -179,10 +187,9 @@ class ComposeStack(Stack):
         self.compose.run("stop", "--timeout", "10", service)
 
     def start(self, service: str) -> None:
-        self.compose.run("start", service)
-        container = self._container(service)
-        container.reload()
-        self._read_ports(container)  # Docker chose the host ports anew
+        # `up` rather than `start`: the first time it recreates the container with its ports pinned
+        # (a plain start would let Docker choose new ones); later it just starts it.
+        self.compose.run("up", "--detach", "--no-deps", service)
         wait_until(lambda: health.check(self, service).ok, self.timing.ready_timeout,
                    message=f"{service} to be healthy after start")
 
