@@ -1,7 +1,8 @@
-"""`harness`: keep an embedded stack up for manual exploration, like the seeds' manage-infrastructure.sh.
+"""`harness`: keep a stack up for manual exploration, like the seeds' manage-infrastructure.sh.
 
-    harness start            start the embedded stack in the background
+    harness start [--target compose]   start the embedded (default) or compose stack in the background
     harness stop             stop it and remove its data
+    harness clean            remove what killed harness runs left: compose stacks, data directories
     harness status           which services run, and where
     harness health           health check of every service (exit 1 if one fails)
     harness logs [service]   tail of the service logs
@@ -33,7 +34,7 @@ POLL_INTERVAL = 0.1
 
 def _attached(state: StateDir, stack_dir: str | None) -> ExternalStack:
     if not state.daemon_pid() or not state.target.is_file():
-        raise HarnessError(f"no embedded stack is running (state in {state.path}); start one with `harness start`")
+        raise HarnessError(f"no stack is running (state in {state.path}); start one with `harness start`")
     return ExternalStack.from_file(StackDefinition.load(stack_dir), state.target)
 
 
@@ -45,22 +46,23 @@ def cmd_start(args, state: StateDir) -> int:
     state.path.mkdir(parents=True, exist_ok=True)
     for stale in (state.target, state.error):
         stale.unlink(missing_ok=True)
-    argv = [sys.executable, "-m", "trading_harness.cli.daemon", "--state-dir", str(state.path)]
+    argv = [sys.executable, "-m", "trading_harness.cli.daemon", "--state-dir", str(state.path), "--target", args.target]
     if args.stack_dir:
         argv += ["--stack-dir", str(Path(args.stack_dir).resolve())]
     with open(state.log, "ab") as log:
         daemon = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                   cwd=project_root(), start_new_session=True)
-    deadline = time.monotonic() + START_TIMEOUT
+    deadline = time.monotonic() + START_TIMEOUT * (4 if args.target == "compose" else 1)
     while time.monotonic() < deadline:
         if state.target.is_file():
             return cmd_status(args, state)
         if daemon.poll() is not None:
             reason = state.error.read_text() if state.error.is_file() else f"see {state.log}"
-            raise HarnessError(f"the embedded stack did not start: {reason}")
+            raise HarnessError(f"the {args.target} stack did not start: {reason}")
         time.sleep(POLL_INTERVAL)
     daemon.terminate()
-    raise HarnessError(f"the embedded stack was not up after {START_TIMEOUT:.0f}s; see {state.log}")
+    raise HarnessError(f"the {args.target} stack was not up after {deadline - time.monotonic() + START_TIMEOUT:.0f}s; "
+                       f"see {state.log}")
 
 
 def cmd_stop(args, state: StateDir) -> int:
@@ -80,7 +82,7 @@ def cmd_stop(args, state: StateDir) -> int:
 
 def cmd_status(args, state: StateDir) -> int:
     stack = _attached(state, args.stack_dir)
-    print(f"embedded stack (daemon pid {state.daemon_pid()}); target file: {state.target}")
+    print(f"{state.target_name()} stack (daemon pid {state.daemon_pid()}); target file: {state.target}")
     for name in stack.services:
         address = stack.address(name)
         running = "running" if stack.is_running(name) else "stopped"
@@ -115,14 +117,35 @@ def cmd_validate(args, state: StateDir) -> int:
     return subprocess.call(argv, cwd=project_root())
 
 
+def cmd_clean(args, state: StateDir) -> int:
+    """Compose stacks whose owner process is gone, and embedded data directories likewise."""
+    import tempfile
+
+    from trading_harness.targets.embedded import sweep_stale_workdirs, temp_base
+    removed = [f"data directory {p}" for p in sweep_stale_workdirs(temp_base() or tempfile.gettempdir())]
+    try:
+        from trading_harness.docker_engine import client
+        from trading_harness.targets.compose_owner import reap
+        removed += reap(client(timeout=30))
+    except HarnessError as exc:
+        print(f"compose: skipped ({exc})")
+    for thing in removed:
+        print(f"removed {thing}")
+    print(f"clean: {len(removed)} removed")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="harness", description=__doc__.split("\n\n")[0])
     parser.add_argument("--state-dir", help="where the running stack's files live (default ~/.cache/trading-harness)")
     parser.add_argument("--stack-dir", help="stack definition directory (default: stack/)")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("start", help="start the embedded stack in the background")
+    start = sub.add_parser("start", help="start the stack in the background")
+    start.add_argument("--target", choices=("embedded", "compose"), default="embedded",
+                       help="local processes (default) or Docker Compose")
     sub.add_parser("stop", help="stop it and remove its data")
     sub.add_parser("status", help="which services run, and where")
+    sub.add_parser("clean", help="remove compose stacks and data directories whose harness process is gone")
     sub.add_parser("health", help="health check of every service")
     logs = sub.add_parser("logs", help="tail of the service logs")
     logs.add_argument("service", nargs="?")
@@ -136,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     args.pytest_args = extra
     state = StateDir(args.state_dir)
     commands = {"start": cmd_start, "stop": cmd_stop, "status": cmd_status, "health": cmd_health,
-                "logs": cmd_logs, "validate": cmd_validate, "report": lambda args, _state: report.main(args)}
+                "logs": cmd_logs, "clean": cmd_clean, "validate": cmd_validate, "report": lambda args, _state: report.main(args)}
     try:
         return commands[args.command](args, state)
     except HarnessError as exc:

@@ -61,10 +61,20 @@ def image_specs(compose_file: Path) -> list[ImageSpec]:
         if not service.get("image"):
             raise HarnessError(f"{compose_file}: service '{name}' has build: but no image: name to tag")
         build = {"context": build} if isinstance(build, str) else build
-        context = (compose_file.parent / build.get("context", ".")).resolve()
-        specs.setdefault(service["image"], ImageSpec(service["image"], context, build.get("dockerfile", "Dockerfile"),
+        context, dockerfile = _context(compose_file, build.get("context", ".")), build.get("dockerfile", "Dockerfile")
+        if not (context / dockerfile).is_file():
+            raise HarnessError(f"{compose_file}: service '{name}' builds from {context / dockerfile}, which does not exist")
+        specs.setdefault(service["image"], ImageSpec(service["image"], context, dockerfile,
                                                      dict(build.get("args") or {})))
     return list(specs.values())
+
+
+def _context(compose_file: Path, context: str) -> Path:
+    """The context relative to the compose file. A context outside the stack directory (`..`) is the
+    checkout's, so a copy of stack/ elsewhere (a test's broken variant) builds the simulators from here."""
+    if Path(context).parts[:1] == ("..",):
+        return (project_root() / "stack" / context).resolve()
+    return (compose_file.parent / context).resolve()
 
 
 def choose_base(engine, log=print) -> str:

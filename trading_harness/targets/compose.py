@@ -32,6 +32,7 @@ from trading_harness.targets.stack import Address, Stack, Timing
 PROJECT_PREFIX = "harness-"
 UP_TIMEOUT = 300.0  # seconds for `up --wait`; an unhealthy service fails it long before
 COMMAND_TIMEOUT = 120.0
+LOG_TAIL = 3  # log lines in the one-line "never became healthy" message
 
 
 class _Compose(DockerCompose):
@@ -126,10 +127,11 @@ class ComposeStack(Stack):
                 continue
             service = container.labels.get("com.docker.compose.service", container.name)
             checks = (state.get("Health") or {}).get("Log") or []
-            check = checks[-1].get("Output", "").strip().replace("\n", " ")[-300:] if checks else "no health-check ran"
-            tail = container.logs(tail=8).decode(errors="replace").strip().splitlines()
+            output = checks[-1].get("Output", "").strip().splitlines() if checks else ["no health-check ran"]
+            tail = container.logs(tail=LOG_TAIL).decode(errors="replace").strip().splitlines()
             return mask(f"service '{service}' never became healthy ({status}, exit code {state.get('ExitCode')}): "
-                        f"health check: {check or 'no output'}; last log lines: {' | '.join(tail[-8:]) or 'none'}")
+                        f"health check: {(output or ['no output'])[-1][-300:]}; "
+                        f"last log lines: {' | '.join(tail) or 'none'}")
         return mask(f"docker compose up --wait failed: {compose_error.strip().splitlines()[-1:] or 'no output'}")
 
     def _guard(self) -> None:
