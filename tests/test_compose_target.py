@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from trading_harness.definition import StackDefinition
 from trading_harness.errors import HarnessError
 from trading_harness.polling import wait_until
 from trading_harness.targets.compose_owner import OWNER_PID, PROJECT, RUN_ID
@@ -175,3 +176,31 @@ def test_a_service_that_never_becomes_healthy_stops_the_run_with_one_line(engine
     left = [c.name for c in engine.containers.list(all=True, filters={"label": OWNER_PID})
             if c.labels.get(OWNER_PID) == str(proc.pid)]
     assert not left, f"a failed start left {left}"
+
+
+@pytest.mark.slow
+def test_cli_keeps_a_compose_stack_up_between_commands(engine, tmp_path):
+    state_dir = tmp_path / "state"
+
+    def harness(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "trading_harness.cli.main", "--state-dir", str(state_dir), *args],
+                              cwd=REPO, capture_output=True, text=True, timeout=timeout)
+
+    try:
+        started = harness("start", "--target", "compose")
+        assert started.returncode == 0, started.stdout + started.stderr
+        assert started.stdout.startswith("compose stack") and "service-registry" in started.stdout, started.stdout
+        daemon = (state_dir / "daemon.pid").read_text().strip()
+        owned = engine.containers.list(filters={"label": f"{OWNER_PID}={daemon}"})
+        services = set(StackDefinition.load().services)
+        assert {c.labels["com.docker.compose.service"] for c in owned} == services
+        healthy = harness("health")
+        assert healthy.returncode == 0 and healthy.stdout.count("OK") == len(services), healthy.stdout + healthy.stderr
+        assert "--- postgres ---" in harness("logs", "postgres", "-n", "5").stdout
+        validated = harness("validate", "-q", "-p", "no:cacheprovider", "-k", "healthcheck or stopped_and_started")
+        assert validated.returncode == 0 and " passed" in validated.stdout, validated.stdout[-3000:]
+        run_id = owned[0].labels[RUN_ID]
+    finally:
+        stopped = harness("stop")
+    assert stopped.returncode == 0
+    _assert_gone(engine, run_id)
