@@ -4,7 +4,8 @@ From stack/docker-compose.yml it keeps services, commands, environment, healthch
 depends_on, and changes what would collide or leak: no container_name, no fixed network name
 or subnet, ports published on 127.0.0.1 at a port Docker chooses, images replaced by the
 hash-tagged builds, bind mounts made absolute, owner labels on every container, network and
-volume, no restart policy (the harness controls lifecycle), and healthchecks polled every second.
+volume, no restart policy (the harness controls lifecycle), and healthchecks polled every second
+(with ten retries, so that a slow check on a loaded machine is not taken for a broken service).
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from trading_harness.definition import StackDefinition
 from trading_harness.servers.python_service import TIME_ENV
 
 HEALTHCHECK_INTERVAL = "1s"
+HEALTHCHECK_RETRIES = 10  # at a 1 s interval: a loaded machine's slow check is not yet "unhealthy"
 
 
 def time_environment(definition: StackDefinition) -> dict[str, str]:
@@ -42,6 +44,7 @@ def runtime_compose(definition: StackDefinition, project: str, labels: dict[str,
         service["labels"] = {**_as_dict(service.get("labels")), **labels}
         if "healthcheck" in service:
             service["healthcheck"]["interval"] = HEALTHCHECK_INTERVAL
+            service["healthcheck"]["retries"] = max(int(service["healthcheck"].get("retries", 3)), HEALTHCHECK_RETRIES)
         service["depends_on"] = {k: v for k, v in (service.get("depends_on") or {}).items() if k in definition.services}
         services[name] = service
     doc["services"] = services
