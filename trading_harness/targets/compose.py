@@ -120,16 +120,21 @@ class ComposeStack(Stack):
 
     def _why_not_healthy(self, compose_error: str) -> str:
         """One line: the first service that is not healthy, its health-check output and its log tail."""
-        for container in self._containers(all=True):
+        def status(container) -> str:
             state = container.attrs["State"]
-            status = (state.get("Health") or {}).get("Status", state.get("Status"))
-            if status in ("healthy", "running") and state.get("Running"):
+            return (state.get("Health") or {}).get("Status", state.get("Status"))
+
+        # The unhealthy or exited one first: the services waiting on it are only "created".
+        order = {"unhealthy": 0, "exited": 1, "dead": 1, "starting": 2}
+        for container in sorted(self._containers(all=True), key=lambda c: order.get(status(c), 3)):
+            state = container.attrs["State"]
+            if status(container) in ("healthy", "running") and state.get("Running"):
                 continue
             service = container.labels.get("com.docker.compose.service", container.name)
             checks = (state.get("Health") or {}).get("Log") or []
             output = checks[-1].get("Output", "").strip().splitlines() if checks else ["no health-check ran"]
             tail = container.logs(tail=LOG_TAIL).decode(errors="replace").strip().splitlines()
-            return mask(f"service '{service}' never became healthy ({status}, exit code {state.get('ExitCode')}): "
+            return mask(f"service '{service}' never became healthy ({status(container)}, exit code {state.get('ExitCode')}): "
                         f"health check: {(output or ['no output'])[-1][-300:]}; "
                         f"last log lines: {' | '.join(tail) or 'none'}")
         return mask(f"docker compose up --wait failed: {compose_error.strip().splitlines()[-1:] or 'no output'}")
