@@ -93,6 +93,18 @@ if [ -n "$COMPOSE" ]; then
       || { tail -n 20 "$DOCKERD_DIR/dockerd.log" >&2; die "dockerd did not answer within 30 s (log: $DOCKERD_DIR/dockerd.log)"; }
   fi
 
+  # cgroup v1: every container sits in one "docker" group that weighs as much as a single host process,
+  # so on a busy machine nine containers would share one process's CPU. Weigh the group as one process
+  # per container of the stack (cpu.shares 1024 each), as the embedded stack's processes weigh.
+  services="$(.venv/bin/python -c 'import yaml; print(len(yaml.safe_load(open("stack/docker-compose.yml"))["services"]))')"
+  shares="$(( 1024 * services ))"
+  if [ -d /sys/fs/cgroup/cpu ] && [ ! -f /sys/fs/cgroup/cgroup.controllers ]; then
+    $SUDO mkdir -p /sys/fs/cgroup/cpu/docker 2>/dev/null \
+      && [ "$(cat /sys/fs/cgroup/cpu/docker/cpu.shares 2>/dev/null)" = "$shares" ] \
+      || { echo "$shares" | $SUDO tee /sys/fs/cgroup/cpu/docker/cpu.shares >/dev/null 2>&1 \
+           && say "containers' CPU weight set to $shares (cpu.shares of /sys/fs/cgroup/cpu/docker)"; } || true
+  fi
+
   .venv/bin/python -m trading_harness.images || die "building the stack's images failed (see above)"
 fi
 say "ready"
