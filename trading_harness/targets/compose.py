@@ -6,6 +6,7 @@ SDK reads labels, state, health and logs, and reaps stacks whose owner is gone (
 from __future__ import annotations
 
 import atexit
+import os
 import shutil
 import signal
 import subprocess
@@ -61,7 +62,6 @@ class ComposeStack(Stack):
     target = "compose"
 
     def __init__(self, definition: StackDefinition, engine, run_id: str | None = None):
-        import os
         only = [n.strip() for n in os.environ.get("HARNESS_SERVICES", "").split(",") if n.strip()]
         if only:
             definition = with_services(definition, only)
