@@ -90,8 +90,8 @@ def choose_base(engine, log=print) -> str:
         engine.images.pull(configured)
         return configured
     except DockerException as exc:
-        log(f"{configured} cannot be pulled ({str(exc).splitlines()[0][:120]}); using the offline Debian base")
-    return ensure_base(engine, log)
+        reason = f"{configured} cannot be pulled ({str(exc).splitlines()[0][:120]})"
+    return ensure_base(engine, lambda line: log(f"{reason}: {line}"))
 
 
 def ensure_images(compose_file: Path, engine, log=print) -> dict[str, str]:
