@@ -186,14 +186,22 @@ def subscribers_gauge(service_probe: ServiceProbe, market_data: MarketDataClient
 
 @then("market_data_price_updates_total grew by the number of prices the feed published meanwhile")
 def updates_counter(service_probe: ServiceProbe, market_data: MarketDataClient, stack: Stack):
+    """The feed keeps ticking while /metrics is read, so each counter read is bracketed by two reads of
+    the published count: the counter's growth must lie between the bracket's inner and outer spans."""
     symbols = len(market_data.state()["symbols"])
-    counted, published = (service_probe.counter(SERVICE, "market_data_price_updates_total"),
-                          market_data.state()["published"])
-    wait_until(lambda: market_data.state()["published"] >= published + 10 * symbols, 10 + 30 * _interval(stack),
+
+    def bracketed() -> tuple[int, float, int]:
+        before = market_data.state()["published"]
+        counter = service_probe.counter(SERVICE, "market_data_price_updates_total")
+        return before, counter, market_data.state()["published"]
+
+    first = bracketed()
+    wait_until(lambda: market_data.state()["published"] >= first[2] + 10 * symbols, 10 + 30 * _interval(stack),
                message="10 more ticks")
-    grew = service_probe.counter(SERVICE, "market_data_price_updates_total") - counted
-    published = market_data.state()["published"] - published
-    assert grew >= 10 * symbols and abs(grew - published) <= 2 * symbols, f"counter +{grew}, published +{published}"
+    last = bracketed()
+    grew, least, most = last[1] - first[1], last[0] - first[2], last[2] - first[0]
+    assert grew >= 10 * symbols and least - 2 * symbols <= grew <= most + 2 * symbols, \
+        f"counter +{grew}, published meanwhile between +{least} and +{most}"
 
 
 # -- audit/control API ---------------------------------------------------------------------------

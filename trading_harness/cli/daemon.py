@@ -1,4 +1,4 @@
-"""A long-lived embedded stack for manual exploration, controlled over a loopback HTTP API.
+"""A long-lived stack (embedded or compose) for manual exploration, controlled over a loopback HTTP API.
 
 Started by `harness start`; writes a target file that `--target external` and the CLI read.
 """
@@ -25,7 +25,9 @@ from trading_harness.definition import StackDefinition
 from trading_harness.errors import HarnessError
 from trading_harness.servers.ports import LOOPBACK
 from trading_harness.servers.processes import unprivileged_user
+from trading_harness.targets import open_target
 from trading_harness.targets.embedded import EmbeddedStack, with_services
+from trading_harness.targets.stack import Stack
 
 
 class StateDir:
@@ -69,6 +71,11 @@ class StateDir:
             self.data.unlink()
         return target
 
+    kind = property(lambda self: self.path / "target.name")
+
+    def target_name(self) -> str:
+        return self.kind.read_text().strip() if self.kind.is_file() else "embedded"
+
     def daemon_pid(self) -> int | None:
         try:
             pid = int(self.pid.read_text())
@@ -100,7 +107,7 @@ def running_definition(state: StateDir, stack_dir: str | None) -> StackDefinitio
     return with_services(definition, [name for name in running if name in definition.services])
 
 
-def write_target_file(path: Path, stack: EmbeddedStack, control_url: str) -> None:
+def write_target_file(path: Path, stack: Stack, control_url: str) -> None:
     lines = ["# written by `harness start`; read by `pytest --target external --target-file` and the CLI",
              "[services]"]
     lines += [f'"{name}" = "{a.host}:{a.port}"' for name in stack.services for a in [stack.address(name)]]
@@ -119,7 +126,7 @@ def write_target_file(path: Path, stack: EmbeddedStack, control_url: str) -> Non
 class Controller:
     """Runs lifecycle commands on the main thread, which owns the server processes."""
 
-    def __init__(self, stack: EmbeddedStack):
+    def __init__(self, stack: Stack):
         self.stack = stack
         self.commands: queue.Queue[tuple[str, str, Future]] = queue.Queue()
 
@@ -162,7 +169,7 @@ def control_server(controller: Controller) -> ThreadingHTTPServer:
             if parts == ["status"]:
                 services = {n: {"running": stack.is_running(n), "address": f"{a.host}:{a.port}"}
                             for n in stack.services for a in [stack.address(n)]}
-                return self._send(200, {"target": "embedded", "services": services})
+                return self._send(200, {"target": stack.target, "services": services})
             if len(parts) == 3 and parts[0] == "services" and parts[2] == "logs" and parts[1] in stack.services:
                 lines = int(parse_qs(url.query).get("lines", ["50"])[0])
                 return self._send(200, stack.logs(parts[1], lines), "text/plain")
@@ -200,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m trading_harness.cli.daemon")
     parser.add_argument("--state-dir")
     parser.add_argument("--stack-dir")
+    parser.add_argument("--target", choices=("embedded", "compose"), default="embedded")
     args = parser.parse_args(argv)
     state = StateDir(args.state_dir)
     state.path.mkdir(parents=True, exist_ok=True)
@@ -211,12 +219,16 @@ def main(argv: list[str] | None = None) -> int:
         received.append(signum)
         stopping.set()
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, stop)
     if os.environ.get(WATCH_ENV, "").isdigit():
         threading.Thread(target=_stop_when_gone, args=(int(os.environ[WATCH_ENV]), stopping), daemon=True).start()
     try:
-        stack = EmbeddedStack.up(StackDefinition.load(args.stack_dir), workdir=state.data_dir(), persistent=True)
+        definition = StackDefinition.load(args.stack_dir)
+        if args.target == "embedded":  # its data stays in the state dir: `stop` keeps it, `clean` removes it
+            stack = EmbeddedStack.up(definition, workdir=state.data_dir(), persistent=True)
+        else:
+            stack = open_target(args.target, definition)
     except HarnessError as exc:
         state.error.write_text(str(exc))
         print(exc, file=sys.stderr)
@@ -225,15 +237,19 @@ def main(argv: list[str] | None = None) -> int:
         controller = Controller(stack)
         server = control_server(controller)
         threading.Thread(target=server.serve_forever, daemon=True).start()
+        for sig in (signal.SIGTERM, signal.SIGINT):  # ours again: the loop below ends, `finally` closes the stack
+            signal.signal(sig, stop)
+        state.kind.write_text(args.target)
         state.pid.write_text(str(os.getpid()))
         write_target_file(state.target, stack, f"http://{LOOPBACK}:{server.server_address[1]}")
-        print(f"embedded stack up in {stack.startup_seconds:.2f}s", flush=True)
+        print(f"{args.target} stack up in {stack.startup_seconds:.2f}s", flush=True)
         controller.serve_forever(stopping)
         server.shutdown()
     finally:
         stack.close()
         state.target.unlink(missing_ok=True)
         state.pid.unlink(missing_ok=True)
+        state.kind.unlink(missing_ok=True)
     return 128 + received[0] if received else 0  # 143 after SIGTERM, 130 after Ctrl-C, as for pytest
 
 

@@ -1,9 +1,10 @@
-"""`harness`: keep an embedded stack up for manual exploration, like the seeds' manage-infrastructure.sh.
+"""`harness`: keep a stack up for manual exploration, like the seeds' manage-infrastructure.sh.
 
-    harness start            start the embedded stack in the background
+    harness start [--target compose]   start the embedded (default) or compose stack in the background
     harness stop             stop it; its data stays in the state dir for the next start
     harness restart          stop, then start again (the data stays)
-    harness clean            stop it and remove its data
+    harness clean            stop it, remove its data, and remove what killed harness runs left
+                             (compose stacks, data directories)
     harness status           which services run, and where
     harness health           health check of every service (exit 1 if one fails)
     harness logs [service]   tail of the service logs
@@ -42,7 +43,7 @@ POLL_INTERVAL = 0.1
 
 def _attached(state: StateDir, stack_dir: str | None) -> ExternalStack:
     if not state.daemon_pid() or not state.target.is_file():
-        raise HarnessError(f"no embedded stack is running (state in {state.path}); start one with `harness start`")
+        raise HarnessError(f"no stack is running (state in {state.path}); start one with `harness start`")
     return ExternalStack.from_file(running_definition(state, stack_dir), state.target)
 
 
@@ -54,22 +55,23 @@ def cmd_start(args, state: StateDir) -> int:
     state.path.mkdir(parents=True, exist_ok=True)
     for stale in (state.target, state.error):
         stale.unlink(missing_ok=True)
-    argv = [sys.executable, "-m", "trading_harness.cli.daemon", "--state-dir", str(state.path)]
+    argv = [sys.executable, "-m", "trading_harness.cli.daemon", "--state-dir", str(state.path), "--target", args.target]
     if args.stack_dir:
         argv += ["--stack-dir", str(Path(args.stack_dir).resolve())]
     with open(state.log, "ab") as log:
         daemon = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                   cwd=project_root(), start_new_session=True)
-    deadline = time.monotonic() + START_TIMEOUT
+    deadline = time.monotonic() + START_TIMEOUT * (4 if args.target == "compose" else 1)
     while time.monotonic() < deadline:
         if state.target.is_file():
             return cmd_status(args, state)
         if daemon.poll() is not None:
             reason = state.error.read_text() if state.error.is_file() else f"see {state.log}"
-            raise HarnessError(f"the embedded stack did not start: {reason}")
+            raise HarnessError(f"the {args.target} stack did not start: {reason}")
         time.sleep(POLL_INTERVAL)
     daemon.terminate()
-    raise HarnessError(f"the embedded stack was not up after {START_TIMEOUT:.0f}s; see {state.log}")
+    raise HarnessError(f"the {args.target} stack was not up after {deadline - time.monotonic() + START_TIMEOUT:.0f}s; "
+                       f"see {state.log}")
 
 
 def cmd_stop(args, state: StateDir) -> int:
@@ -88,6 +90,7 @@ def cmd_stop(args, state: StateDir) -> int:
 
 
 def cmd_restart(args, state: StateDir) -> int:
+    args.target = args.target or state.target_name()
     cmd_stop(args, state)
     return cmd_start(args, state)
 
@@ -96,12 +99,12 @@ def cmd_clean(args, state: StateDir) -> int:
     cmd_stop(args, state)
     removed = state.remove_data()
     print(f"removed {removed}" if removed else "no data to remove")
-    return 0
+    return _reap_leftovers()
 
 
 def cmd_status(args, state: StateDir) -> int:
     stack = _attached(state, args.stack_dir)
-    print(f"embedded stack (daemon pid {state.daemon_pid()}); target file: {state.target}")
+    print(f"{state.target_name()} stack (daemon pid {state.daemon_pid()}); target file: {state.target}")
     for name in stack.services:
         address = stack.address(name)
         running = "running" if stack.is_running(name) else "stopped"
@@ -136,15 +139,38 @@ def cmd_validate(args, state: StateDir) -> int:
     return subprocess.call(argv, cwd=project_root())
 
 
+def _reap_leftovers() -> int:
+    """Compose stacks whose owner process is gone, and embedded data directories likewise."""
+    import tempfile
+
+    from trading_harness.targets.embedded import sweep_stale_workdirs, temp_base
+    removed = [f"data directory {p}" for p in sweep_stale_workdirs(temp_base() or tempfile.gettempdir())]
+    try:
+        from trading_harness.docker_engine import client
+        from trading_harness.targets.compose_owner import reap
+        removed += reap(client(timeout=30))
+    except HarnessError as exc:
+        print(f"compose: skipped ({exc})")
+    for thing in removed:
+        print(f"removed {thing}")
+    print(f"clean: {len(removed)} removed")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="harness", description=__doc__.split("\n\n")[0])
     parser.add_argument("--state-dir", help="where the running stack's files live (default ~/.cache/trading-harness)")
     parser.add_argument("--stack-dir", help="stack definition directory (default: stack/)")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("start", help="start the embedded stack in the background")
+    start = sub.add_parser("start", help="start the stack in the background")
+    start.add_argument("--target", choices=("embedded", "compose"), default="embedded",
+                       help="local processes (default) or Docker Compose")
     sub.add_parser("stop", help="stop it; the data stays for the next start")
-    sub.add_parser("restart", help="stop, then start again")
-    sub.add_parser("clean", help="stop it and remove its data")
+    restart = sub.add_parser("restart", help="stop, then start again (the data stays)")
+    restart.add_argument("--target", choices=("embedded", "compose"), default=None,
+                         help="default: the target that was running")
+    sub.add_parser("clean", help="stop it, remove its data, and remove compose stacks and data directories "
+                                 "whose harness process is gone")
     sub.add_parser("status", help="which services run, and where")
     sub.add_parser("health", help="health check of every service")
     logs = sub.add_parser("logs", help="tail of the service logs")

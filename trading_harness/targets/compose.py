@@ -1,139 +1,235 @@
-"""The compose target: stack/docker-compose.yml run by `docker compose` under a unique project name."""
+"""The compose target: stack/docker-compose.yml run by Docker Compose V2 under a unique project name.
+
+testcontainers' DockerCompose runs `up --wait`, `down -v` and reads the published ports; the docker
+SDK reads labels, state, health and logs, and reaps stacks whose owner is gone (compose_owner.py).
+"""
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import signal
 import subprocess
+import tempfile
+import threading
 import time
 import uuid
+from pathlib import Path
+
+from testcontainers.compose import DockerCompose
 
 from trading_harness.definition import StackDefinition
-from trading_harness.errors import HarnessError, MissingBinary, StackStartError
+from trading_harness.docker_engine import preflight
+from trading_harness.errors import HarnessError, StackStartError
+from trading_harness.images.build import ensure_images
 from trading_harness.masking import mask
 from trading_harness.polling import wait_until
 from trading_harness.targets import health
+from trading_harness.targets.compose_file import runtime_compose, time_environment, write_runtime_files
+from trading_harness.targets.compose_owner import PROJECT, Owner, reap
+from trading_harness.targets.embedded import with_services
 from trading_harness.targets.stack import Address, Stack, Timing
 
-DOCKER_INSTALL = "apt-get install -y docker.io docker-compose-plugin (or Docker Engine 24+ with the Compose plugin)"
-TIME_ENV = {"heartbeat_interval": "HEARTBEAT_INTERVAL", "service_ttl": "SERVICE_TTL",
-            "config_cache_ttl": "CONFIG_CACHE_TTL"}
+PROJECT_PREFIX = "harness-"
+UP_TIMEOUT = 300.0  # seconds for `up --wait`; an unhealthy service fails it long before
+COMMAND_TIMEOUT = 120.0
+LOG_TAIL = 3  # log lines in the one-line "never became healthy" message
 
 
-def compose_command(definition: StackDefinition, project: str, *args: str) -> list[str]:
-    return ["docker", "compose", "-f", str(definition.compose_file), "-p", project, *args]
+class _Compose(DockerCompose):
+    """DockerCompose whose every command has a deadline."""
 
+    timeout: float = COMMAND_TIMEOUT
 
-def compose_environment(definition: StackDefinition) -> dict[str, str]:
-    """Compressed time for compose files that interpolate ${SERVICE_TTL:-90s} and friends."""
-    env = dict(os.environ)
-    for key, variable in TIME_ENV.items():
-        env.setdefault(variable, f"{definition.time[key]}s")
-    return env
+    def _run_command(self, cmd, context=None):
+        return subprocess.run(cmd, capture_output=True, check=True, cwd=context or str(self.context), timeout=self.timeout)
+
+    def run(self, *args: str, timeout: float = COMMAND_TIMEOUT) -> str:
+        """`docker compose <args>` for this project; StackStartError with compose's message when it fails."""
+        argv = [*self.compose_command_property, *args]
+        try:
+            done = subprocess.run(argv, capture_output=True, text=True, cwd=str(self.context), timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise StackStartError(f"`docker compose {' '.join(args)}` did not finish within {timeout:.0f}s") from None
+        if done.returncode != 0:
+            raise StackStartError(f"docker compose {' '.join(args)} failed: {mask(done.stderr.strip()[-1500:])}")
+        return done.stdout
 
 
 class ComposeStack(Stack):
-    """Containers from the compose file; endpoints are the ports compose publishes on 127.0.0.1."""
+    """Containers from the compose file; endpoints are the ports Docker published on 127.0.0.1."""
 
     target = "compose"
 
-    def __init__(self, definition: StackDefinition, project: str | None = None):
+    def __init__(self, definition: StackDefinition, engine, run_id: str | None = None):
+        only = [n.strip() for n in os.environ.get("HARNESS_SERVICES", "").split(",") if n.strip()]
+        if only:
+            definition = with_services(definition, only)
         super().__init__(definition, Timing(**definition.time))
-        self.project = project or f"harness-{uuid.uuid4().hex[:8]}"
+        self.engine = engine
+        self.run_id = run_id or uuid.uuid4().hex[:10]
+        self.project = f"{PROJECT_PREFIX}{self.run_id}"
+        self.owner = Owner.this_process(self.run_id)
+        self.workdir = Path(tempfile.mkdtemp(prefix=f"trading-harness-{self.project}-"))
         self.startup_seconds: float | None = None
-        self._addresses: dict[str, Address] = {}
+        self._ports: dict[tuple[str, int], Address] = {}
+        self._closed = False
+        self.compose: _Compose | None = None
 
+    # -- bring-up ----------------------------------------------------------
     @classmethod
     def up(cls, definition: StackDefinition) -> ComposeStack:
-        preflight()
-        stack = cls(definition)
+        engine = preflight()
+        reap(engine)  # stacks of harness runs that were SIGKILLed
+        images = ensure_images(definition.compose_file, engine, log=lambda line: print(f"compose: {line}", flush=True))
+        stack = cls(definition, engine)
+        stack._guard()
         began = time.monotonic()
         try:
-            stack._compose("up", "--detach", "--build", "--wait",
-                           "--wait-timeout", str(int(stack.timing.ready_timeout * 6)), timeout=900)
-            for name in stack.services:
-                stack._addresses[name] = stack._published(name)
+            stack._up(images)
         except BaseException:
             stack.close()
             raise
         stack.startup_seconds = time.monotonic() - began
         return stack
 
-    def _compose(self, *args: str, timeout: float = 120) -> str:
-        argv = compose_command(self.definition, self.project, *args)
+    def _up(self, images: dict[str, str]) -> None:
+        doc = runtime_compose(self.definition, self.project, self.owner.labels(), images)
+        compose_file, env_file = write_runtime_files(self.workdir, doc, time_environment(self.definition))
+        self.compose = _Compose(str(self.workdir), compose_file_name=compose_file.name, env_file=env_file.name,
+                                wait=True, build=False, pull=False)
+        self.compose.timeout = UP_TIMEOUT
         try:
-            result = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
-                                    env=compose_environment(self.definition))
+            self.compose.start()
+        except subprocess.CalledProcessError as exc:
+            raise StackStartError(self._why_not_healthy(exc.stderr.decode(errors="replace"))) from None
         except subprocess.TimeoutExpired:
-            raise StackStartError(f"`{' '.join(argv[3:])}` did not finish within {timeout:.0f}s") from None
-        if result.returncode != 0:
-            raise StackStartError(f"docker compose {' '.join(args)} failed: {mask(result.stderr.strip()[-2000:])}")
-        return result.stdout
+            raise StackStartError(self._why_not_healthy(f"`up --wait` did not finish within {UP_TIMEOUT:.0f}s")) from None
+        finally:
+            self.compose.timeout = COMMAND_TIMEOUT
+        for container in self._containers():
+            self._read_ports(container)
+        self._pin_ports(doc, compose_file)
 
-    def _published(self, service: str, container_port: int | None = None) -> Address:
-        spec = self.definition.services[service]
-        port_arg = str(container_port or spec.container_port)
-        host, _, port = self._compose("port", service, port_arg).strip().rpartition(":")
-        return Address(host or "127.0.0.1", int(port))
+    def _pin_ports(self, doc: dict, compose_file: Path) -> None:
+        """Keep the ports Docker chose: a restarted service answers where its clients left it."""
+        for name, service in doc["services"].items():
+            service["ports"] = [f"127.0.0.1:{self._published(name, int(str(p).rsplit(':', 1)[1])).port}:"
+                                f"{str(p).rsplit(':', 1)[1]}" for p in service.get("ports") or []]
+        write_runtime_files(self.workdir, doc, time_environment(self.definition))
 
+    def _why_not_healthy(self, compose_error: str) -> str:
+        """One line: the first service that is not healthy, its health-check output and its log tail."""
+        def status(container) -> str:
+            state = container.attrs["State"]
+            return (state.get("Health") or {}).get("Status", state.get("Status"))
+
+        # The unhealthy or exited one first: the services waiting on it are only "created".
+        order = {"unhealthy": 0, "exited": 1, "dead": 1, "starting": 2}
+        for container in sorted(self._containers(all=True), key=lambda c: order.get(status(c), 3)):
+            state = container.attrs["State"]
+            if status(container) in ("healthy", "running") and state.get("Running"):
+                continue
+            service = container.labels.get("com.docker.compose.service", container.name)
+            checks = (state.get("Health") or {}).get("Log") or []
+            output = checks[-1].get("Output", "").strip().splitlines() if checks else ["no health-check ran"]
+            tail = container.logs(tail=LOG_TAIL).decode(errors="replace").strip().splitlines()
+            return mask(f"service '{service}' never became healthy ({status(container)}, exit code {state.get('ExitCode')}): "
+                        f"health check: {(output or ['no output'])[-1][-300:]}; "
+                        f"last log lines: {' | '.join(tail) or 'none'}")
+        return mask(f"docker compose up --wait failed: {compose_error.strip().splitlines()[-1:] or 'no output'}")
+
+    def _guard(self) -> None:
+        """Ctrl-C reaches the session's teardown; SIGTERM and interpreter exit run `down -v` too."""
+        atexit.register(self.close)
+        if threading.current_thread() is not threading.main_thread():
+            return
+        previous = signal.getsignal(signal.SIGTERM)
+
+        def on_sigterm(signum, frame):
+            self.close()
+            signal.signal(signal.SIGTERM, previous if callable(previous) else signal.SIG_DFL)
+            raise KeyboardInterrupt(f"SIGTERM: the compose stack {self.project} was taken down")
+
+        signal.signal(signal.SIGTERM, on_sigterm)
+
+    # -- inspection through the docker SDK ------------------------------------
+    def _containers(self, service: str | None = None, all: bool = False) -> list:  # noqa: A002 - SDK's name
+        labels = [f"{PROJECT}={self.project}"] + ([f"com.docker.compose.service={service}"] if service else [])
+        return self.engine.containers.list(all=all, filters={"label": labels})
+
+    def _container(self, service: str):
+        found = self._containers(service, all=True)
+        if not found:
+            raise HarnessError(f"the compose project {self.project} has no container for '{service}'")
+        return found[0]
+
+    def _read_ports(self, container) -> None:
+        service = container.labels["com.docker.compose.service"]
+        for key, bindings in (container.attrs["NetworkSettings"]["Ports"] or {}).items():
+            for binding in bindings or []:
+                if binding.get("HostIp") in ("127.0.0.1", ""):
+                    self._ports[(service, int(key.split("/")[0]))] = Address("127.0.0.1", int(binding["HostPort"]))
+
+    def _published(self, service: str, container_port: int) -> Address:
+        try:
+            return self._ports[(service, container_port)]
+        except KeyError:
+            raise HarnessError(f"'{service}' publishes no port for container port {container_port}") from None
+
+    # -- endpoints ---------------------------------------------------------
     def address(self, service: str) -> Address:
-        return self._addresses[service]
+        return self._published(service, self.definition.services[service].container_port)
 
     def grpc_address(self, service: str) -> Address:
         grpc_port = self.definition.services[service].grpc_port
-        if grpc_port is None:
-            return super().grpc_address(service)
-        return self._published(service, grpc_port)
+        return super().grpc_address(service) if grpc_port is None else self._published(service, grpc_port)
 
     def audit_address(self, service: str) -> Address:
         audit_port = self.definition.services[service].audit_port
-        if audit_port is None:
-            return super().audit_address(service)
-        return self._published(service, audit_port)
+        return super().audit_address(service) if audit_port is None else self._published(service, audit_port)
 
+    # -- lifecycle ---------------------------------------------------------
     def stop(self, service: str) -> None:
-        self._compose("stop", service)
+        self.compose.run("stop", "--timeout", "10", service)
 
     def start(self, service: str) -> None:
-        self._compose("start", service)
+        # `up` rather than `start`: the first time it recreates the container with its ports pinned
+        # (a plain start would let Docker choose new ones); later it just starts it.
+        self.compose.run("up", "--detach", "--no-deps", service)
         wait_until(lambda: health.check(self, service).ok, self.timing.ready_timeout,
                    message=f"{service} to be healthy after start")
 
     def terminate(self, service: str, sig: int, timeout: float = 10.0) -> tuple[int | None, float]:
         began = time.monotonic()
-        self._compose("kill", "-s", signal.Signals(sig).name, service)
-        wait_until(lambda: not self.is_running(service), timeout, message=f"{service} to exit")
-        container = self._compose("ps", "-a", "-q", service).strip()
-        code = subprocess.run(["docker", "inspect", "-f", "{{.State.ExitCode}}", container],
-                              capture_output=True, text=True, timeout=30).stdout.strip()
-        return (int(code) if code.lstrip("-").isdigit() else None), time.monotonic() - began
+        self.compose.run("kill", "-s", signal.Signals(sig).name, service)
+        container = self._container(service)
+        try:
+            wait_until(lambda: not self.is_running(service), timeout, message=f"{service} to exit")
+        except Exception:  # noqa: BLE001 - still running: report it as such
+            return None, time.monotonic() - began
+        container.reload()
+        return container.attrs["State"]["ExitCode"], time.monotonic() - began
 
     def is_running(self, service: str) -> bool:
-        return service in self._compose("ps", "--status", "running", "--services").split()
+        return any(c.status == "running" for c in self._containers(service))
 
     def logs(self, service: str, lines: int = 50) -> str:
-        return mask(self._compose("logs", "--no-color", "--tail", str(lines), service))
+        return mask(self.raw_logs(service, lines))
 
     def raw_logs(self, service: str, lines: int = 500) -> str:
-        return self._compose("logs", "--no-color", "--no-log-prefix", "--tail", str(lines), service)
+        return self._container(service).logs(tail=lines).decode(errors="replace")
 
     def close(self) -> None:
+        """`down --volumes`; whatever still carries this run's labels is removed through the SDK."""
+        if self._closed:
+            return
+        self._closed = True
         try:
-            self._compose("down", "--volumes", "--remove-orphans", timeout=180)
+            if self.compose is not None:
+                self.compose.run("down", "--volumes", "--remove-orphans", "--timeout", "5", timeout=180)
         except HarnessError:
             pass
-
-
-def preflight() -> None:
-    """A Docker client with the Compose plugin and a reachable engine, or one message saying which is missing."""
-    if not shutil.which("docker"):
-        raise MissingBinary("docker", DOCKER_INSTALL)
-    version = subprocess.run(["docker", "compose", "version"], capture_output=True, text=True, timeout=30)
-    if version.returncode != 0:
-        raise MissingBinary("docker compose (the Compose V2 plugin)", DOCKER_INSTALL)
-    info = subprocess.run(["docker", "info", "--format", "{{.ServerVersion}}"], capture_output=True, text=True,
-                          timeout=30)
-    if info.returncode != 0 or not info.stdout.strip():
-        raise HarnessError("no Docker engine answers (`docker info` failed: "
-                           f"{(info.stderr.strip().splitlines() or ['no output'])[-1]}). Start the Docker daemon, "
-                           "or run against the embedded stack: pytest features/ --target embedded")
+        finally:
+            reap(self.engine, only_run=self.run_id)
+            shutil.rmtree(self.workdir, ignore_errors=True)

@@ -1,0 +1,86 @@
+"""The run-time compose file: the reference file made safe to run beside others.
+
+From stack/docker-compose.yml it keeps services, commands, environment, healthchecks and
+depends_on, and changes what would collide or leak: no container_name, no fixed network name
+or subnet, ports published on 127.0.0.1 at a port Docker chooses, images replaced by the
+hash-tagged builds, bind mounts made absolute, owner labels on every container, network and
+volume, no restart policy (the harness controls lifecycle), and healthchecks polled every second
+(with ten retries, so that a slow check on a loaded machine is not taken for a broken service).
+CPU limits are dropped (memory limits kept): on a small shared machine the CFS quota stalls a
+service for tens of milliseconds at a time, which the latency scenarios would measure as the
+service's own; HARNESS_COMPOSE_CPU_LIMITS=1 keeps them.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import yaml
+
+from trading_harness.definition import StackDefinition
+from trading_harness.servers.python_service import TIME_ENV
+
+HEALTHCHECK_INTERVAL = "1s"
+HEALTHCHECK_RETRIES = 10  # at a 1 s interval: a loaded machine's slow check is not yet "unhealthy"
+
+
+def time_environment(definition: StackDefinition) -> dict[str, str]:
+    """The interpolated time variables (${SERVICE_TTL:-90s} and friends), compressed as embedded.toml says."""
+    return {variable: f"{definition.time[key]}s" for variable, key in TIME_ENV.items()}
+
+
+def runtime_compose(definition: StackDefinition, project: str, labels: dict[str, str], images: dict[str, str]) -> dict:
+    doc = yaml.safe_load(definition.compose_file.read_text())
+    doc["name"] = project
+    services = {}
+    for name, service in doc["services"].items():
+        if name not in definition.services:
+            continue  # narrowed by HARNESS_SERVICES
+        service.pop("container_name", None)
+        service["restart"] = "no"
+        if service.get("image") in images:
+            service["image"] = images[service["image"]]
+            service.pop("build", None)
+        service["ports"] = [_loopback_any_port(p) for p in service.get("ports") or []]
+        service["volumes"] = [_absolute(v, definition.root) for v in service.get("volumes") or []]
+        if isinstance(service.get("networks"), dict):
+            service["networks"] = list(service["networks"])
+        service["labels"] = {**_as_dict(service.get("labels")), **labels}
+        if os.environ.get("HARNESS_COMPOSE_CPU_LIMITS") != "1":
+            (((service.get("deploy") or {}).get("resources") or {}).get("limits") or {}).pop("cpus", None)
+        if "healthcheck" in service:
+            service["healthcheck"]["interval"] = HEALTHCHECK_INTERVAL
+            service["healthcheck"]["retries"] = max(int(service["healthcheck"].get("retries", 3)), HEALTHCHECK_RETRIES)
+        service["depends_on"] = {k: v for k, v in (service.get("depends_on") or {}).items() if k in definition.services}
+        services[name] = service
+    doc["services"] = services
+    doc["networks"] = {name: {"driver": (spec or {}).get("driver", "bridge"), "labels": labels}
+                       for name, spec in (doc.get("networks") or {}).items()}
+    doc["volumes"] = {name: {**(spec or {}), "labels": labels} for name, spec in (doc.get("volumes") or {}).items()}
+    return doc
+
+
+def write_runtime_files(directory: Path, doc: dict, environment: dict[str, str]) -> tuple[Path, Path]:
+    compose, env = directory / "docker-compose.yml", directory / ".env"
+    compose.write_text(yaml.safe_dump(doc, sort_keys=False))
+    env.write_text("".join(f"{k}={v}\n" for k, v in environment.items()))
+    return compose, env
+
+
+def _loopback_any_port(port) -> str:
+    """127.0.0.1:6379:6379 -> 127.0.0.1::6379: published on loopback, host port chosen by Docker."""
+    container = str(port).rsplit(":", 1)[-1]
+    return f"127.0.0.1::{container}"
+
+
+def _absolute(volume, root: Path):
+    if isinstance(volume, str) and volume.startswith("."):
+        source, _, rest = volume.partition(":")
+        return f"{(root / source).resolve()}:{rest}"
+    return volume
+
+
+def _as_dict(labels) -> dict[str, str]:
+    if isinstance(labels, list):
+        return dict(item.split("=", 1) if "=" in item else (item, "") for item in labels)
+    return dict(labels or {})
