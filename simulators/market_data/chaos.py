@@ -13,7 +13,7 @@ from decimal import Decimal
 from simulators.common import chaos, fields
 from simulators.common.http import ApiError, Request, Response, Router
 
-from .audit import _signed
+from .audit import SHOCK
 from .feed import PriceFeed
 
 MAX_LATENCY_MS = 60_000
@@ -53,11 +53,9 @@ class FeedChaos:
 def add_chaos_routes(router: Router, target: FeedChaos) -> None:
     chaos.add_chaos_routes(router, target.context, begin=target.begin, reset=target.reset, state=target.state)
 
-    @router.route("POST", "/audit/v1/chaos/shock")
+    @router.route("POST", "/audit/v1/chaos/shock", body=SHOCK)
     def shock(request: Request) -> Response:
-        body = request.json_object()
-        fields.only(body, ("percent",))
-        percent = _signed(body, "percent")
+        percent = request.data["percent"]
         if not Decimal(-100) < percent <= Decimal(1000):
             raise ApiError(422, "invalid_value", "The field 'percent' must be above -100 and at most 1000.")
         return Response(200, {"quotes": [q.as_json() for q in target.feed.shock_all(percent)]})
