@@ -2,7 +2,11 @@
 
     http_requests_total, http_request_duration_seconds, http_request_errors_total
     labels: method, route (the route pattern; "unknown" when nothing matched), code,
-    and the constant labels service, instance, version.
+    and the constant labels service, service_instance, version.
+
+The seeds name the instance label `instance`; Prometheus attaches its own target label `instance`
+(host:port) to every scraped sample and renames a colliding exported one to `exported_instance`, so
+the instance name is exported as `service_instance` (INSTANCE_LABEL).
 """
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 
 LABELS = ("method", "route", "code")
+INSTANCE_LABEL = "service_instance"
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)  # 5 ms to 10 s
 
 
@@ -27,7 +32,7 @@ class Metrics:
 
     def __init__(self, service: str, instance: str, version: str, *, label_full_path: bool = False):
         self.registry = CollectorRegistry(auto_describe=True)
-        self.constant = {"service": service, "instance": instance, "version": version}
+        self.constant = {"service": service, INSTANCE_LABEL: instance, "version": version}
         ProcessCollector(registry=self.registry)
         PlatformCollector(registry=self.registry)
         GCCollector(registry=self.registry)

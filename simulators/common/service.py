@@ -3,7 +3,7 @@
     GET /api/v1/health        {"service", "status": "healthy", "version", "instance", "timestamp"}
     GET /api/v1/ready         {"ready", "components": {"postgres": ..., "redis": ...}}; 503 when not ready
     GET /metrics              Prometheus text format
-    GET /api/v1/adapter       the PostgreSQL role/schema and Redis user/namespace really in use
+    GET /api/v1/adapter       the PostgreSQL role/schema, Redis user/namespace and data/logs directories in use
     GET /api/v1/config/{key}  a parameter from the registry's config API, through the TTL cache
     GET /api/v1/peers         circuit-breaker state per peer service
 
@@ -31,6 +31,7 @@ import psycopg
 import redis
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from . import volumes
 from .cache import Cache
 from .config import ConfigError
 from .config_client import ConfigClient, ConfigUnavailable
@@ -152,7 +153,9 @@ class ServiceApp:
         def adapter(_: Request) -> Response:
             return Response(200, {"postgres": self.db.identity(), "redis": self.cache.identity(),
                                   "discovery": {"info_key": self.discovery.info_key,
-                                                "heartbeat_key": self.discovery.heartbeat_key}})
+                                                "heartbeat_key": self.discovery.heartbeat_key},
+                                  "volumes": {"data": volumes.describe(s.data_dir),
+                                              "logs": volumes.describe(s.log_dir)}})
 
         @router.route("GET", "/api/v1/config/{key}")
         def config_value(request: Request) -> Response:
@@ -262,7 +265,9 @@ def run_service(domain_class: type[Domain]) -> int:
     except ConfigError as exc:
         print(f"{defaults.service_name}: invalid configuration: {exc}", file=sys.stderr)
         return 2
-    setup_logging(settings.instance, settings.log_level, settings.log_format)
+    setup_logging(settings.instance, settings.log_level, settings.log_format,
+                  volumes.log_file(settings.log_dir, settings.instance))
+    volumes.write_identity(settings.data_dir, settings.service_name, settings.instance)
     try:
         app = ServiceApp(settings, domain_class)
     except ConfigError as exc:  # a domain variable

@@ -64,7 +64,7 @@ class ExternalStack(Stack):
         except tomllib.TOMLDecodeError as exc:
             raise StackConfigError(f"target file {target_file} is not valid TOML: {exc}") from None
         addresses = {}
-        for name in definition.services:
+        for name in [n for n, spec in definition.services.items() if not spec.one_shot]:
             value = (doc.get("services") or {}).get(name)
             if not value or ":" not in str(value):
                 raise StackConfigError(f"target file {target_file}: [services] needs {name} = \"host:port\"")
