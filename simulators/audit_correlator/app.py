@@ -2,6 +2,7 @@
 
     POST /api/v1/events        record an audit event -> 201
     GET  /api/v1/events/{id}   one event
+    GET  /api/v1/traces/{id}   the events of one W3C trace, grouped (traces.py)
     gRPC trading.audit.v1.AuditCorrelator/RecordEvent
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ from simulators.common.service import Domain
 from simulators.common.settings import Defaults
 from simulators.proto import load
 
+from . import traces
 from .repository import AuditEvents
 
 pb, pb_grpc = load("audit")
@@ -43,7 +45,7 @@ def event_from(body: dict) -> dict:
 
 
 class AuditDomain(Domain):
-    defaults = Defaults(service_name="audit-correlator", namespace="audit")
+    defaults = Defaults(service_name="audit-correlator", namespace="audit", faults=traces.FAULTS)
 
     def __init__(self, app):
         super().__init__(app)
@@ -55,6 +57,7 @@ class AuditDomain(Domain):
             return Response(201, self.events.record(event_from(request.json_object())))
 
         fields.add_lookup(router, "/api/v1/events/{id}", self.events.get, "event")
+        traces.routes(router, self.app.db, self.app.settings.faults)
 
     def grpc(self, server) -> None:
         server.add(pb_grpc.add_AuditCorrelatorServicer_to_server, _Servicer(self),
@@ -72,6 +75,8 @@ class _Servicer(pb_grpc.AuditCorrelatorServicer):
         try:
             if request.metadata_json:
                 body["metadata"] = json.loads(request.metadata_json)
+                if isinstance(body["metadata"], dict) and isinstance(body["metadata"].get("instance"), str):
+                    body["instance_name"] = body["metadata"]["instance"]  # the reporting instance, when it says
             stored = self.domain.events.record(event_from(body))
         except (ApiError, ValueError) as exc:
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))

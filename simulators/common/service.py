@@ -31,7 +31,7 @@ import psycopg
 import redis
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from . import volumes
+from . import tracing, volumes
 from .cache import Cache
 from .config import ConfigError
 from .config_client import ConfigClient, ConfigUnavailable
@@ -83,7 +83,7 @@ class ServiceApp:
     def __init__(self, settings: ServiceSettings, domain_class: type[Domain]):
         s = self.settings = settings
         self.metrics = Metrics(s.service_name, s.instance, s.version,
-                               label_full_path="metrics-full-path" in s.faults)
+                               label_full_path="metrics-full-path" in s.faults, faults=s.faults)
         self.db = Database(s.postgres_url, s.postgres_schema, s.instance)
         self.cache = Cache(s.redis_url, s.cache_namespace, s.instance)
         ignore = frozenset(c for c in ("postgres", "redis") if f"ready-ignores-{c}" in s.faults)
@@ -92,8 +92,12 @@ class ServiceApp:
         self.discovery = Discovery(s, self.cache, lambda: "healthy" if self.readiness.ready else "degraded")
         self.config = ConfigClient(s.registry_url, s.service_name, s.environment, s.config_cache_ttl)
         self.peers = Peers(s.registry_url, failures=s.breaker_failures, cooldown=s.breaker_cooldown,
-                           timeout=s.call_timeout, pooled="no-channel-pool" not in s.faults)
-        self.grpc = GrpcServer(s.grpc_host, s.grpc_port)
+                           timeout=s.call_timeout, pooled="no-channel-pool" not in s.faults,
+                           propagate="no-trace-propagation" not in s.faults)
+        tracing.setup(s.service_name, s.instance)
+        self.trace_events = tracing.TraceEvents(self.peers, s.service_name, s.instance,
+                                                s.env.string("AUDIT_CORRELATOR_SERVICE", "audit-correlator"))
+        self.grpc = GrpcServer(s.grpc_host, s.grpc_port, interceptors=(tracing.ServerInterceptor(),))
         self.domain = domain_class(self)
         self.router = self._router()
         self.audit_router = self._audit_router()
@@ -177,6 +181,7 @@ class ServiceApp:
         self.domain.routes(router)
         if "errors-500" in s.faults:
             router.dispatch = _client_errors_as_500(router.dispatch)
+        router.dispatch = tracing.http_dispatch(router.dispatch)  # W3C traceparent in, server span around
         return router
 
     # -- lifecycle ---------------------------------------------------------------------

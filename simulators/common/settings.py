@@ -22,7 +22,8 @@ from .logs import FORMATS, LEVELS
 
 # Deliberate defects, to prove that the acceptance scenarios can fail (never set them in production).
 FAULTS = ("no-heartbeat", "no-expiry", "health-500", "metrics-full-path", "no-metrics", "no-deregister",
-          "ready-ignores-postgres", "ready-ignores-redis", "no-grpc", "errors-500", "no-channel-pool")
+          "ready-ignores-postgres", "ready-ignores-redis", "no-grpc", "errors-500", "no-channel-pool",
+          "instance-label", "camel-case-metric", "no-trace-propagation")
 ENVIRONMENTS = ("development", "testing", "production")
 _INSTANCE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _NAMESPACE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
