@@ -15,6 +15,7 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 from pytest_bdd import given, parsers, then, when
 
+from steps.probes.promql import dashboard_queries, dashboards, metric_names
 from trading_harness.definition import ServiceSpec, StackDefinition
 from trading_harness.evidence import Evidence
 from trading_harness.servers.processes import find_binary
@@ -183,3 +184,47 @@ def lint_metrics(scrape, evidence: Evidence):
     assert reply.status_code == 200, reply.text[:300]
     result = _promtool(evidence, "check", "metrics", stdin=reply.text)
     assert result.returncode == 0, f"promtool check metrics:\n{result.stdout}{result.stderr}"
+
+
+# -- Grafana dashboards ---------------------------------------------------------------------------
+PROMETHEUS_SERIES = {"up", "scrape_duration_seconds", "scrape_samples_scraped", "scrape_samples_post_metric_relabeling",
+                     "scrape_series_added"}  # what Prometheus itself attaches to every target
+SUFFIXES = {"counter": ("_total", "_created"), "histogram": ("_bucket", "_sum", "_count", "_created"),
+            "summary": ("_sum", "_count", "_created"), "gaugehistogram": ("_bucket", "_gsum", "_gcount")}
+
+
+def exported_metrics(stack: Stack, evidence: Evidence) -> dict[str, set[str]]:
+    """service -> every series name its /metrics can carry (a family with no sample yet counts)."""
+    exported = {}
+    for name in http_services(stack.definition):
+        reply = httpx.get(stack.http_url(name) + "/metrics", timeout=TIMEOUT)
+        evidence.record("http", f"GET {name}/metrics", f"{reply.status_code} ({len(reply.text)} bytes)")
+        assert reply.status_code == 200, f"{name}/metrics: {reply.status_code}"
+        names = set()
+        for family in text_string_to_metric_families(reply.text):
+            names.add(family.name)
+            names.update(family.name + suffix for suffix in SUFFIXES.get(family.type, ()))
+            names.update(sample.name for sample in family.samples)
+        exported[name] = names
+    return exported
+
+
+@given("the Grafana dashboards of the stack", target_fixture="grafana_dashboards")
+def grafana_dashboards(stack_definition: StackDefinition) -> dict:
+    found = dashboards(stack_definition.root / "grafana")
+    assert found, f"the stack ships no Grafana dashboard under {stack_definition.root / 'grafana'}"
+    return found
+
+
+@then("every metric their queries name is exported by a service of the stack or made by Prometheus")
+def dashboards_use_exported(stack: Stack, evidence: Evidence, grafana_dashboards: dict):
+    exported = set(PROMETHEUS_SERIES).union(*exported_metrics(stack, evidence).values())
+    unknown = []
+    for path, dashboard in grafana_dashboards.items():
+        queries = dashboard_queries(dashboard)
+        assert queries, f"{path.name} has no query"
+        for query in queries:
+            missing = sorted(metric_names(query) - exported)
+            if missing:
+                unknown.append(f"{path.name}: {missing} in {query!r}")
+    assert not unknown, "dashboards query metrics no service exports:\n" + "\n".join(unknown)

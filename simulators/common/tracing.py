@@ -134,6 +134,7 @@ class TraceEvents:
         self.queue: queue.Queue = queue.Queue(maxsize=size)
         self.sent = self.failed = self.dropped = 0
         self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
 
     def record(self, event_type: str, **metadata: object) -> None:
         """Queue an event for the current span, when it is sampled (a no-op otherwise)."""
@@ -152,9 +153,10 @@ class TraceEvents:
         except queue.Full:
             self.dropped += 1
             return
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._send_forever, name="trace-events", daemon=True)
-            self._thread.start()
+        with self._lock:
+            if self._thread is None:  # started with the first sampled trace
+                self._thread = threading.Thread(target=self._send_forever, name="trace-events", daemon=True)
+                self._thread.start()
 
     def _send_forever(self) -> None:
         from simulators.proto import load  # the generated modules, loaded once a trace is seen
