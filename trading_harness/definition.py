@@ -56,9 +56,6 @@ class Mount:
         return self.source.startswith(("./", "../", "/", "~"))
 
 
-SHELL_IMAGES = ("busybox", "alpine")
-
-
 @dataclass
 class ServiceSpec:
     """One compose service, as the harness needs it."""
@@ -85,14 +82,14 @@ class ServiceSpec:
             return "postgres"
         if image.startswith("prometheus"):
             return "prometheus"
+        if self.command[:1] == ["sh"] and len(self.command) == 2:
+            return "script"
         if self.has_build and self.command[:2] == ["python", "-m"]:
             return "python"
-        if image.startswith(SHELL_IMAGES) and self.command[:1] == ["sh"] and len(self.command) == 2:
-            return "script"
         raise StackConfigError(
             f"service '{self.name}': cannot tell how to run it locally (image {self.image!r}, "
             f"command {self.command!r}). Use an official redis/postgres/prometheus image, build: plus "
-            f"command: [python, -m, <module>], or a busybox/alpine image with command: [sh, <script>].")
+            f"command: [python, -m, <module>], or command: [sh, <script>] for a one-shot step.")
 
     @property
     def one_shot(self) -> bool:

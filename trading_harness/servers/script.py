@@ -1,4 +1,4 @@
-"""A one-shot compose step (`image: busybox`, `command: [sh, <script>]`) run locally with sh.
+"""A one-shot compose step (`command: [sh, <script>]`) run locally with sh.
 
 The volume initialisation (TSE-0001.12.0) is one: services that depend on it with
 `condition: service_completed_successfully` start once it has exited 0. Container paths in its

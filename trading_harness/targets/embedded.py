@@ -225,7 +225,8 @@ class EmbeddedStack(Stack):
         return "\n".join(text.splitlines()[-lines:])
 
     def pids(self) -> dict[str, int | None]:
-        return {name: s.process.pid if s.process else None for name, s in self.servers.items()}
+        """The server processes (a one-shot step has exited: it is not one)."""
+        return {name: s.process.pid if s.process else None for name, s in self.servers.items() if not s.spec.one_shot}
 
     def close(self) -> None:
         """Stop every server (dependants first) and remove the temp dir."""
