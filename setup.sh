@@ -35,6 +35,7 @@ command -v "$PYTHON" >/dev/null || apt_install python3 python3-venv
 
 missing=()
 command -v redis-server >/dev/null || missing+=(redis-server)
+command -v prometheus >/dev/null && command -v promtool >/dev/null || missing+=(prometheus)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || missing+=(postgresql)
 "$PYTHON" -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
 command -v cp >/dev/null || missing+=(coreutils)

@@ -9,7 +9,8 @@ from pytest_bdd import given, parsers, then, when
 from steps.probes.service_probe import Reply, ServiceProbe
 from steps.probes.simulator_spec import simulator
 
-CONSTANT_LABELS = ("service", "instance", "version")
+INSTANCE_LABEL = "service_instance"  # the seeds' `instance`, renamed: Prometheus owns the target label `instance`
+CONSTANT_LABELS = ("service", INSTANCE_LABEL, "version")
 
 
 @pytest.fixture
@@ -47,19 +48,22 @@ def has_metrics(scrape, names: str):
     assert not missing, f"missing {missing}"
 
 
-@then(parsers.parse("every http_ sample carries the labels service, instance and version of the {service}"))
+@then(parsers.parse("every http_ sample carries the labels service, service_instance and version of the {service}"))
 def constant_labels(stack, scrape, service: str):
     spec = simulator(stack, service)
     samples = [s for s in scrape[1] if s.name.startswith("http_")]
     assert samples, "no http_ samples"
     for s in samples:
-        assert s.labels.get("service") == spec.service_name and s.labels.get("instance") == spec.instance, s
+        assert s.labels.get("service") == spec.service_name and s.labels.get(INSTANCE_LABEL) == spec.instance, s
         assert s.labels.get("version"), s
 
 
-@then(parsers.parse('every http_ sample has the instance label "{instance}"'))
+@then(parsers.parse('every http_ sample has the service_instance label "{instance}"'))
 def instance_label(scrape, instance: str):
-    assert all(s.labels.get("instance") == instance for s in scrape[1] if s.name.startswith("http_"))
+    samples = [s for s in scrape[1] if s.name.startswith("http_")]
+    assert samples, "no http_ samples"
+    wrong = [s for s in samples if s.labels.get(INSTANCE_LABEL) != instance]
+    assert not wrong, f"{len(wrong)} samples without {INSTANCE_LABEL}={instance!r}, e.g. {wrong[0]}"
 
 
 # -- counters ------------------------------------------------------------------------------

@@ -49,6 +49,19 @@ class PortMapping:
     container_port: int
 
 
+@dataclass(frozen=True)
+class Mount:
+    """One `volumes:` entry: a bind mount (source a path) or a named volume."""
+
+    source: str
+    target: str
+    read_only: bool
+
+    @property
+    def is_bind(self) -> bool:
+        return self.source.startswith(("./", "../", "/", "~"))
+
+
 @dataclass
 class ServiceSpec:
     """One compose service, as the harness needs it."""
@@ -61,22 +74,33 @@ class ServiceSpec:
     labels: dict[str, str]
     depends_on: list[str]
     has_build: bool
-    volumes: list[tuple[str, str]] = field(default_factory=list)  # bind mounts: (host source, container target)
+    volumes: list[Mount] = field(default_factory=list)
+    conditions: dict[str, str] = field(default_factory=dict)  # depends_on: service -> condition
+    restart: str | None = None
 
     @property
     def kind(self) -> str:
-        """redis, postgres or python: which embedded runner starts it."""
+        """redis, postgres, prometheus, python or script: which embedded runner starts it."""
         image = (self.image or "").split("/")[-1]
         if image.startswith("redis"):
             return "redis"
         if image.startswith("postgres"):
             return "postgres"
+        if image.startswith("prometheus"):
+            return "prometheus"
+        if self.command[:1] == ["sh"] and len(self.command) == 2:
+            return "script"
         if self.has_build and self.command[:2] == ["python", "-m"]:
             return "python"
         raise StackConfigError(
             f"service '{self.name}': cannot tell how to run it locally (image {self.image!r}, "
-            f"command {self.command!r}). Use an official redis/postgres image, or build: plus "
-            f"command: [python, -m, <module>].")
+            f"command {self.command!r}). Use an official redis/postgres/prometheus image, build: plus "
+            f"command: [python, -m, <module>], or command: [sh, <script>] for a one-shot step.")
+
+    @property
+    def one_shot(self) -> bool:
+        """A step that runs to completion (restart: "no", no port), such as the volume initialisation."""
+        return self.kind == "script"
 
     @property
     def container_port(self) -> int:
@@ -292,6 +316,7 @@ def _load_compose(path: Path) -> dict[str, ServiceSpec]:
     for name, raw in doc["services"].items():
         if not isinstance(raw, dict):
             raise StackConfigError(f"{path}: service '{name}' is not a mapping")
+        depends = raw.get("depends_on") or []
         services[name] = ServiceSpec(
             name=name,
             image=raw.get("image"),
@@ -299,25 +324,15 @@ def _load_compose(path: Path) -> dict[str, ServiceSpec]:
             environment=_as_env(raw.get("environment"), path, name),
             ports=[_as_port(p, path, name) for p in raw.get("ports") or []],
             labels={str(k): str(v) for k, v in _as_mapping(raw.get("labels")).items()},
-            depends_on=list(raw.get("depends_on") or []),
+            depends_on=list(depends),
             has_build="build" in raw,
-            volumes=_as_binds(raw.get("volumes")),
+            volumes=[_as_mount(v, path, name) for v in raw.get("volumes") or []],
+            conditions={str(k): str((v or {}).get("condition", "service_started"))
+                        for k, v in depends.items()} if isinstance(depends, dict) else
+                       {str(k): "service_started" for k in depends},
+            restart=None if raw.get("restart") is None else str(raw.get("restart")),
         )
     return services
-
-
-def _as_binds(value) -> list[tuple[str, str]]:
-    """Bind mounts of a service, short (./src:/target:ro) or long syntax; named volumes are left out."""
-    binds = []
-    for item in value or []:
-        if isinstance(item, dict):
-            source, target = str(item.get("source", "")), str(item.get("target", ""))
-        else:
-            source, _, rest = str(item).partition(":")
-            target = rest.split(":")[0]
-        if source.startswith((".", "/")) and target:
-            binds.append((source, target))
-    return binds
 
 
 def _as_command(value, path: Path, name: str) -> list[str]:
@@ -360,6 +375,19 @@ def _as_port(value, path: Path, name: str) -> PortMapping:
     except ValueError:
         pass
     raise StackConfigError(f"{path}: service '{name}': port {value!r} is not \"127.0.0.1:HOST:CONTAINER\"")
+
+
+def _as_mount(value, path: Path, name: str) -> Mount:
+    if isinstance(value, dict):
+        if "source" in value and "target" in value:
+            return Mount(str(value["source"]), str(value["target"]), bool(value.get("read_only")))
+    else:
+        parts = str(value).split(":")
+        if len(parts) in (2, 3):
+            return Mount(parts[0], parts[1], len(parts) == 3 and "ro" in parts[2].split(","))
+        if len(parts) == 1:
+            return Mount("", parts[0], False)  # an anonymous volume
+    raise StackConfigError(f"{path}: service '{name}': volume {value!r} is not \"SOURCE:TARGET[:ro]\"")
 
 
 def _load_acl(path: Path) -> dict[str, RedisUser]:
@@ -463,6 +491,7 @@ def _load_time(path: Path, services: dict[str, ServiceSpec], registry: str) -> d
         "price_update_interval": 1.0,
         "candle_interval": 60.0,
         "settlement_cycle": 2.0,
+        "scrape_interval": 15.0,
         "ready_timeout": 30.0,
     }
     if path.is_file():

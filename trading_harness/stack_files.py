@@ -21,10 +21,12 @@ class StackFiles:
     postgres_conf: Path | None
 
 
-def host_path(volumes: list[tuple[str, str]], container_path: str, root: Path) -> Path | None:
+def host_path(volumes: list, container_path: str, root: Path) -> Path | None:
     """The host file behind a container path, through the service's bind mounts (None when not mounted)."""
-    for source, target in volumes:
-        target = target.rstrip("/")
+    for mount in volumes:
+        if not mount.is_bind:
+            continue
+        source, target = mount.source, mount.target.rstrip("/")
         if container_path == target:
             return (root / source).resolve()
         if container_path.startswith(target + "/"):

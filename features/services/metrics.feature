@@ -56,7 +56,7 @@ Feature: Every simulator exposes Prometheus RED metrics at /metrics
   Scenario Outline: Every request metric of the <service> carries its service, instance and version
     Given the <service> has served a health request
     When a client scrapes /metrics on the <service>
-    Then every http_ sample carries the labels service, instance and version of the <service>
+    Then every http_ sample carries the labels service, service_instance and version of the <service>
 
     @exchange @criterion:market-data.12b.constant-labels
     Examples: exchange

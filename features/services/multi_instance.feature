@@ -45,8 +45,8 @@ Feature: Two exchange instances run side by side, isolated from each other
   Scenario Outline: The metrics of <instance> carry its instance name
     Given the <instance> has served a health request
     When a client scrapes /metrics on the <instance>
-    Then every http_ sample carries the labels service, instance and version of the <instance>
-    And every http_ sample has the instance label "<instance>"
+    Then every http_ sample carries the labels service, service_instance and version of the <instance>
+    And every http_ sample has the service_instance label "<instance>"
 
     Examples:
       | instance         |

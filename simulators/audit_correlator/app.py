@@ -3,6 +3,7 @@
     POST /api/v1/events        record an audit event -> 201
     GET  /api/v1/events/{id}   one event
     GET  /api/v1/topology      the service topology (TSE-0002), from TOPOLOGY_FILE
+    GET  /api/v1/traces/{id}   the events of one W3C trace, grouped (traces.py)
     gRPC trading.audit.v1.AuditCorrelator/RecordEvent
     gRPC trading.audit.v1.TopologyService/GetTopology
 """
@@ -18,6 +19,7 @@ from simulators.common.service import Domain
 from simulators.common.settings import Defaults
 from simulators.proto import load
 
+from . import traces
 from .chaos import add_correlation_routes
 from .repository import AuditEvents
 from .topology import TopologySource, to_message
@@ -44,7 +46,7 @@ def event_from(data: dict) -> dict:
 
 
 class AuditDomain(Domain):
-    defaults = Defaults(service_name="audit-correlator", namespace="audit", faults=FAULTS)
+    defaults = Defaults(service_name="audit-correlator", namespace="audit", faults=FAULTS + traces.FAULTS)
 
     def __init__(self, app):
         super().__init__(app)
@@ -66,6 +68,7 @@ class AuditDomain(Domain):
 
         fields.add_lookup(router, "/api/v1/events/{id}", self.events.get, "event")
         add_correlation_routes(router, self.app.db, drop_links="drops-chaos-links" in self.app.settings.faults)
+        traces.routes(router, self.app.db, self.app.settings.faults)
 
         @router.route("GET", "/api/v1/topology", errors=(503,))
         def topology(request: Request) -> Response:
@@ -112,6 +115,8 @@ class _Servicer(pb_grpc.AuditCorrelatorServicer):
         try:
             if request.metadata_json:
                 body["metadata"] = _storable_json(request.metadata_json)
+                if isinstance(body["metadata"], dict) and isinstance(body["metadata"].get("instance"), str):
+                    body["instance_name"] = body["metadata"]["instance"]  # the reporting instance, when it says
             stored = self.domain.events.record(event_from(EVENT.parse(body)))
         except (ApiError, ValueError) as exc:
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))

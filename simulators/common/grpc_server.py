@@ -12,8 +12,9 @@ from grpc_reflection.v1alpha import reflection
 class GrpcServer:
     """Health reports SERVING or NOT_SERVING for "" and for the domain service, following readiness."""
 
-    def __init__(self, host: str, port: int, *, workers: int = 16):
-        self.server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc"))
+    def __init__(self, host: str, port: int, *, workers: int = 16, interceptors: tuple = ()):
+        self.server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc"),
+                                  interceptors=interceptors)
         self.health = health.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         self.address = f"{host}:{port}"

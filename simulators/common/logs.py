@@ -5,6 +5,7 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 LEVELS = ("debug", "info", "warning", "error")
 FORMATS = ("json", "text")
@@ -52,14 +53,18 @@ class TextFormatter(logging.Formatter):
         return text
 
 
-def setup_logging(service: str, level: str = "info", fmt: str = "json") -> None:
-    """Send every log record to stderr in the chosen format; replaces earlier handlers."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter(service) if fmt == "json" else TextFormatter())
+def setup_logging(service: str, level: str = "info", fmt: str = "json", file: Path | None = None) -> None:
+    """Send every log record to stderr (and to `file` too, when given) in the chosen format;
+    replaces earlier handlers."""
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if file is not None:
+        handlers.append(logging.FileHandler(file, encoding="utf-8"))
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
-    root.addHandler(handler)
+    for handler in handlers:
+        handler.setFormatter(JsonFormatter(service) if fmt == "json" else TextFormatter())
+        root.addHandler(handler)
     root.setLevel(level.upper())
     # Quieten libraries that would log connection chatter at our level.
     for noisy in ("redis", "urllib3", "httpx", "httpcore"):

@@ -15,6 +15,8 @@ from typing import TypeVar
 import grpc
 import httpx
 
+from . import tracing
+
 log = logging.getLogger("peers")
 T = TypeVar("T")
 
@@ -75,8 +77,9 @@ class Peers:
     """gRPC stubs for other services, by service name."""
 
     def __init__(self, registry_url: str | None, *, failures: int, cooldown: float, timeout: float,
-                 pooled: bool = True):
+                 pooled: bool = True, propagate: bool = True):
         self.registry_url = registry_url.rstrip("/") if registry_url else None
+        self.propagate = propagate  # False only for the no-trace-propagation fault: no traceparent on calls
         self.timeout = timeout
         self.failures, self.cooldown = failures, cooldown
         self.pooled = pooled  # False only for the no-channel-pool fault
@@ -98,7 +101,8 @@ class Peers:
         try:
             target, instance = self._locate(service)
             stub = stub_class(self._channel(target))
-            reply = getattr(stub, method)(request, timeout=self.timeout)
+            metadata = tracing.outgoing_metadata() if self.propagate else None
+            reply = getattr(stub, method)(request, timeout=self.timeout, metadata=metadata or None)
         except grpc.RpcError as exc:
             if exc.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED,
                               grpc.StatusCode.RESOURCE_EXHAUSTED):

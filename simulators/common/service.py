@@ -3,7 +3,7 @@
     GET /api/v1/health        {"service", "status": "healthy", "version", "instance", "timestamp"}
     GET /api/v1/ready         {"ready", "components": {"postgres": ..., "redis": ...}}; 503 when not ready
     GET /metrics              Prometheus text format
-    GET /api/v1/adapter       the PostgreSQL role/schema and Redis user/namespace really in use
+    GET /api/v1/adapter       the PostgreSQL role/schema, Redis user/namespace and data/logs directories in use
     GET /api/v1/config/{key}  a parameter from the registry's config API, through the TTL cache
     GET /api/v1/peers         circuit-breaker state per peer service
 
@@ -31,6 +31,7 @@ import psycopg
 import redis
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from . import tracing, volumes
 from .cache import Cache
 from .config import ConfigError
 from .config_client import ConfigClient, ConfigUnavailable
@@ -87,7 +88,7 @@ class ServiceApp:
     def __init__(self, settings: ServiceSettings, domain_class: type[Domain]):
         s = self.settings = settings
         self.metrics = Metrics(s.service_name, s.instance, s.version,
-                               label_full_path="metrics-full-path" in s.faults)
+                               label_full_path="metrics-full-path" in s.faults, faults=s.faults)
         self.db = Database(s.postgres_url, s.postgres_schema, s.instance)
         self.cache = Cache(s.redis_url, s.cache_namespace, s.instance)
         ignore = frozenset(c for c in ("postgres", "redis") if f"ready-ignores-{c}" in s.faults)
@@ -96,8 +97,12 @@ class ServiceApp:
         self.discovery = Discovery(s, self.cache, lambda: "healthy" if self.readiness.ready else "degraded")
         self.config = ConfigClient(s.registry_url, s.service_name, s.environment, s.config_cache_ttl)
         self.peers = Peers(s.registry_url, failures=s.breaker_failures, cooldown=s.breaker_cooldown,
-                           timeout=s.call_timeout, pooled="no-channel-pool" not in s.faults)
-        self.grpc = GrpcServer(s.grpc_host, s.grpc_port)
+                           timeout=s.call_timeout, pooled="no-channel-pool" not in s.faults,
+                           propagate="no-trace-propagation" not in s.faults)
+        tracing.setup(s.service_name, s.instance)
+        self.trace_events = tracing.TraceEvents(self.peers, s.service_name, s.instance,
+                                                s.env.string("AUDIT_CORRELATOR_SERVICE", "audit-correlator"))
+        self.grpc = GrpcServer(s.grpc_host, s.grpc_port, interceptors=(tracing.ServerInterceptor(),))
         self.domain = domain_class(self)
         self.router = self._router()
         self.audit_router = self._audit_router()
@@ -160,7 +165,9 @@ class ServiceApp:
         def adapter(_: Request) -> Response:
             return Response(200, {"postgres": self.db.identity(), "redis": self.cache.identity(),
                                   "discovery": {"info_key": self.discovery.info_key,
-                                                "heartbeat_key": self.discovery.heartbeat_key}})
+                                                "heartbeat_key": self.discovery.heartbeat_key},
+                                  "volumes": {"data": volumes.describe(s.data_dir),
+                                              "logs": volumes.describe(s.log_dir)}})
 
         @router.route("GET", "/api/v1/config/{key}", params={"key": CONFIG_KEY}, errors=(422,))
         def config_value(request: Request) -> Response:
@@ -191,6 +198,7 @@ class ServiceApp:
         router.publish_openapi(s.service_name, s.version, f"The production API of {s.service_name}.")
         if "errors-500" in s.faults:
             router.dispatch = _client_errors_as_500(router.dispatch)
+        router.dispatch = tracing.http_dispatch(router.dispatch)  # W3C traceparent in, server span around
         return router
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -279,7 +287,9 @@ def run_service(domain_class: type[Domain]) -> int:
     except ConfigError as exc:
         print(f"{defaults.service_name}: invalid configuration: {exc}", file=sys.stderr)
         return 2
-    setup_logging(settings.instance, settings.log_level, settings.log_format)
+    setup_logging(settings.instance, settings.log_level, settings.log_format,
+                  volumes.log_file(settings.log_dir, settings.instance))
+    volumes.write_identity(settings.data_dir, settings.service_name, settings.instance)
     try:
         app = ServiceApp(settings, domain_class)
     except ConfigError as exc:  # a domain variable

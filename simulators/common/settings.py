@@ -4,7 +4,8 @@
     POSTGRES_URL, REDIS_URL, CACHE_NAMESPACE, SERVICE_DISCOVERY_NAMESPACE, HEARTBEAT_INTERVAL,
     SERVICE_TTL, LOG_LEVEL, LOG_FORMAT
 
-plus the harness's own: HTTP_HOST, GRPC_HOST, ADVERTISE_HOST, AUDIT_HOST, AUDIT_PORT, POSTGRES_SCHEMA,
+plus DATA_DIR and LOG_DIR (the instance's own directories, TSE-0001.12.0), and the harness's own:
+HTTP_HOST, GRPC_HOST, ADVERTISE_HOST, AUDIT_HOST, AUDIT_PORT, POSTGRES_SCHEMA,
 REGISTRY_URL, CONFIG_CACHE_TTL, READY_CHECK_INTERVAL, CIRCUIT_BREAKER_FAILURES, CIRCUIT_BREAKER_COOLDOWN,
 GRPC_CALL_TIMEOUT and SIMULATOR_FAULTS.
 
@@ -22,7 +23,8 @@ from .logs import FORMATS, LEVELS
 
 # Deliberate defects, to prove that the acceptance scenarios can fail (never set them in production).
 FAULTS = ("no-heartbeat", "no-expiry", "health-500", "metrics-full-path", "no-metrics", "no-deregister",
-          "ready-ignores-postgres", "ready-ignores-redis", "no-grpc", "errors-500", "no-channel-pool")
+          "ready-ignores-postgres", "ready-ignores-redis", "no-grpc", "errors-500", "no-channel-pool",
+          "instance-label", "camel-case-metric", "no-trace-propagation")
 ENVIRONMENTS = ("development", "testing", "production")
 _INSTANCE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _NAMESPACE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -68,6 +70,8 @@ class ServiceSettings:
     log_level: str
     log_format: str
     faults: frozenset[str] = frozenset()
+    data_dir: str | None = None  # DATA_DIR: the instance's own data directory (TSE-0001.12.0)
+    log_dir: str | None = None  # LOG_DIR: the instance's own logs directory
     env: Env = field(default=None, compare=False, repr=False)  # for the domain's own variables
 
     @classmethod
@@ -107,6 +111,8 @@ class ServiceSettings:
             log_level=env.choice("LOG_LEVEL", "info", LEVELS),
             log_format=env.choice("LOG_FORMAT", "json", FORMATS),
             faults=env.flags("SIMULATOR_FAULTS", FAULTS + defaults.faults),
+            data_dir=env.string("DATA_DIR", "") or None,
+            log_dir=env.string("LOG_DIR", "") or None,
             env=env,
         )
         if settings.service_ttl <= settings.heartbeat_interval:
@@ -128,6 +134,7 @@ class ServiceSettings:
             "redis_url": redact_url(self.redis_url), "namespace": self.discovery_namespace,
             "registry_url": self.registry_url or "none", "heartbeat_interval_s": self.heartbeat_interval,
             "service_ttl_s": self.service_ttl, "faults": ",".join(sorted(self.faults)) or "none",
+            "data_dir": self.data_dir or "none", "log_dir": self.log_dir or "none",
         }
 
 

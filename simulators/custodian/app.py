@@ -162,6 +162,8 @@ class _Servicer(pb_grpc.CustodianServicer):
             settlement, _ = self.domain.settlements.instruct(instruction)
         except DatabaseUnavailable as exc:
             context.abort(grpc.StatusCode.UNAVAILABLE, f"the settlement store is unavailable: {exc}")
+        self.domain.app.trace_events.record("settlement.instructed", external_id=request.external_id,
+                                            settlement_id=str(settlement.get("settlement_id")))
         return _settlement(settlement)
 
     def GetSettlement(self, request, context):  # noqa: N802 - gRPC method name

@@ -212,6 +212,9 @@ class ExchangeDomain(Domain):
             else:
                 self.fill_price(req.symbol)  # market-data must quote the symbol
                 placed = self.orders.place_limit(req)
+            self.app.trace_events.record("order.placed", order_id=str(placed.order.get("order_id")),
+                                         symbol=req.symbol, side=req.side, order_type=req.order_type,
+                                         status=placed.order.get("status"))
             if placed.rejected:
                 return Response(422, {"error": "insufficient_balance", "message": placed.order["reject_reason"],
                                       "order": placed.order})

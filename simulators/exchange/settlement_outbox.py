@@ -1,7 +1,8 @@
 """Settlement instructions for the custodian: an outbox written with each balance movement, and its dispatcher.
 
 enqueue() adds a row inside the caller's transaction, so an instruction exists exactly when the
-movement committed. The Dispatcher thread sends PENDING rows in outbox order with
+movement committed; it keeps the W3C traceparent of the request that moved the balance, and the
+dispatcher continues that trace when it sends the instruction. The Dispatcher thread sends PENDING rows in outbox order with
 trading.custodian.v1.Custodian/InstructSettlement (the custodian found through discovery) and marks
 each SENT once acknowledged; on failure it keeps the row, counts the attempt, backs off and retries
 the same row, so a later instruction is never sent before an earlier one. The custodian is
@@ -17,6 +18,7 @@ import grpc
 from psycopg import Cursor
 from psycopg.rows import dict_row
 
+from simulators.common import tracing
 from simulators.common.database import jsonable
 from simulators.proto import load
 
@@ -28,8 +30,9 @@ BATCH = 100
 def enqueue(cur: Cursor, external_id: str, settlement_type: str, account_id: str, asset: str, quantity: Decimal,
             source: str = "", destination: str = "") -> None:
     cur.execute("INSERT INTO settlement_outbox (external_id, settlement_type, account_id, symbol, quantity, "
-                "source_account, destination_account) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                (external_id, settlement_type, account_id, asset, quantity, source or None, destination or None))
+                "source_account, destination_account, traceparent) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                (external_id, settlement_type, account_id, asset, quantity, source or None, destination or None,
+                 tracing.current_traceparent()))
 
 
 def trade_legs(cur: Cursor, trade_id: str, account_id: str, side: str, base: str, quote: str, quantity: Decimal,
@@ -92,7 +95,7 @@ class Dispatcher:
         """Send pending rows in order until the batch is done or one fails; True when any was sent."""
         with self.db.transaction() as conn, conn.cursor(row_factory=dict_row) as cur:
             cur.execute("SELECT outbox_id, external_id, settlement_type, account_id::text AS account_id, symbol, "
-                        "quantity, source_account, destination_account FROM settlement_outbox "
+                        "quantity, source_account, destination_account, traceparent FROM settlement_outbox "
                         "WHERE status = 'PENDING' ORDER BY outbox_id LIMIT %s", (BATCH,))
             rows = cur.fetchall()
         acknowledged: list[tuple[int, str]] = []
@@ -131,8 +134,10 @@ class Dispatcher:
             external_id=row["external_id"], settlement_type=row["settlement_type"], account_id=row["account_id"],
             symbol=row["symbol"], quantity=f"{row['quantity']:f}", source_account=row["source_account"] or "",
             destination_account=row["destination_account"] or "")
-        reply, _instance = self.app.peers.call(self.service, custodian_grpc.CustodianStub, "InstructSettlement",
-                                               instruction)
+        with tracing.continued(row.get("traceparent"), "settlement.instruct"):  # the movement's trace goes on
+            self.app.trace_events.record("settlement.dispatched", external_id=row["external_id"])
+            reply, _instance = self.app.peers.call(self.service, custodian_grpc.CustodianStub, "InstructSettlement",
+                                                   instruction)
         return reply
 
     def _failed(self, row: dict, exc: Exception) -> None:

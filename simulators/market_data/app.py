@@ -277,6 +277,7 @@ class _Servicer(pb_grpc.MarketDataServicer):
         quote = self.feed.quote(request.symbol)
         if quote is None:
             context.abort(grpc.StatusCode.NOT_FOUND, f"no price feed for {request.symbol!r}")
+        self.domain.app.trace_events.record("price.quoted", symbol=request.symbol, price=str(quote.price))
         return _message(quote)
 
     def StreamPrices(self, request, context):  # noqa: N802

@@ -13,6 +13,7 @@ import redis
 from simulators.common.config import ConfigError
 from simulators.common.http import make_server, serve_until_signalled
 from simulators.common.logs import setup_logging
+from simulators.common.metrics import Metrics
 
 from .app import build_router
 from .settings import Settings
@@ -29,10 +30,12 @@ def main() -> int:
         return 2
     setup_logging(settings.service_name, settings.log_level, settings.log_format)
     client = connect(settings.redis_url)
+    metrics = Metrics(settings.service_name, settings.instance, settings.version)
     try:
-        server = make_server(settings.http_host, settings.http_port, build_router(settings, client),
+        server = make_server(settings.http_host, settings.http_port, build_router(settings, client, metrics),
                              max_body=settings.max_body_bytes, request_timeout=settings.request_timeout,
-                             logger=logging.getLogger("registry.http"))
+                             logger=logging.getLogger("registry.http"), quiet_paths=("/health", "/metrics"),
+                             observer=metrics.observe)
     except OSError as exc:
         log.error("cannot listen", extra={"http": f"{settings.http_host}:{settings.http_port}", "error": str(exc)})
         return 1

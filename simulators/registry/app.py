@@ -2,6 +2,7 @@
 
     GET    /health
     GET    /openapi.json                                 the OpenAPI 3 document, from the same declarations
+    GET    /metrics                                      Prometheus text (RED metrics, runtime, service_ready)
     POST   /api/v1/services                              register (replaces)
     GET    /api/v1/services                              all live entries
     GET    /api/v1/services/{name}                       live instances of one service
@@ -20,6 +21,7 @@ import redis
 
 from simulators.common.contract import Text
 from simulators.common.http import ApiError, Request, Response, Router
+from simulators.common.metrics import Metrics
 from simulators.common.openapi import shape
 
 from . import validation
@@ -36,7 +38,7 @@ def _redis_error(exc: BaseException) -> ApiError:
     return ApiError(503, "redis_error", f"Redis refused the operation: {exc}.")
 
 
-def build_router(settings: Settings, client: redis.Redis) -> Router:
+def build_router(settings: Settings, client: redis.Redis, metrics: Metrics | None = None) -> Router:
     services = ServiceStore(client, settings.service_ttl)
     config = ConfigStore(client)
     environments = (DEFAULT_ENVIRONMENT, *settings.environments)
@@ -62,9 +64,20 @@ def build_router(settings: Settings, client: redis.Redis) -> Router:
             services.ping()
         except redis.RedisError as exc:
             log.warning("redis unreachable", extra={"error": str(exc)})
+            if metrics:
+                metrics.set_ready(False)
             return Response(503, {"status": "unhealthy", "service": settings.service_name, "redis": str(exc),
                                   "error": "redis_unavailable", "message": f"Redis is unreachable: {exc}."})
+        if metrics:
+            metrics.set_ready(True)
         return Response(200, {"status": "healthy", "service": settings.service_name, "redis": "ok"})
+
+    if metrics:
+        @router.route("GET", "/metrics", media="text/plain")
+        def scrape(_: Request) -> Response:
+            """Prometheus text exposition (RED metrics, runtime, service_ready)."""
+            body, content_type = metrics.render()
+            return Response(200, body, content_type=content_type)
 
     @router.route("POST", "/api/v1/services", body=None if lax else validation.SERVICE, ok=201, returns=entry_shape)
     def register(request: Request) -> Response:

@@ -25,11 +25,14 @@ class Settings:
     request_timeout: float  # seconds a client may take to send one request
     max_body_bytes: int
     faults: frozenset[str] = frozenset()
+    instance: str = "service-registry"  # SERVICE_INSTANCE_NAME: the service_instance metric label
+    version: str = "1.0.0"  # SERVICE_VERSION
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
         """Raises ConfigError (one line naming the variable) for the first bad variable."""
         env = Env(environ)
+        name = env.string("SERVICE_NAME", "service-registry")
         return cls(
             http_port=env.integer("HTTP_PORT", minimum=1, maximum=65535),
             http_host=env.string("HTTP_HOST", "127.0.0.1", expected="a host name or IP address to listen on"),
@@ -37,12 +40,14 @@ class Settings:
             service_ttl=env.duration("SERVICE_TTL", "90s"),
             heartbeat_interval=env.duration("HEARTBEAT_INTERVAL", "30s", allow_zero=False),
             environments=env.name_list("CONFIG_ENVIRONMENTS", "development,testing,production"),
-            service_name=env.string("SERVICE_NAME", "service-registry"),
+            service_name=name,
             log_level=env.choice("LOG_LEVEL", "info", LEVELS),
             log_format=env.choice("LOG_FORMAT", "json", FORMATS),
             request_timeout=env.duration("HTTP_REQUEST_TIMEOUT", "10s", allow_zero=False),
             max_body_bytes=env.integer("HTTP_MAX_BODY_BYTES", 64 * 1024, minimum=1024, maximum=16 * 1024 * 1024),
             faults=env.flags("REGISTRY_FAULTS", FAULTS),
+            instance=env.string("SERVICE_INSTANCE_NAME", name),
+            version=env.string("SERVICE_VERSION", "1.0.0"),
         )
 
     def loggable(self) -> dict[str, object]:

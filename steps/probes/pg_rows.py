@@ -110,6 +110,13 @@ BASELINES: dict[str, dict[str, object]] = {
         "recorded_at": "2025-01-01T00:00:00Z"},
 }
 
+# audit_correlator keeps the audit tables under the old name (TSE-0001.12.0): the same rows fit.
+BASELINES.update({
+    "audit_correlator." + table.split(".", 1)[1]: {
+        column: Parent(value.table.replace("audit.", "audit_correlator.", 1), value.column, value.alias)
+        if isinstance(value, Parent) else value for column, value in row.items()}
+    for table, row in list(BASELINES.items()) if table.startswith("audit.")})
+
 _CONSTRAINT_COLUMNS = """
 SELECT con.contype::text, array_agg(att.attname::text ORDER BY k.ord)
 FROM pg_constraint con
@@ -223,6 +230,14 @@ class RowProbe:
         if result.accepted:
             self.baselines[table] = {**result.row, **values}
         return result
+
+    def insert_row(self, table: str, **overrides: object) -> InsertResult:
+        """Insert a fresh baseline row with some columns overridden."""
+        return self._insert(table, {**self._baseline_values(table), **overrides})
+
+    def execute(self, query: str, params: tuple | None = None) -> list[tuple]:
+        """Run one statement in the probe's transaction (recorded as evidence)."""
+        return self._execute(query, params)
 
     def insert_violation(self, table: str, constraint: str, change: str) -> InsertResult:
         """Insert a fresh baseline row altered by `change` so that it breaks `constraint`."""

@@ -46,6 +46,23 @@ class LocalServer(ABC):
         container_ports = [m.container_port for m in self.spec.ports] or [0]
         return {container_port: free_port() for container_port in container_ports}
 
+    def local_path(self, container_path: str) -> str | None:
+        """Where a container path of this service's bind mounts lives locally (None: not mounted).
+
+        A read-only bind is the stack definition's own file (stack/...); a writable one is run data, so
+        it lives under the run's temporary directory (./volumes/x -> <workdir>/volumes/x), never in
+        the checkout.
+        """
+        for mount in sorted(self.spec.volumes, key=lambda m: len(m.target), reverse=True):
+            target = mount.target.rstrip("/")
+            if not mount.is_bind or not (container_path == target or container_path.startswith(target + "/")):
+                continue
+            source = Path(mount.source)
+            base = self.definition.root if mount.read_only else self.workdir
+            local = source if source.is_absolute() else base / os.path.normpath(source)
+            return str(local) + container_path[len(target):]
+        return None
+
     @property
     def log_path(self) -> Path:
         return self.workdir / f"{self.name}.log"

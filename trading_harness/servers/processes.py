@@ -31,6 +31,9 @@ INSTALL_HINTS = {
     "redis-server": "apt-get install -y redis-server",
     "initdb": "apt-get install -y postgresql-15 (binaries in /usr/lib/postgresql/15/bin)",
     "postgres": "apt-get install -y postgresql-15 (binaries in /usr/lib/postgresql/15/bin)",
+    "prometheus": "apt-get install -y prometheus",
+    "promtool": "apt-get install -y prometheus",
+    "sh": "apt-get install -y dash",
 }
 POSTGRES_BIN_DIRS = [Path(f"/usr/lib/postgresql/{v}/bin") for v in (17, 16, 15, 14)]
 

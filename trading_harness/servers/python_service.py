@@ -39,6 +39,8 @@ class PythonService(LocalServer):
         return env
 
     def _localise(self, key: str, value: str) -> str:
+        if value.startswith("/") and self.local_path(value):  # DATA_DIR: /app/data -> <workdir>/volumes/...
+            return self.local_path(value)
         if value.isdigit() and int(value) in self.ports:
             return str(self.ports[int(value)])
         if key in TIME_ENV:

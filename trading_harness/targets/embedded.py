@@ -11,12 +11,20 @@ from pathlib import Path
 
 from trading_harness.definition import ServiceSpec, StackDefinition
 from trading_harness.errors import HarnessError, StackConfigError, StackStartError
-from trading_harness.servers import LocalServer, PostgresServer, PythonService, RedisServer
+from trading_harness.servers import (
+    LocalServer,
+    PostgresServer,
+    PrometheusServer,
+    PythonService,
+    RedisServer,
+    ScriptStep,
+)
 from trading_harness.servers.base import PortTaken
 from trading_harness.targets.stack import Address, Stack, Timing
 
 PORT_ATTEMPTS = 3
-RUNNERS: dict[str, type[LocalServer]] = {"redis": RedisServer, "postgres": PostgresServer, "python": PythonService}
+RUNNERS: dict[str, type[LocalServer]] = {"redis": RedisServer, "postgres": PostgresServer, "python": PythonService,
+                                         "script": ScriptStep, "prometheus": PrometheusServer}
 
 
 def temp_base() -> str | None:
@@ -219,7 +227,8 @@ class EmbeddedStack(Stack):
         return "\n".join(text.splitlines()[-lines:])
 
     def pids(self) -> dict[str, int | None]:
-        return {name: s.process.pid if s.process else None for name, s in self.servers.items()}
+        """The server processes (a one-shot step has exited: it is not one)."""
+        return {name: s.process.pid if s.process else None for name, s in self.servers.items() if not s.spec.one_shot}
 
     def close(self) -> None:
         """Stop every server (dependants first) and remove the temp dir."""

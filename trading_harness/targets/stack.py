@@ -21,6 +21,7 @@ class Timing:
     price_update_interval: float = 1.0  # market-data feed tick
     candle_interval: float = 60.0  # market-data OHLCV candle length
     settlement_cycle: float = 2.0  # custodian: one settlement status step
+    scrape_interval: float = 15.0  # Prometheus: how often every target is scraped
     ready_timeout: float = 20.0
 
 
@@ -105,7 +106,8 @@ class Stack(ABC):
     # -- lifecycle -------------------------------------------------------
     @property
     def services(self) -> list[str]:
-        return list(self.definition.services)
+        """The long-running services (one-shot steps such as the volume initialisation are not among them)."""
+        return [name for name, spec in self.definition.services.items() if not spec.one_shot]
 
     @abstractmethod
     def stop(self, service: str) -> None:

@@ -169,6 +169,7 @@ CREATE TABLE IF NOT EXISTS exchange.settlement_outbox (
     attempts INTEGER NOT NULL DEFAULT 0,
     last_error TEXT,
     settlement_id VARCHAR(100), -- the custodian's id, once acknowledged
+    traceparent VARCHAR(55), -- W3C trace context of the movement, continued when the instruction is sent
     created_at TIMESTAMPTZ NOT NULL DEFAULT NOW(),
     sent_at TIMESTAMPTZ,
 

@@ -1,0 +1,230 @@
+"""Sentences about observability: the Prometheus configuration and server, metric labels, dashboards.
+
+Names come from the stack under test: the HTTP services and their instances from the compose file,
+the Prometheus configuration from the prometheus service's --config.file mount.
+"""
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+from prometheus_client.parser import text_string_to_metric_families
+from pytest_bdd import given, parsers, then, when
+
+from steps.probes.promql import dashboard_queries, dashboards, metric_names
+from trading_harness.definition import ServiceSpec, StackDefinition
+from trading_harness.evidence import Evidence
+from trading_harness.servers.processes import find_binary
+from trading_harness.targets.stack import Stack
+
+TIMEOUT = httpx.Timeout(5.0, connect=2.0)
+
+
+def http_services(definition: StackDefinition) -> dict[str, ServiceSpec]:
+    """The services that serve HTTP with /metrics: the registry and every simulator (kind python)."""
+    return {name: spec for name, spec in definition.services.items() if spec.kind == "python"}
+
+
+def prometheus_service(definition: StackDefinition) -> str:
+    found = [name for name, spec in definition.services.items() if spec.kind == "prometheus"]
+    assert found, f"{definition.compose_file} runs no Prometheus (an image prom/prometheus)"
+    return found[0]
+
+
+def config_path(definition: StackDefinition) -> Path:
+    spec = definition.services[prometheus_service(definition)]
+    flags = dict(arg[2:].split("=", 1) for arg in spec.command if arg.startswith("--") and "=" in arg)
+    target = flags.get("config.file", "/etc/prometheus/prometheus.yml")
+    sources = [m.source for m in spec.volumes if m.is_bind and m.target == target]
+    assert sources, f"the prometheus service does not mount its --config.file {target} from the stack definition"
+    return (definition.root / sources[0]).resolve()
+
+
+def _promtool(evidence: Evidence, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    result = subprocess.run([find_binary("promtool"), *args], input=stdin, capture_output=True, text=True, timeout=60)
+    evidence.record("promtool", " ".join(["promtool", *args]), f"exit {result.returncode}\n{result.stdout}{result.stderr}")
+    return result
+
+
+# -- the configuration ----------------------------------------------------------------------------
+@given("the Prometheus configuration of the stack", target_fixture="prometheus_config")
+def prometheus_config(stack_definition: StackDefinition) -> Path:
+    path = config_path(stack_definition)
+    assert path.is_file(), f"{path} does not exist"
+    return path
+
+
+@then("promtool check config accepts it")
+def check_config(prometheus_config: Path, evidence: Evidence):
+    result = _promtool(evidence, "check", "config", str(prometheus_config))
+    assert result.returncode == 0, f"promtool check config {prometheus_config}:\n{result.stdout}{result.stderr}"
+
+
+@then("it scrapes /metrics of every HTTP service of the compose file, the service registry included")
+def scrapes_every_service(stack_definition: StackDefinition, prometheus_config: Path):
+    config = yaml.safe_load(prometheus_config.read_text()) or {}
+    scraped = {}
+    for job in config.get("scrape_configs") or []:
+        path = job.get("metrics_path", "/metrics")
+        for static in job.get("static_configs") or []:
+            for target in static.get("targets") or []:
+                scraped[str(target)] = (job.get("job_name"), path, job.get("scheme", "http"))
+    expected = {f"{name}:{spec.container_port}": name for name, spec in http_services(stack_definition).items()}
+    assert stack_definition.registry_service in expected.values(), "the service registry is not an HTTP service"
+    missing = [f"{name} ({target})" for target, name in expected.items() if target not in scraped]
+    wrong = [f"{target}: job {job} scrapes {scheme}://{target}{path}" for target, (job, path, scheme) in scraped.items()
+             if target in expected and (path != "/metrics" or scheme != "http")]
+    assert not missing and not wrong, f"not scraped: {missing}; scraped wrongly: {wrong}"
+
+
+# -- the server -----------------------------------------------------------------------------------
+class PrometheusProbe:
+    def __init__(self, url: str, evidence: Evidence):
+        self.url = url
+        self.evidence = evidence
+
+    def get(self, path: str, **params) -> dict:
+        reply = httpx.get(self.url + path, params=params, timeout=TIMEOUT)
+        self.evidence.record("http", f"GET prometheus{path} {params or ''}".strip(), f"{reply.status_code} {reply.text[:600]}")
+        assert reply.status_code == 200, f"GET {path}: {reply.status_code} {reply.text[:300]}"
+        return reply.json()["data"]
+
+    def targets(self) -> list[dict]:
+        return self.get("/api/v1/targets", state="active")["activeTargets"]
+
+    def query(self, promql: str) -> list[dict]:
+        return self.get("/api/v1/query", query=promql)["result"]
+
+
+def configured_targets(definition: StackDefinition) -> int:
+    config = yaml.safe_load(config_path(definition).read_text()) or {}
+    return sum(len(static.get("targets") or []) for job in config.get("scrape_configs") or []
+               for static in job.get("static_configs") or [])
+
+
+@given("the Prometheus server of the stack", target_fixture="prometheus")
+def prometheus_server(stack: Stack, evidence: Evidence) -> PrometheusProbe:
+    name = prometheus_service(stack.definition)
+    assert name in stack.services, f"this run does not start {name} (HARNESS_SERVICES?)"
+    return PrometheusProbe(stack.http_url(name), evidence)
+
+
+def _all_up(prometheus: PrometheusProbe, definition: StackDefinition, seconds: float) -> list[dict]:
+    wanted = configured_targets(definition)
+    deadline, targets = time.monotonic() + seconds, []
+    while time.monotonic() < deadline:
+        targets = prometheus.targets()
+        if len(targets) == wanted and all(t["health"] == "up" for t in targets):
+            return targets
+        time.sleep(0.5)
+    down = [f"{t['labels'].get('job')} {t['scrapeUrl']}: {t['health']} {t.get('lastError', '')}" for t in targets
+            if t["health"] != "up"]
+    raise AssertionError(f"after {seconds:g}s Prometheus has {len(targets)} of {wanted} targets; not up: {down}")
+
+
+@then(parsers.parse("within {seconds:d} seconds Prometheus reports up == 1 for every target of its configuration"))
+def every_target_up(prometheus: PrometheusProbe, stack: Stack, seconds: int):
+    targets = _all_up(prometheus, stack.definition, seconds)
+    series = prometheus.query("up")
+    values = {(s["metric"]["job"], s["metric"]["instance"]): s["value"][1] for s in series}
+    assert len(values) == len(targets), f"{len(values)} up series for {len(targets)} targets: {values}"
+    assert set(values.values()) == {"1"}, values
+
+
+@pytest.fixture
+def scraped_targets() -> list:
+    return []
+
+
+@when("Prometheus has scraped every target of its configuration")
+def scraped(prometheus: PrometheusProbe, stack: Stack, scraped_targets: list):
+    scraped_targets[:] = _all_up(prometheus, stack.definition, 20)
+
+
+@then(parsers.parse('no label name Prometheus stores starts with "{prefix}"'))
+def no_renamed_labels(prometheus: PrometheusProbe, prefix: str):
+    renamed = [name for name in prometheus.get("/api/v1/labels") if name.startswith(prefix)]
+    assert not renamed, f"Prometheus renamed colliding exported labels: {renamed}"
+
+
+@then("no target exports a label that its scrape job attaches as a target label")
+def no_collisions(scraped_targets: list, evidence: Evidence):
+    collisions = []
+    for target in scraped_targets:
+        reply = httpx.get(target["scrapeUrl"], timeout=TIMEOUT)
+        exported = {name for family in text_string_to_metric_families(reply.text)
+                    for sample in family.samples for name in sample.labels}
+        clash = sorted(exported & set(target["labels"]))
+        evidence.record("http", f"GET {target['scrapeUrl']}", f"{reply.status_code}; exported labels {sorted(exported)}")
+        if clash:
+            collisions.append(f"{target['labels']['job']} exports {clash}")
+    assert not collisions, "; ".join(collisions)
+
+
+@then("counting http_requests_total by service and service_instance gives every instance of every HTTP service "
+      "of the compose file")
+def instances_apart(prometheus: PrometheusProbe, stack: Stack):
+    expected = set()
+    for name, spec in http_services(stack.definition).items():
+        service = spec.environment.get("SERVICE_NAME", name)
+        expected.add((service, spec.environment.get("SERVICE_INSTANCE_NAME", service)))
+    series = prometheus.query("count by (service, service_instance) (http_requests_total)")
+    found = {(s["metric"].get("service"), s["metric"].get("service_instance")) for s in series}
+    assert found == expected, f"missing {sorted(expected - found)}; unexpected {sorted(found - expected)}"
+
+
+# -- one service's metrics ------------------------------------------------------------------------
+@then("promtool check metrics accepts the scrape")
+def lint_metrics(scrape, evidence: Evidence):
+    reply, _ = scrape
+    assert reply.status_code == 200, reply.text[:300]
+    result = _promtool(evidence, "check", "metrics", stdin=reply.text)
+    assert result.returncode == 0, f"promtool check metrics:\n{result.stdout}{result.stderr}"
+
+
+# -- Grafana dashboards ---------------------------------------------------------------------------
+PROMETHEUS_SERIES = {"up", "scrape_duration_seconds", "scrape_samples_scraped", "scrape_samples_post_metric_relabeling",
+                     "scrape_series_added"}  # what Prometheus itself attaches to every target
+SUFFIXES = {"counter": ("_total", "_created"), "histogram": ("_bucket", "_sum", "_count", "_created"),
+            "summary": ("_sum", "_count", "_created"), "gaugehistogram": ("_bucket", "_gsum", "_gcount")}
+
+
+def exported_metrics(stack: Stack, evidence: Evidence) -> dict[str, set[str]]:
+    """service -> every series name its /metrics can carry (a family with no sample yet counts)."""
+    exported = {}
+    for name in http_services(stack.definition):
+        reply = httpx.get(stack.http_url(name) + "/metrics", timeout=TIMEOUT)
+        evidence.record("http", f"GET {name}/metrics", f"{reply.status_code} ({len(reply.text)} bytes)")
+        assert reply.status_code == 200, f"{name}/metrics: {reply.status_code}"
+        names = set()
+        for family in text_string_to_metric_families(reply.text):
+            names.add(family.name)
+            names.update(family.name + suffix for suffix in SUFFIXES.get(family.type, ()))
+            names.update(sample.name for sample in family.samples)
+        exported[name] = names
+    return exported
+
+
+@given("the Grafana dashboards of the stack", target_fixture="grafana_dashboards")
+def grafana_dashboards(stack_definition: StackDefinition) -> dict:
+    found = dashboards(stack_definition.root / "grafana")
+    assert found, f"the stack ships no Grafana dashboard under {stack_definition.root / 'grafana'}"
+    return found
+
+
+@then("every metric their queries name is exported by a service of the stack or made by Prometheus")
+def dashboards_use_exported(stack: Stack, evidence: Evidence, grafana_dashboards: dict):
+    exported = set(PROMETHEUS_SERIES).union(*exported_metrics(stack, evidence).values())
+    unknown = []
+    for path, dashboard in grafana_dashboards.items():
+        queries = dashboard_queries(dashboard)
+        assert queries, f"{path.name} has no query"
+        for query in queries:
+            missing = sorted(metric_names(query) - exported)
+            if missing:
+                unknown.append(f"{path.name}: {missing} in {query!r}")
+    assert not unknown, "dashboards query metrics no service exports:\n" + "\n".join(unknown)
