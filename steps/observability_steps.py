@@ -31,7 +31,7 @@ def http_services(definition: StackDefinition) -> dict[str, ServiceSpec]:
 
 def prometheus_service(definition: StackDefinition) -> str:
     found = [name for name, spec in definition.services.items() if spec.kind == "prometheus"]
-    assert found, f"{definition.compose_file} runs no Prometheus (an image prom/prometheus)"
+    assert found, f"{definition.compose_file} runs no Prometheus (an image named prometheus:*)"
     return found[0]
 
 

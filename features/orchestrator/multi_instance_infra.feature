@@ -33,7 +33,7 @@ Feature: Multi-instance infrastructure: per-instance volumes and the audit schem
 
   @postgres @criterion:orchestrator.12.0.audit-schema
   Scenario Outline: Schema <schema> holds the four audit tables
-    Given a PostgreSQL session as "postgres"
+    Given a PostgreSQL session as the superuser
     Then schema "<schema>" has the tables audit_events, service_registrations, audit_correlations, service_metrics
 
     Examples:
@@ -43,12 +43,12 @@ Feature: Multi-instance infrastructure: per-instance volumes and the audit schem
 
   @postgres @criterion:orchestrator.12.0.audit-schema
   Scenario: The audit_correlator tables keep the audit tables' columns, constraints and indexes
-    Given a PostgreSQL session as "postgres"
+    Given a PostgreSQL session as the superuser
     Then every table of schema "audit" has a twin in schema "audit_correlator" with the same columns, constraints and indexes
 
   @postgres @criterion:orchestrator.12.0.audit-permissions
   Scenario Outline: audit_adapter reads and writes schema <schema>
-    Given a PostgreSQL session as "audit_adapter"
+    Given a PostgreSQL session as the audit adapter
     When it creates, writes and reads a table in schema "<schema>"
     Then it returns "written"
     And it may select, insert, update and delete on every table of schema "<schema>"
@@ -60,7 +60,7 @@ Feature: Multi-instance infrastructure: per-instance volumes and the audit schem
 
   @postgres @criterion:orchestrator.12.0.audit-permissions
   Scenario Outline: monitor_user reads schema <schema> and writes none of it
-    Given a PostgreSQL session as "monitor_user"
+    Given a PostgreSQL session as the monitor user
     Then it may select on every table of schema "<schema>"
     And it may not insert, update or delete on any table of schema "<schema>"
 
@@ -71,7 +71,7 @@ Feature: Multi-instance infrastructure: per-instance volumes and the audit schem
 
   @postgres @criterion:orchestrator.12.0.audit-permissions
   Scenario Outline: Of the stack's login roles only audit_adapter and monitor_user may use schema <schema>
-    Given a PostgreSQL session as "postgres"
+    Given a PostgreSQL session as the superuser
     Then of the login roles the init SQL creates, only audit_adapter and monitor_user have USAGE on schema "<schema>"
     And of the login roles the init SQL creates, only audit_adapter has CREATE on schema "<schema>"
 
@@ -93,13 +93,13 @@ Feature: Multi-instance infrastructure: per-instance volumes and the audit schem
 
   @postgres @criterion:orchestrator.12.0.health-check-both-schemas
   Scenario Outline: <schema>.health_check() reports both audit schemas to <role>
-    Given a PostgreSQL session as "<role>"
+    Given a PostgreSQL session as the <role>
     When it runs the query "SELECT schema_name, table_count, status FROM <schema>.health_check()"
     Then it reports the schemas audit and audit_correlator healthy, each with the number of tables it has
 
     Examples:
       | schema           | role          |
-      | audit            | audit_adapter |
-      | audit            | monitor_user  |
-      | audit_correlator | audit_adapter |
-      | audit_correlator | monitor_user  |
+      | audit            | audit adapter |
+      | audit            | monitor user  |
+      | audit_correlator | audit adapter |
+      | audit_correlator | monitor user  |

@@ -42,7 +42,8 @@ class OperatedStack:
     def services(self) -> list[str]:
         """The services `harness start` must bring up: the compose file's (HARNESS_SERVICES narrows both)."""
         only = [n.strip() for n in os.environ.get("HARNESS_SERVICES", "").split(",") if n.strip()]
-        return list((with_services(self.definition, only) if only else self.definition).services)
+        definition = with_services(self.definition, only) if only else self.definition
+        return [name for name, spec in definition.services.items() if not spec.one_shot]
 
     @property
     def running(self) -> bool:

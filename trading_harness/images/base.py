@@ -12,7 +12,7 @@ from trading_harness.errors import HarnessError, MissingBinary
 
 SUITE = "bookworm"
 # Everything the stack's Dockerfiles would otherwise apt-get install, so no build step needs the network.
-PACKAGES = ("redis-server", "postgresql-15", "python3", "python3-venv")
+PACKAGES = ("redis-server", "postgresql-15", "prometheus", "python3", "python3-venv")
 REPOSITORY = "trading-harness/bookworm-base"
 RECIPE = "3"  # bump when the recipe below changes
 

@@ -58,16 +58,30 @@ def network(name: str, raw: dict, networks: dict, wanted: str | None = None, add
     return problems
 
 
+def one_shot_steps(services: dict) -> set[str]:
+    """Services others await with `service_completed_successfully`: steps that run once (volume init, migrations)."""
+    found = set()
+    for raw in services.values():
+        depends = (raw or {}).get("depends_on") or {}
+        if isinstance(depends, dict):
+            found |= {d for d, spec in depends.items() if (spec or {}).get("condition") == "service_completed_successfully"}
+    return found
+
+
 def depends_healthy(name: str, raw: dict, services: dict, dependency: str | None = None) -> list[str]:
-    """Each dependency (or `dependency`) is awaited healthy, and has a healthcheck to be healthy by."""
+    """Each dependency (or `dependency`) is awaited healthy, and has a healthcheck to be healthy by; a one-shot
+    step is awaited until it completed successfully."""
     depends = raw.get("depends_on") or {}
     conditions = {d: "service_started" for d in depends} if isinstance(depends, list) else \
         {d: (spec or {}).get("condition", "service_started") for d, spec in depends.items()}
     if dependency is not None and dependency not in conditions:
         return [f"{name}: depends_on {dependency} condition is None"]
     problems = []
+    steps = one_shot_steps(services)
     for dep, condition in conditions.items():
         if dependency is not None and dep != dependency:
+            continue
+        if dep in steps and condition == "service_completed_successfully":
             continue
         if condition != "service_healthy":
             problems.append(f"{name}: depends_on {dep} condition is {condition!r}")
@@ -87,8 +101,13 @@ _FIXES = {
 def check(layout: StackLayout) -> list[Finding]:
     networks, services = layout.compose.doc.get("networks") or {}, layout.compose.doc["services"]
     findings = []
+    steps = one_shot_steps(services)
     for service in layout.services.values():
         raw = service.raw
+        if service.name in steps:  # runs once and exits: no healthcheck, restart policy, limits or network to ask for
+            findings.extend(_finding(service, p, "depends_on: {dependency: {condition: service_healthy}}", "depends_on")
+                            for p in depends_healthy(service.name, raw, services))
+            continue
         for rule, fix in _FIXES.items():
             if rule is loopback_ports and not raw.get("ports"):
                 continue  # a service nobody reaches from the host need not publish

@@ -94,7 +94,7 @@ class ComposeStack(Stack):
         return stack
 
     def _up(self, images: dict[str, str]) -> None:
-        doc = runtime_compose(self.definition, self.project, self.owner.labels(), images)
+        doc = runtime_compose(self.definition, self.project, self.owner.labels(), images, data_dir=self.workdir / "data")
         compose_file, env_file = write_runtime_files(self.workdir, doc, time_environment(self.definition))
         self.compose = _Compose(str(self.workdir), compose_file_name=compose_file.name, env_file=env_file.name,
                                 wait=True, build=False, pull=False)

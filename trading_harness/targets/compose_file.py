@@ -29,7 +29,8 @@ def time_environment(definition: StackDefinition) -> dict[str, str]:
     return {variable: f"{definition.time[key]}s" for variable, key in TIME_ENV.items()}
 
 
-def runtime_compose(definition: StackDefinition, project: str, labels: dict[str, str], images: dict[str, str]) -> dict:
+def runtime_compose(definition: StackDefinition, project: str, labels: dict[str, str], images: dict[str, str],
+                    data_dir: Path | None = None) -> dict:
     doc = yaml.safe_load(definition.compose_file.read_text())
     doc["name"] = project
     services = {}
@@ -42,7 +43,7 @@ def runtime_compose(definition: StackDefinition, project: str, labels: dict[str,
             service["image"] = images[service["image"]]
             service.pop("build", None)
         service["ports"] = [_loopback_any_port(p) for p in service.get("ports") or []]
-        service["volumes"] = [_absolute(v, definition.root) for v in service.get("volumes") or []]
+        service["volumes"] = [_absolute(v, definition.root, data_dir) for v in service.get("volumes") or []]
         if isinstance(service.get("networks"), dict):
             service["networks"] = list(service["networks"])
         service["labels"] = {**_as_dict(service.get("labels")), **labels}
@@ -73,10 +74,14 @@ def _loopback_any_port(port) -> str:
     return f"127.0.0.1::{container}"
 
 
-def _absolute(volume, root: Path):
+def _absolute(volume, root: Path, data_dir: Path | None = None):
+    """A relative bind mount made absolute: read-only ones from the stack folder, writable ones (per-instance
+    data and logs) under the run's own directory, so a run writes nothing into the stack folder."""
     if isinstance(volume, str) and volume.startswith("."):
         source, _, rest = volume.partition(":")
-        return f"{(root / source).resolve()}:{rest}"
+        writable = "ro" not in rest.split(":")[1:2] and not rest.endswith(":ro")
+        base = data_dir if writable and data_dir is not None else root
+        return f"{(base / source).resolve()}:{rest}"
     return volume
 
 
