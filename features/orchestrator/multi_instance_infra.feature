@@ -34,7 +34,7 @@ Feature: Multi-instance infrastructure: per-instance volumes and the audit schem
   @postgres @criterion:orchestrator.12.0.audit-schema
   Scenario Outline: Schema <schema> holds the four audit tables
     Given a PostgreSQL session as the superuser
-    Then schema "<schema>" has the tables audit_events, service_registrations, audit_correlations, service_metrics
+    Then the <schema> schema has the tables audit_events, service_registrations, audit_correlations, service_metrics
 
     Examples:
       | schema           |
@@ -49,7 +49,7 @@ Feature: Multi-instance infrastructure: per-instance volumes and the audit schem
   @postgres @criterion:orchestrator.12.0.audit-permissions
   Scenario Outline: audit_adapter reads and writes schema <schema>
     Given a PostgreSQL session as the audit adapter
-    When it creates, writes and reads a table in schema "<schema>"
+    When it creates, writes and reads a table in the <schema> schema
     Then it returns "written"
     And it may select, insert, update and delete on every table of schema "<schema>"
 
