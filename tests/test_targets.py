@@ -1,6 +1,7 @@
 """Each target says in one line why it cannot be used, and how to fix it."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -14,10 +15,10 @@ from trading_harness.targets.external import ExternalStack
 from .conftest import REPO
 
 
-def _run(*args: str) -> subprocess.CompletedProcess:
+def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "pytest", "features/", "-q", "-p", "no:cacheprovider",
                            "-k", "healthcheck_user_can_PING", *args],
-                          cwd=REPO, capture_output=True, text=True, timeout=120)
+                          cwd=REPO, capture_output=True, text=True, timeout=120, env={**os.environ, **(env or {})})
 
 
 def test_external_target_that_does_not_answer(tmp_path):
@@ -39,8 +40,9 @@ def test_external_target_needs_a_target_file():
     assert "--target-file" in result.stdout + result.stderr
 
 
-def test_compose_target_without_docker_engine_says_so():
-    result = _run("--target", "compose")
+def test_compose_target_without_docker_engine_says_so(tmp_path):
+    # No engine answers at this socket, whether or not the machine runs dockerd.
+    result = _run("--target", "compose", env={"DOCKER_HOST": f"unix://{tmp_path / 'no-docker.sock'}"})
     text = result.stdout + result.stderr
     if result.returncode == 0:
         return  # a machine with a Docker engine ran the scenario for real
