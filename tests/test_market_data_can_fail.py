@@ -19,7 +19,7 @@ from .variants import (
     without_env,
 )
 
-IN_FOLDER = "test_market_data"
+IN_FOLDER = "market_data"  # the features/market_data folder: a node name -k matches
 WRONG_PASSWORD_URL = ("postgres://market_data_adapter:wrong-password@postgres:5432/trading_ecosystem?sslmode=disable")
 BROKEN_ROWS = """
 ALTER TABLE market_data.candles DROP CONSTRAINT low_lte_open_close;

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from trading_harness.definition import ServiceSpec, StackDefinition
 from trading_harness.errors import StackStartError
-from trading_harness.servers.ports import LOOPBACK, free_port, is_listening
+from trading_harness.servers.ports import LOOPBACK, free_ports, is_listening
 from trading_harness.servers.processes import ManagedProcess
 
 POLL_INTERVAL = 0.02
@@ -44,7 +44,7 @@ class LocalServer(ABC):
     def _pick_ports(self) -> dict[int, int]:
         """A free local port per published container port (one for a service that publishes none)."""
         container_ports = [m.container_port for m in self.spec.ports] or [0]
-        return {container_port: free_port() for container_port in container_ports}
+        return dict(zip(container_ports, free_ports(len(container_ports))))
 
     def local_path(self, container_path: str) -> str | None:
         """Where a container path of this service's bind mounts lives locally (None: not mounted).
