@@ -10,8 +10,10 @@ from trading_harness.errors import HarnessError
 
 IMAGE_PYTHON = "3.11.2"  # python3 of Debian bookworm, the images' base
 # What simulators/ imports at run time (grpc_tools only compiles the contracts, on the host).
+# tests/test_images.py checks this list against the imports under simulators/.
 DISTRIBUTIONS = ("grpcio", "grpcio-health-checking", "grpcio-reflection", "protobuf", "httpx", "prometheus-client",
-                 "psycopg", "psycopg-binary", "psycopg-pool", "redis")
+                 "psycopg", "psycopg-binary", "psycopg-pool", "redis", "opentelemetry-api", "opentelemetry-sdk",
+                 "PyYAML")
 # Needed only by the image's older interpreter (redis-py: python_full_version < "3.11.3"); pip's
 # --python-version does not reach that marker, so it is named here.
 IMAGE_ONLY = ("async-timeout>=4.0.3,<6",)
