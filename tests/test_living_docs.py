@@ -12,6 +12,7 @@ from trading_harness.reporting.scenarios import parse_features
 from .conftest import REPO
 
 MILESTONE = "orchestrator/TSE-0001.3a"
+UNENCODED = "orchestrator/TSE-0002"
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +39,7 @@ def step(line, failed, duration=0.0123):
 def site(model, tmp_path):
     catalogue, outlines = model
     ping = outline_named(outlines, "The healthcheck user can PING").cases[0]
-    acl = outline_named(outlines, "<user> can set, read and delete keys in <namespace>:*")
+    acl = outline_named(outlines, "The <domain> adapter can set, read and delete keys in its own namespace")
     failing = acl.cases[0]
     lines = [s.line_number for s in acl.template.steps]
     results = {
@@ -48,9 +49,13 @@ def site(model, tmp_path):
     }
     gate = {"verdict": "FAIL", "milestones": [{"key": MILESTONE, "verdict": "FAIL"}]}
     run = {"generated": "now", "target": "embedded", "commit": "abc", "selection": "-k x", "scenarios": 2,
-           "passed": 1, "failed": 1, "skipped": 0}
+           "passed": 1, "failed": 1, "skipped": 0,
+           "profile": {"stack": "/tmp/their-stack", "origin": "inferred",
+                       "names": [{"part": "exchange redis_user", "name": "svc.exchange<&>"}]}}
     out = tmp_path / "living-docs"
-    Site(catalogue, outlines, results, gate, run, out, tmp_path / "allure-results").write()
+    # One milestone loses its scenarios, so the index has a NOT ENCODED row to show.
+    encoded = [o for o in outlines if UNENCODED not in {m for c in o.cases for m in c.milestones}]
+    Site(catalogue, encoded, results, gate, run, out, tmp_path / "allure-results").write()
     return out, ping, failing, acl
 
 
@@ -69,10 +74,12 @@ def test_the_index_lists_every_milestone_with_its_verdict(site, model):
     listed = dict(re.findall(r'data-milestone="([^"]+)" data-verdict="([^"]+)"', index))
     assert set(listed) == set(catalogue.milestones)
     assert listed[MILESTONE] == "FAIL"
-    assert listed["orchestrator/TSE-0002"] == "NOT ENCODED"  # no scenario exists
+    assert listed[UNENCODED] == "NOT ENCODED"  # no scenario exists
     assert listed["exchange/TSE-0001.1a"] == "NOT RUN"  # scenarios exist, none of them ran
     assert catalogue.milestones[MILESTONE].acceptance in index
     assert 'class="cell failed"' in index and 'class="cell passed"' in index and 'class="cell no-scenario"' in index
+    profile = fragment(index, "stack-profile")
+    assert "exchange redis_user" in profile and "svc.exchange&lt;&amp;&gt;" in profile  # the names it resolved to
 
 
 def test_a_scenario_that_never_ran_says_not_run_never_passed(site, model):
@@ -103,6 +110,6 @@ def test_examples_are_tables_and_names_are_escaped(site):
     out, ping, failing, acl = site
     page = (out / "orchestrator-TSE-0001.3a.html").read_text()
     assert '<table class="examples">' in page
-    assert "<th>user</th><th>namespace</th><th>result</th>" in page
-    assert "&lt;user&gt; can set, read and delete keys in &lt;namespace&gt;:*" in page
+    assert "<th>domain</th>" in page
+    assert "The &lt;domain&gt; adapter can set, read and delete keys in its own namespace" in page
     assert "<user>" not in page
