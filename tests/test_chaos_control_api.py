@@ -10,7 +10,8 @@ from trading_harness.targets.embedded import EmbeddedStack
 MARKET, EXCHANGE, CUSTODIAN = "market-data-simulator", "exchange-binance", "custodian-simulator"
 STRATEGY, RISK, COORDINATOR = "trading-strategy-engine", "risk-monitor", "test-coordinator"
 BAD = [
-    (MARKET, "POST", "/audit/v1/chaos/shock", {"percent": -15.0}, 422),
+    (MARKET, "POST", "/audit/v1/chaos/shock", {"percent": -15.5}, 422),  # a fraction as a JSON number
+    (MARKET, "POST", "/audit/v1/chaos/shock", {"percent": "-15.123456789"}, 422),
     (MARKET, "POST", "/audit/v1/chaos/shock", {"percent": "-100"}, 422),
     (MARKET, "PUT", "/audit/v1/chaos/disruption", {"latency_ms": "2000"}, 422),
     (MARKET, "PUT", "/audit/v1/chaos/disruption", {"corrupt": "yes"}, 422),
