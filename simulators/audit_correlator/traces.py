@@ -17,12 +17,14 @@ import re
 
 from psycopg.rows import dict_row
 
+from simulators.common.contract import Text
 from simulators.common.database import Database, jsonable
 from simulators.common.http import ApiError, Request, Response, Router
 
 from .repository import COLUMNS
 
 TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
+TRACE_ID_FIELD = Text(min_len=32, max_len=32, pattern="[0-9a-fA-F]{32}", what="trace id (32 hexadecimal digits)")
 LIMIT = 1000
 FAULTS = ("traces-ignore-trace-id",)
 
@@ -52,7 +54,7 @@ def grouped(trace_id: str, events: list[dict]) -> dict:
 def routes(router: Router, db: Database, faults: frozenset[str]) -> None:
     ignore = "traces-ignore-trace-id" in faults
 
-    @router.route("GET", "/api/v1/traces/{trace_id}")
+    @router.route("GET", "/api/v1/traces/{trace_id}", params={"trace_id": TRACE_ID_FIELD}, errors=(404, 422))
     def trace(request: Request) -> Response:
         trace_id = request.params["trace_id"].lower()
         if not TRACE_ID.match(trace_id) or set(trace_id) == {"0"}:
