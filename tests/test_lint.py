@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from trading_harness.lint.runner import lint
+from trading_harness.lint.yaml_lines import LinedYaml
 from trading_harness.polling import wait_until
 
 from .conftest import REPO, STACK, alive, descendants, edit
@@ -271,3 +272,13 @@ def test_sql_statements_keep_their_first_line_through_comments_quotes_and_dollar
     made = [(c.kind, c.name, c.line, c.guarded) for s in statements for c in sql_text.creations(s)]
     assert made == [("role", "a", 4, False), ("role", "b", 9, True), ("table", "s.t", 13, True)]
     assert [(p.role, p.password, p.line) for s in statements for p in sql_text.passwords(s)] == [("a", "it's;", 4)]
+
+
+def test_compose_merge_keys_are_read_as_compose_reads_them(tmp_path):
+    compose = tmp_path / "docker-compose.yml"
+    compose.write_text("x-common: &common\n  restart: unless-stopped\n  image: base\n"
+                       "services:\n  api:\n    image: own\n    <<: *common\n")
+    doc = LinedYaml(compose)
+    assert doc.doc["services"]["api"] == {"image": "own", "restart": "unless-stopped"}
+    assert doc.line("services", "api", "image") == 6  # the key written in the service wins
+    assert doc.line("services", "api", "restart") == 2  # a merged key points at the anchor that defines it

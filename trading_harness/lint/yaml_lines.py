@@ -8,6 +8,7 @@ import yaml
 from trading_harness.errors import StackConfigError
 
 Key = tuple
+MERGE = "tag:yaml.org,2002:merge"
 
 
 class LinedYaml:
@@ -26,11 +27,20 @@ class LinedYaml:
 
     def _value(self, node, path: Key):
         if isinstance(node, yaml.MappingNode):
-            result = {}
+            result, merges = {}, []
             for key_node, value_node in node.value:
+                if key_node.tag == MERGE:  # `<<: *anchor` (or a list of them): keys written here win
+                    merges += value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                    continue
                 key = self._value(key_node, path)
                 self.lines[(*path, key)] = key_node.start_mark.line + 1
                 result[key] = self._value(value_node, (*path, key))
+            for source in merges:
+                for key_node, value_node in source.value:
+                    key = self._value(key_node, path)
+                    if key not in result:
+                        self.lines[(*path, key)] = key_node.start_mark.line + 1  # where the anchor defines it
+                        result[key] = self._value(value_node, (*path, key))
             return result
         if isinstance(node, yaml.SequenceNode):
             items = []

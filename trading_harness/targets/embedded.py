@@ -183,7 +183,8 @@ class EmbeddedStack(Stack):
         try:
             return self.servers[service]
         except KeyError:
-            raise HarnessError(f"unknown service '{service}' (known: {', '.join(self.servers)})") from None
+            raise HarnessError(f"service '{service}' is not running in this embedded stack (running: "
+                               f"{', '.join(self.servers)}); HARNESS_SERVICES limits what starts") from None
 
     def address(self, service: str) -> Address:
         server = self._server(service)
