@@ -177,12 +177,25 @@ def instances_apart(prometheus: PrometheusProbe, stack: Stack):
 
 
 # -- one service's metrics ------------------------------------------------------------------------
-@then("promtool check metrics accepts the scrape")
-def lint_metrics(scrape, evidence: Evidence):
-    reply, _ = scrape
-    assert reply.status_code == 200, reply.text[:300]
-    result = _promtool(evidence, "check", "metrics", stdin=reply.text)
-    assert result.returncode == 0, f"promtool check metrics:\n{result.stdout}{result.stderr}"
+@when("a client scrapes /metrics on every HTTP service of the stack", target_fixture="scrapes")
+def scrape_every_service(stack: Stack, service_probe, evidence: Evidence) -> dict:
+    """service -> its /metrics reply, for each HTTP service of the compose file that this run reaches."""
+    names = [name for name in http_services(stack.definition) if name in stack.services]
+    assert names, f"this run reaches no HTTP service of {stack.definition.compose_file}"
+    return {name: service_probe.metrics(name)[0] for name in names}
+
+
+@then("promtool check metrics accepts every scrape")
+def lint_metrics(scrapes: dict, evidence: Evidence):
+    refused = []
+    for name, reply in scrapes.items():
+        if reply.status_code != 200:
+            refused.append(f"{name}: /metrics answered {reply.status_code}: {reply.text[:200]}")
+            continue
+        result = _promtool(evidence, "check", "metrics", stdin=reply.text)
+        if result.returncode != 0:
+            refused.append(f"{name}: promtool check metrics:\n{result.stdout}{result.stderr}")
+    assert not refused, "\n".join(refused)
 
 
 # -- Grafana dashboards ---------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from trading_harness.targets.embedded import EmbeddedStack
 from .conftest import REPO, STACK
 
 RENAMED = REPO / "tests" / "stacks" / "renamed"
-INFRASTRUCTURE = {"HARNESS_SERVICES": "cache,db,registry", "HARNESS_GATE_ALLOW_INCOMPLETE": "0"}
+STRICT = {"HARNESS_GATE_ALLOW_INCOMPLETE": "0"}
 
 
 def _gate_row(tmp_path, key: str) -> dict:
@@ -22,9 +22,10 @@ def _gate_row(tmp_path, key: str) -> dict:
 
 def test_a_renamed_stack_passes_core_infrastructure(run_features, tmp_path):
     """Other user, role, namespace and service names, jsonb health functions and other columns:
-    TSE-0001.3a passes with no failure; only the reference stack's @hardening checks are advisories."""
+    TSE-0001.3a, its observability included, passes with no failure; only the reference stack's
+    @hardening checks are advisories."""
     result = run_features("--stack-dir", str(RENAMED), "--milestone", "orchestrator/TSE-0001.3a",
-                          env=INFRASTRUCTURE, timeout=600)
+                          env=STRICT, timeout=600)
     row = _gate_row(tmp_path, "orchestrator/TSE-0001.3a")
     assert result.returncode == 0, result.output[-4000:]
     assert (row["verdict"], row["failed"], row["skipped"]) == ("PASS", 0, 0), row

@@ -18,19 +18,9 @@ Feature: Prometheus collects the metrics of every service of the stack
     Then within 20 seconds Prometheus reports up == 1 for every target of its configuration
 
   @criterion:orchestrator.3a.metrics-lint
-  Scenario Outline: The metrics of the <service> pass promtool check metrics
-    When a client scrapes /metrics on the <service>
-    Then promtool check metrics accepts the scrape
-
-    Examples:
-      | service               |
-      | service-registry      |
-      | audit-correlator      |
-      | custodian-simulator   |
-      | exchange-simulator    |
-      | market-data-simulator |
-      | exchange-okx          |
-      | exchange-binance      |
+  Scenario: The metrics of every HTTP service pass promtool check metrics
+    When a client scrapes /metrics on every HTTP service of the stack
+    Then promtool check metrics accepts every scrape
 
   @criterion:orchestrator.3a.metric-label-collisions
   Scenario: No exported label collides with a Prometheus target label

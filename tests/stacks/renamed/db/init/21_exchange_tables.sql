@@ -134,6 +134,7 @@ CREATE TABLE exchange.settlement_outbox (
     quantity DECIMAL(24, 8) NOT NULL,
     source_account VARCHAR(100),
     destination_account VARCHAR(100),
+    traceparent VARCHAR(55),
     status VARCHAR(20) NOT NULL DEFAULT 'PENDING',
     attempts INTEGER NOT NULL DEFAULT 0,
     last_error TEXT,
