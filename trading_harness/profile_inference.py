@@ -25,6 +25,9 @@ _CREATE_SCHEMA = re.compile(r"CREATE\s+SCHEMA\s+(?:IF\s+NOT\s+EXISTS\s+)?(?!IF\s
                             re.IGNORECASE)
 _GRANT_SCHEMA = re.compile(r"GRANT\s+[\w\s,]+?\s+ON\s+SCHEMA\s+(?P<schemas>[\w\s,\"]+?)\s+TO\s+(?P<roles>[\w\s,\"]+?)\s*;",
                            re.IGNORECASE)
+_GRANT_TABLES = re.compile(r"GRANT\s+(?P<privileges>[\w\s,]+?)\s+ON\s+ALL\s+TABLES\s+IN\s+SCHEMA\s+(?P<schemas>[\w\s,\"]+?)"
+                           r"\s+TO\s+(?P<roles>[\w\s,\"]+?)\s*;", re.IGNORECASE)
+_WRITE = re.compile(r"\b(ALL|INSERT|UPDATE|DELETE|CREATE)\b", re.IGNORECASE)
 _COMMENT = re.compile(r"--[^\n]*")
 _NAMESPACE = re.compile(r"^(?P<ns>[^*?\[\]]+):\*$")
 _REGISTRY_PATTERNS = ("registry:*", "config:*")
@@ -34,6 +37,7 @@ _REGISTRY_PATTERNS = ("registry:*", "config:*")
 class SqlFacts:
     schemas: list[str] = field(default_factory=list)
     grants: dict[str, set[str]] = field(default_factory=dict)  # role -> schemas it may use
+    writes: dict[str, set[str]] = field(default_factory=dict)  # role -> schemas it may create in or write the tables of
 
 
 def read_sql(scripts: list[Path]) -> SqlFacts:
@@ -50,6 +54,12 @@ def read_sql(scripts: list[Path]) -> SqlFacts:
             schemas = _names(m["schemas"])
             for role in _names(m["roles"]):
                 facts.grants.setdefault(role, set()).update(schemas)
+                if _WRITE.search(m[0].split(" ON ", 1)[0]):
+                    facts.writes.setdefault(role, set()).update(schemas)
+        for m in _GRANT_TABLES.finditer(text):
+            if _WRITE.search(m["privileges"]):
+                for role in _names(m["roles"]):
+                    facts.writes.setdefault(role, set()).update(_names(m["schemas"]))
     return facts
 
 
@@ -119,6 +129,8 @@ def _infer_roles(result: Inference, sql: SqlFacts, login_roles: set[str], superu
     _assign(result, profile.roles, "monitor", monitors, "roles.monitor", "roles granted several schemas")
     for name, domain in profile.domains.items():
         own = [r for r, s in roles.items() if s == {domain.schema}]
+        if len(own) > 1:  # a read-only role (the monitor's, say) is not the domain's adapter
+            own = [r for r in own if domain.schema in sql.writes.get(r, set())] or own
         if len(own) == 1:
             domain.role = own[0]
         elif len(own) > 1:
@@ -161,11 +173,16 @@ def _url_user(url: str | None) -> str | None:
 
 def _link_through_services(result: Inference, services: dict, namespaces: dict[str, str], sql: SqlFacts) -> None:
     profile = result.profile
-    by_role = {d.role: d for d in profile.domains.values() if d.role}
+    by_role: dict[str, list[Domain]] = {}
+    for d in profile.domains.values():
+        if d.role:
+            by_role.setdefault(d.role, []).append(d)
     for name, spec in services.items():
         redis_user, pg_role = _credentials(spec)
         schema = spec.environment.get("POSTGRES_SCHEMA")
-        domain = profile.domains.get(schema) if schema else by_role.get(pg_role)
+        named = [d for d in profile.domains.values() if pg_role in (f"{d.name}_adapter", d.name)]
+        candidates = by_role.get(pg_role, []) + [d for d in named if d not in by_role.get(pg_role, [])]
+        domain = profile.domains.get(schema) if schema else _domain_of_role(candidates, spec, pg_role)
         if domain is None and pg_role:  # a role the SQL grants dynamically: the service's namespace names it
             domain = profile.domains.get(spec.environment.get("CACHE_NAMESPACE", ""))
         if domain is None:
@@ -183,6 +200,16 @@ def _link_through_services(result: Inference, services: dict, namespaces: dict[s
             domain.instances.append(name)
         else:
             domain.services.append(name)
+
+
+def _domain_of_role(domains: list[Domain], spec, role: str | None) -> Domain | None:
+    """The domain a service's role serves; a role that also serves a twin schema is told apart by
+    the service's namespace or the role's own name."""
+    if len(domains) <= 1:
+        return domains[0] if domains else None
+    namespace = spec.environment.get("CACHE_NAMESPACE")
+    named = [d for d in domains if d.name == namespace] or [d for d in domains if role in (f"{d.name}_adapter", d.name)]
+    return named[0] if len(named) == 1 else None
 
 
 def _link_by_name(result: Inference, namespaces: dict[str, str]) -> None:
@@ -215,7 +242,8 @@ def _roles_by_name(result: Inference, login_roles: set[str]) -> None:
         if domain.role:
             continue
         found = sorted(r for r in login_roles - taken if _token_match(name, r))
-        exact = [r for r in found if r in (f"{name}_adapter", name)]
+        # A role named for the domain is its adapter even when it also serves a twin schema.
+        exact = [r for r in sorted(login_roles) if r in (f"{name}_adapter", name)]
         found = exact or found
         if len(found) == 1:
             domain.role = found[0]
