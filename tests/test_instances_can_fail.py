@@ -100,7 +100,7 @@ VARIANTS = {
         "update_of_any_schema_table_moves_its_updated_at and not audit_correlator"),
     "a health_check() that omits audit_correlator": schema(
         [append(COMPAT_SQL, OLD_HEALTH_CHECK)],
-        "schemahealth_check_reports_both_audit_schemas and (audit-audit_adapter or audit-monitor_user)"),
+        "schemahealth_check_reports_both_audit_schemas and (audit-audit or audit-monitor)"),
 }
 
 

@@ -140,17 +140,17 @@ def test_a_stopped_features_run_tears_down_reports_and_exits(tmp_path, sig, stat
 
 
 def test_the_harness_daemon_tears_down_on_sigterm_and_exits_143(tmp_path):
-    """`harness start`'s daemon, stopped as a CI cancel stops it: every server gone, its data removed."""
-    state, data = tmp_path / "state", tmp_path / "data"
-    data.mkdir()
-    env = {**os.environ, "HARNESS_TMPDIR": str(data), "HARNESS_SERVICES": "redis"}
+    """`harness start`'s daemon, stopped as a CI cancel stops it: every server gone, its state file
+    removed; its data stays in the state dir, as after `harness stop` (`harness clean` removes it)."""
+    state = tmp_path / "state"
+    env = {**os.environ, "HARNESS_SERVICES": "redis"}
     proc = subprocess.Popen([sys.executable, "-m", "trading_harness.cli.daemon", "--state-dir", str(state)], cwd=REPO,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
     try:
         wait_until(lambda: (state / "target.toml").exists(), 60, message="the daemon to bring its stack up")
         servers = descendants(proc.pid)
-        [workdir] = list(data.glob("trading-harness-*"))
+        assert servers, "the daemon started no server"
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=60)
     finally:
@@ -158,4 +158,9 @@ def test_the_harness_daemon_tears_down_on_sigterm_and_exits_143(tmp_path):
             proc.kill()
     assert proc.returncode == 143, out[-2000:]
     _assert_all_gone(servers)
-    assert not workdir.exists() and not (state / "target.toml").exists()
+    assert not (state / "target.toml").exists()
+    assert (state / "data").exists(), "SIGTERM is a stop: the data stays for the next start"
+    data = (state / "data").resolve()
+    cleaned = subprocess.run([sys.executable, "-m", "trading_harness.cli.main", "--state-dir", str(state), "clean"],
+                             cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert cleaned.returncode == 0 and not data.exists(), cleaned.stdout + cleaned.stderr
