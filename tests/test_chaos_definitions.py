@@ -23,6 +23,13 @@ def test_the_six_seed_scenarios_load_with_one_injection_each():
         assert sum(step.inject for step in scenario.steps) == 1 and scenario.alerts and scenario.within > 0
 
 
+def test_the_failure_phase_of_settlement_failure_waits_for_the_delay_alert():
+    scenario = load_dir(REPO / "stack" / "scenarios", CLOCK)["settlement-failure"]
+    first, then = scenario.steps
+    assert first.after_alert is None and then.after_alert == "settlement_delayed"
+    assert scenario.describe()["steps"][1]["after_alert"] == "settlement_delayed"
+
+
 def test_bounds_follow_the_compressed_clock():
     assert CLOCK.seconds("10 ticks", "x") == pytest.approx(0.5)
     assert CLOCK.seconds("40 cycles", "x") == pytest.approx(4.0)
@@ -42,6 +49,8 @@ def test_bounds_follow_the_compressed_clock():
     ("name: x\ndetect: {alerts: [a], within: soon}\nsteps: [{action: market.shock, percent: '-1', inject: true}]",
      "is not a duration"),
     ("name: x\nextra: 1\ndetect: {alerts: [a], within: 1s}\nsteps: []", "unknown key"),
+    ("name: x\ndetect: {alerts: [a], within: 1s}\nsteps: [{action: market.shock, percent: '-1', inject: true, "
+     "after_alert: [a]}]", "after_alert must be an alert rule name"),
 ])
 def test_a_bad_definition_is_one_line_naming_the_problem(text, says):
     with pytest.raises(ScenarioError) as caught:

@@ -81,6 +81,8 @@ class Runner:
             for step in scenario.steps:
                 if self._stop_run.wait(max(0.0, began + step.at - time.monotonic())):
                     return
+                if step.after_alert and not self._await_alert(scenario, run, step.after_alert):
+                    return
                 self._step(run, step)
             run["state"] = "holding"
             with self._lock:
@@ -122,6 +124,17 @@ class Runner:
             "service_name": "test-coordinator", "instance_name": self.instance, "event_type": event_type,
             "trace_id": run["trace_id"], "span_id": os.urandom(8).hex(), "status": "SUCCESS",
             "metadata": {"scenario_id": run["scenario_id"], "scenario": run["name"], **metadata}}).raise_for_status()
+
+    def _await_alert(self, scenario: Scenario, run: dict, rule: str) -> bool:
+        """Wait until the correlator links `rule` to the run, or the detection bound passed; False when stopped."""
+        deadline = (run["injected_ns"] or time.time_ns()) / 1e9 + scenario.within
+        while not self._stop_run.is_set():
+            reply = self._http.get(f"{self.correlator_url}/api/v1/correlations/{run['scenario_id']}")
+            record = reply.json() if reply.status_code == 200 else {}
+            if rule in {a["metadata"].get("rule") for a in record.get("alerts", [])} or time.time() > deadline:
+                return True
+            self._stop_run.wait(POLL)
+        return False
 
     def _detection(self, scenario: Scenario, run: dict) -> dict:
         """The correlator's record once every expected alert is linked, or when the bound (+1 s) passed."""

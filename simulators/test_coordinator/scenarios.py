@@ -8,6 +8,10 @@
     steps:
       - {at: 0s, action: market.shock, percent: "-15", inject: true}
 
+A step may also wait for an alert: `after_alert: settlement_delayed` holds it, past its `at`, until the
+correlator links that alert to the run (at most the detection bound), so a later phase never begins
+before the earlier one was detected, however loaded the machine.
+
 Durations: "500ms", "2s", "36h", or "N ticks" (PRICE_UPDATE_INTERVAL) / "N cycles" (SETTLEMENT_CYCLE), so a
 bound follows the stack's compressed time. Actions and their fields are in ACTIONS.
 """
@@ -30,7 +34,7 @@ ACTIONS = {  # action -> (required fields, optional fields)
     "custodian.settlements": (set(), {"delay", "fail"}),
     "strategy.runaway": ({"orders_per_tick"}, set()),
 }
-STEP_KEYS = {"at", "action", "inject"}
+STEP_KEYS = {"at", "action", "inject", "after_alert"}
 
 
 class ScenarioError(ValueError):
@@ -59,6 +63,7 @@ class Step:
     action: str
     args: dict
     inject: bool
+    after_alert: str | None = None  # wait until this alert is linked to the run (at most the detection bound)
 
 
 @dataclass(frozen=True)
@@ -77,7 +82,8 @@ class Scenario:
         return {"name": self.name, "title": self.title, "description": self.description,
                 "detect": {"alerts": list(self.alerts), "within_seconds": self.within},
                 "timeout_seconds": self.timeout, "source": self.source,
-                "steps": [{"at_seconds": s.at, "action": s.action, "inject": s.inject, **s.args} for s in self.steps]}
+                "steps": [{"at_seconds": s.at, "action": s.action, "inject": s.inject, **s.args,
+                           **({"after_alert": s.after_alert} if s.after_alert else {})} for s in self.steps]}
 
 
 def parse(text: str, source: str, clock: Clock) -> Scenario:
@@ -127,7 +133,10 @@ def _step(raw: object, where: str, clock: Clock) -> Step:
             args[key] = clock.seconds(args[key], where)
         if not isinstance(args["steps"], int) or not 1 <= args["steps"] <= 10_000:
             raise ScenarioError(f"{where}: steps must be an integer from 1 to 10000")
-    return Step(clock.seconds(raw.get("at", "0s"), where), raw["action"], args, inject)
+    after = raw.get("after_alert")
+    if after is not None and (not isinstance(after, str) or not after):
+        raise ScenarioError(f"{where}: after_alert must be an alert rule name")
+    return Step(clock.seconds(raw.get("at", "0s"), where), raw["action"], args, inject, after)
 
 
 def load_dir(directory: Path, clock: Clock) -> dict[str, Scenario]:
