@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 
 from pytest_bdd import given, parsers, then
 
@@ -72,28 +73,18 @@ def _services_of(stack_definition: StackDefinition, domain: str) -> list[str]:
     return names
 
 
-@then(parsers.parse("each service of the {domain} domain has a healthcheck"))
-def each_has_healthcheck(stack_definition: StackDefinition, compose: ComposeFile, domain: str):
+EACH_SERVICE = {  # "each service of the <domain> domain <check>": the per-service step it applies
+    "has a healthcheck": has_healthcheck,
+    "restarts on failure": restarts,
+    "has CPU and memory limits": has_limits,
+    "publishes its ports on 127.0.0.1 only": ports_on_loopback,
+}
+
+
+@then(parsers.re(r"each service of the (?P<domain>\w+) domain (?P<check>" + "|".join(map(re.escape, EACH_SERVICE)) + ")$"))
+def each_service(stack_definition: StackDefinition, compose: ComposeFile, domain: str, check: str):
     for name in _services_of(stack_definition, domain):
-        has_healthcheck(compose, name)
-
-
-@then(parsers.parse("each service of the {domain} domain restarts on failure"))
-def each_restarts(stack_definition: StackDefinition, compose: ComposeFile, domain: str):
-    for name in _services_of(stack_definition, domain):
-        restarts(compose, name)
-
-
-@then(parsers.parse("each service of the {domain} domain has CPU and memory limits"))
-def each_has_limits(stack_definition: StackDefinition, compose: ComposeFile, domain: str):
-    for name in _services_of(stack_definition, domain):
-        has_limits(compose, name)
-
-
-@then(parsers.parse("each service of the {domain} domain publishes its ports on 127.0.0.1 only"))
-def each_on_loopback(stack_definition: StackDefinition, compose: ComposeFile, domain: str):
-    for name in _services_of(stack_definition, domain):
-        ports_on_loopback(compose, name)
+        EACH_SERVICE[check](compose, name)
 
 
 @then(parsers.parse('each service of the {domain} domain has a fixed address in the subnet of network "{network}"'))
