@@ -192,8 +192,11 @@ def test_cli_keeps_a_compose_stack_up_between_commands(engine, tmp_path):
         assert started.stdout.startswith("compose stack") and "service-registry" in started.stdout, started.stdout
         daemon = (state_dir / "daemon.pid").read_text().strip()
         owned = engine.containers.list(filters={"label": f"{OWNER_PID}={daemon}"})
-        services = set(StackDefinition.load().services)
-        assert {c.labels["com.docker.compose.service"] for c in owned} == services
+        definition = StackDefinition.load()
+        services = {name for name, spec in definition.services.items() if not spec.one_shot}
+        assert {c.labels["com.docker.compose.service"] for c in owned} == services  # running; one-shot steps exited
+        steps = engine.containers.list(all=True, filters={"label": f"{OWNER_PID}={daemon}", "status": "exited"})
+        assert {c.labels["com.docker.compose.service"] for c in steps} == set(definition.services) - services
         healthy = harness("health")
         assert healthy.returncode == 0 and healthy.stdout.count("OK") == len(services), healthy.stdout + healthy.stderr
         assert "--- postgres ---" in harness("logs", "postgres", "-n", "5").stdout
