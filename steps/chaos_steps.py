@@ -9,6 +9,7 @@ from pytest_bdd import given, parsers, then, when
 
 from steps.probes import chaos as probe
 from steps.probes.chaos import ChaosProbe
+from trading_harness.cli.scenario import start_request
 from trading_harness.evidence import Evidence
 from trading_harness.polling import wait_until
 from trading_harness.targets.stack import Stack
@@ -201,7 +202,9 @@ def scenario_file(tmp_path, name: str, percent: str):
 @when("the test coordinator runs that file by its path")
 def runs_file(chaos: ChaosProbe, scenario_file):
     chaos.note_prices()
-    reply = chaos.start_custom({"file": str(scenario_file)})
+    path, body = start_request(str(scenario_file))  # what `harness scenario run FILE` sends
+    assert path == "/api/v1/runs", path
+    reply = chaos.start_custom(body)
     assert reply.status_code == 202, reply.text
     chaos.wait_held(HELD_TIMEOUT)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import subprocess
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -151,10 +152,10 @@ def no_renamed_labels(prometheus: PrometheusProbe, prefix: str):
 
 
 @then("no target exports a label that its scrape job attaches as a target label")
-def no_collisions(scraped_targets: list, evidence: Evidence):
+def no_collisions(scraped_targets: list, stack: Stack, evidence: Evidence):
     collisions = []
     for target in scraped_targets:
-        reply = httpx.get(target["scrapeUrl"], timeout=TIMEOUT)
+        reply = httpx.get(seen_from_harness(stack, target["scrapeUrl"]), timeout=TIMEOUT)
         exported = {name for family in text_string_to_metric_families(reply.text)
                     for sample in family.samples for name in sample.labels}
         clash = sorted(exported & set(target["labels"]))
@@ -162,6 +163,15 @@ def no_collisions(scraped_targets: list, evidence: Evidence):
         if clash:
             collisions.append(f"{target['labels']['job']} exports {clash}")
     assert not collisions, "; ".join(collisions)
+
+
+def seen_from_harness(stack: Stack, url: str) -> str:
+    """A scrape URL as the harness reaches it: a compose service name (Prometheus's view inside the
+    compose network) becomes that service's published address."""
+    parts = urlsplit(url)
+    if parts.hostname in stack.definition.services:
+        return stack.http_url(parts.hostname) + parts.path
+    return url
 
 
 @then("counting http_requests_total by service and service_instance gives every instance of every HTTP service "

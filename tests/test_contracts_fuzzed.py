@@ -8,6 +8,8 @@ report its 5xx, and its write on a rejected request.
 """
 from __future__ import annotations
 
+import shutil
+
 import httpx
 import pytest
 
@@ -15,11 +17,13 @@ from trading_harness.definition import StackDefinition
 from trading_harness.targets.embedded import EmbeddedStack
 
 from . import variants
+from .conftest import REPO
 from .contracts import fuzz
 from .footprint import Footprint
 
 SIMULATORS = ("exchange-simulator", "custodian-simulator", "market-data-simulator", "audit-correlator")
 SERVICES = (*SIMULATORS, "service-registry")
+CHAOS = ("trading-strategy-engine", "risk-monitor", "test-coordinator")  # the chaos services (TSE chaos)
 EXAMPLES = 12  # per operation and mode
 BUDGET = 30.0  # seconds per service; the report says when it was reached
 AUDIT = "audit-correlator"
@@ -34,10 +38,29 @@ def fuzz_stack():
     stack.close()
 
 
+@pytest.fixture(scope="module")
+def chaos_stack(tmp_path_factory):
+    """The whole stack, with the strategy engine trading once an hour so the footprint can settle."""
+    root = tmp_path_factory.mktemp("fuzz-chaos") / "stack"
+    shutil.copytree(REPO / "stack", root)
+    variants.env("trading-strategy-engine", STRATEGY_INTERVAL="3600s")(root)
+    stack = EmbeddedStack.up(StackDefinition.load(root), only=list(CHAOS))
+    footprint = Footprint(stack, (*SIMULATORS, *CHAOS))
+    yield stack, footprint
+    footprint.close()
+    stack.close()
+
+
+@pytest.fixture
+def stack_of(request):
+    """The running stack and footprint for one service: the chaos services have their own."""
+    return lambda service: request.getfixturevalue("chaos_stack" if service in CHAOS else "fuzz_stack")
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("service", SERVICES)
-def test_every_service_publishes_an_openapi_document(fuzz_stack, service):
-    stack, _ = fuzz_stack
+@pytest.mark.parametrize("service", (*SERVICES, *CHAOS))
+def test_every_service_publishes_an_openapi_document(stack_of, service):
+    stack, _ = stack_of(service)
     document = httpx.get(f"{stack.http_url(service)}/openapi.json", timeout=5).json()
     assert document["openapi"].startswith("3."), document
     assert "/openapi.json" in document["paths"] and len(document["paths"]) > 3, sorted(document["paths"])
@@ -47,9 +70,9 @@ def test_every_service_publishes_an_openapi_document(fuzz_stack, service):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("service", SERVICES)
-def test_fuzzed_contract_gives_no_5xx_and_rejected_requests_write_nothing(fuzz_stack, service):
-    stack, footprint = fuzz_stack
+@pytest.mark.parametrize("service", (*SERVICES, *CHAOS))
+def test_fuzzed_contract_gives_no_5xx_and_rejected_requests_write_nothing(stack_of, service):
+    stack, footprint = stack_of(service)
     report = fuzz(service, stack.http_url(service), footprint, examples=EXAMPLES, budget=BUDGET)
     print(report.summary())
     assert report.requests > report.operations, report.summary()

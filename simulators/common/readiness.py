@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 log = logging.getLogger("readiness")
@@ -15,9 +16,16 @@ Check = Callable[[], tuple[bool, str]]
 
 
 class Readiness:
-    def __init__(self, checks: dict[str, Check], interval: float, *, ignore: frozenset[str] = frozenset()):
+    """Each check runs in its own thread and gets `budget` seconds: a dependency whose check hangs (a
+    name lookup, a vanished peer) reads as unavailable instead of stalling /api/v1/ready."""
+
+    def __init__(self, checks: dict[str, Check], interval: float, *, ignore: frozenset[str] = frozenset(),
+                 budget: float = 1.5):
         self.checks = checks
         self.interval = interval
+        self.budget = budget
+        self._running: dict[str, threading.Thread] = {}
+        self._results: dict[str, tuple[bool, str]] = {}
         self.ignore = ignore  # components reported ok whatever they say (the ready-ignores-postgres fault)
         self.components: dict[str, dict[str, object]] = {name: {"ok": False, "detail": "not checked"} for name in checks}
         self.listeners: list[Callable[[bool], None]] = []
@@ -34,8 +42,7 @@ class Readiness:
     def refresh(self) -> bool:
         """Check every dependency now; tell listeners when readiness changes."""
         results = {}
-        for name, check in self.checks.items():
-            ok, detail = (True, "ok (not checked: fault)") if name in self.ignore else check()
+        for name, (ok, detail) in self._run_checks().items():
             results[name] = {"ok": ok, "detail": detail}
         with self._lock:
             self.components = results
@@ -47,6 +54,40 @@ class Readiness:
             for listener in self.listeners:
                 listener(ready)
         return ready
+
+    def _run_checks(self) -> dict[str, tuple[bool, str]]:
+        """Every check's (ok, detail); one still running after the budget is (False, "no answer ...")."""
+        started = {}
+        for name, check in self.checks.items():
+            if name in self.ignore:
+                continue
+            with self._lock:
+                if name in self._running and self._running[name].is_alive():
+                    continue  # the previous check still hangs: do not pile up threads
+                thread = threading.Thread(target=self._check, args=(name, check), name=f"check-{name}", daemon=True)
+                self._running[name] = thread
+            thread.start()
+            started[name] = thread
+        deadline = time.monotonic() + self.budget  # the checks run together: one budget in all
+        for thread in started.values():
+            thread.join(max(0.0, deadline - time.monotonic()))
+        results = {}
+        for name in self.checks:
+            if name in self.ignore:
+                results[name] = (True, "ok (not checked: fault)")
+                continue
+            with self._lock:
+                alive = self._running[name].is_alive()
+                results[name] = (False, f"no answer within {self.budget:g}s") if alive else self._results[name]
+        return results
+
+    def _check(self, name: str, check: Check) -> None:
+        try:
+            result = check()
+        except Exception as exc:  # noqa: BLE001 - a check that raises reports the dependency down
+            result = (False, f"{type(exc).__name__}: {exc}")
+        with self._lock:
+            self._results[name] = result
 
     def snapshot(self) -> dict[str, dict[str, object]]:
         with self._lock:

@@ -57,7 +57,9 @@ class Coordinator:
         return data
 
 
-def _start_body(scenario: str) -> tuple[str, dict | None]:
+def start_request(scenario: str) -> tuple[str, dict | None]:
+    """The coordinator path and body that start a scenario by name, or a .yaml file by its text (the
+    coordinator may run elsewhere, in a container that cannot see the file)."""
     if scenario.endswith((".yaml", ".yml")) or "/" in scenario:
         path = Path(scenario)
         if not path.is_file():
@@ -88,7 +90,7 @@ def main(args, coordinator_url) -> int:
         if not data["baseline"]:
             return 1
     else:
-        path, body = _start_body(args.scenario)
+        path, body = start_request(args.scenario)
         run = coordinator.call("POST", path, body, ok=(202,))
         data = _wait(coordinator, run["scenario_id"])
         if not show:

@@ -1,0 +1,39 @@
+"""Readiness answers within its budget when a dependency's check hangs, and recovers when it answers."""
+from __future__ import annotations
+
+import threading
+import time
+
+from simulators.common.readiness import Readiness
+from trading_harness.polling import wait_until
+
+
+def test_a_hanging_check_reads_unavailable_within_the_budget():
+    release = threading.Event()
+
+    def hangs() -> tuple[bool, str]:
+        release.wait(30)
+        return True, "ok"
+
+    readiness = Readiness({"redis": hangs, "postgres": lambda: (True, "ok")}, interval=60, budget=0.3)
+    try:
+        started = time.monotonic()
+        assert readiness.refresh() is False
+        assert time.monotonic() - started < 1.0
+        assert readiness.snapshot()["redis"] == {"ok": False, "detail": "no answer within 0.3s"}
+        assert readiness.snapshot()["postgres"]["ok"] is True
+        assert readiness.refresh() is False  # still hanging: no second thread, still unavailable
+        assert sum(t.name == "check-redis" for t in threading.enumerate()) == 1
+        release.set()
+        wait_until(readiness.refresh, 5, message="redis to read ready once its check answers")
+    finally:
+        release.set()
+
+
+def test_a_check_that_raises_reports_the_dependency_down():
+    def raises() -> tuple[bool, str]:
+        raise OSError("Name or service not known")
+
+    readiness = Readiness({"redis": raises}, interval=60, budget=0.5)
+    assert readiness.refresh() is False
+    assert "Name or service not known" in readiness.snapshot()["redis"]["detail"]
