@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from simulators.common import fields
+from simulators.common.contract import Text, body
 from simulators.common.config import ConfigError
 from simulators.common.http import ApiError, Request, Response, Router
 from simulators.common.service import Domain
@@ -33,6 +33,10 @@ CONTROL_URLS = {"market-data": "MARKET_DATA_AUDIT_URL", "exchange": "EXCHANGE_AU
                 "custodian": "CUSTODIAN_AUDIT_URL", "strategy": "STRATEGY_AUDIT_URL",
                 "risk-monitor": "RISK_MONITOR_AUDIT_URL"}
 MAX_YAML = 64 * 1024
+CUSTOM_RUN = body("Exactly one of the two.",
+                  file=Text(required=False, max_len=4096, description="a path the coordinator can read"),
+                  yaml=Text(required=False, max_len=MAX_YAML, description="a scenario definition (YAML text)"))
+NAMED_RUN = body("No field: the scenario is the path's name.", required=False)
 
 
 class CoordinatorDomain(Domain):
@@ -80,22 +84,20 @@ class CoordinatorDomain(Domain):
         def one(request: Request) -> Response:
             return Response(200, self._scenario(request.params["name"]).describe())
 
-        @router.route("POST", "/api/v1/scenarios/{name}/run")
+        @router.route("POST", "/api/v1/scenarios/{name}/run", body=NAMED_RUN, ok=202, errors=(404, 409))
         def run(request: Request) -> Response:
-            request.json_object(required=False)
             return self._start(self._scenario(request.params["name"]))
 
-        @router.route("POST", "/api/v1/runs")
+        @router.route("POST", "/api/v1/runs", body=CUSTOM_RUN, ok=202, errors=(409,))
         def run_custom(request: Request) -> Response:
-            body = request.json_object()
-            fields.only(body, ("file", "yaml"))
-            if len(body) != 1:
+            given = {k: v for k, v in request.data.items() if v is not None}
+            if len(given) != 1:
                 raise ApiError(422, "missing_field", "Give exactly one of 'file' (a path) or 'yaml' (a definition).")
             try:
-                if "file" in body:
-                    scenario = load_file(fields.text(body, "file", max_len=4096), self.clock)
+                if "file" in given:
+                    scenario = load_file(given["file"], self.clock)
                 else:
-                    scenario = parse(fields.text(body, "yaml", max_len=MAX_YAML), "the posted definition", self.clock)
+                    scenario = parse(given["yaml"], "the posted definition", self.clock)
             except ScenarioError as exc:
                 raise ApiError(422, "invalid_scenario", str(exc)) from None
             return self._start(scenario)
