@@ -166,11 +166,14 @@ def no_collisions(scraped_targets: list, stack: Stack, evidence: Evidence):
 
 
 def seen_from_harness(stack: Stack, url: str) -> str:
-    """A scrape URL as the harness reaches it: a compose service name (Prometheus's view inside the
-    compose network) becomes that service's published address."""
+    """A scrape URL as the harness reaches it: a compose service name, or localhost inside the
+    Prometheus container, becomes that service's published address (embedded URLs are local already)."""
     parts = urlsplit(url)
-    if parts.hostname in stack.definition.services:
-        return stack.http_url(parts.hostname) + parts.path
+    service = parts.hostname
+    if service in ("localhost", "127.0.0.1") and stack.target != "embedded":
+        service = prometheus_service(stack.definition)  # Prometheus scraping itself, inside its container
+    if service in stack.definition.services:
+        return stack.http_url(service) + parts.path
     return url
 
 
