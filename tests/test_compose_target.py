@@ -28,7 +28,7 @@ HOLD_TEST = textwrap.dedent('''
     from pathlib import Path
 
     def test_hold(stack):
-        state = {"project": stack.project, "run_id": stack.run_id,
+        state = {"project": stack.project, "run_id": stack.run_id, "workdir": str(stack.workdir),
                  "ports": {name: stack.address(name).port for name in stack.services}}
         Path(os.environ["STATE_FILE"]).write_text(json.dumps(state))
         if os.environ.get("HOLD") == "1":
@@ -107,6 +107,7 @@ def test_normal_end_takes_the_stack_down(engine, tmp_path):
     assert proc.returncode == 0, out[-3000:]
     held = json.loads(state.read_text())
     assert not _left(engine, held["run_id"])
+    assert not Path(held["workdir"]).exists(), "the run's directory outlived the run"
 
 
 @pytest.mark.slow
@@ -119,6 +120,7 @@ def test_interrupted_session_takes_the_stack_down(engine, tmp_path, sig):
         proc.send_signal(sig)
         proc.communicate(timeout=120)
         assert not _left(engine, held["run_id"]), "the session ended with its stack still there"
+        assert not Path(held["workdir"]).exists(), "the run's directory outlived the run"
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -132,6 +134,7 @@ def test_stack_of_a_sigkilled_session_is_reaped(engine, tmp_path, reaper):
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     assert _left(engine, held["run_id"]), "SIGKILL leaves no chance to clean up: the stack is still there"
+    assert Path(held["workdir"]).exists(), "SIGKILL leaves no chance to clean up: the run's directory is still there"
     if reaper == "next-run":
         nxt, _ = _session(tmp_path, hold=False, name="next")
         out, _ = nxt.communicate(timeout=240)
@@ -142,6 +145,7 @@ def test_stack_of_a_sigkilled_session_is_reaped(engine, tmp_path, reaper):
         assert done.returncode == 0, done.stdout + done.stderr
         assert held["project"] in done.stdout, done.stdout
     _assert_gone(engine, held["run_id"])
+    assert not Path(held["workdir"]).exists(), "the killed run's directory was not swept"
 
 
 @pytest.mark.slow

@@ -27,7 +27,7 @@ from trading_harness.polling import wait_until
 from trading_harness.targets import health
 from trading_harness.targets.compose_file import runtime_compose, time_environment, write_runtime_files
 from trading_harness.targets.compose_owner import PROJECT, Owner, reap
-from trading_harness.targets.embedded import with_services
+from trading_harness.targets.embedded import owned_workdir, sweep_stale_workdirs, temp_base, with_services
 from trading_harness.targets.stack import Address, Stack, Timing
 
 PROJECT_PREFIX = "harness-"
@@ -70,7 +70,7 @@ class ComposeStack(Stack):
         self.run_id = run_id or uuid.uuid4().hex[:10]
         self.project = f"{PROJECT_PREFIX}{self.run_id}"
         self.owner = Owner.this_process(self.run_id)
-        self.workdir = Path(tempfile.mkdtemp(prefix=f"trading-harness-{self.project}-"))
+        self.workdir = owned_workdir(f"trading-harness-{self.project}-")  # swept by the next run if killed
         self.startup_seconds: float | None = None
         self._ports: dict[tuple[str, int], Address] = {}
         self._closed = False
@@ -81,6 +81,7 @@ class ComposeStack(Stack):
     def up(cls, definition: StackDefinition) -> ComposeStack:
         engine = preflight()
         reap(engine)  # stacks of harness runs that were SIGKILLed
+        sweep_stale_workdirs(temp_base() or tempfile.gettempdir())  # and their run directories
         images = ensure_images(definition.compose_file, engine, log=lambda line: print(f"compose: {line}", flush=True))
         stack = cls(definition, engine)
         stack._guard()

@@ -57,6 +57,14 @@ WORKDIR_PREFIX = "trading-harness-"
 OWNER_FILE = "owner.pid"
 
 
+def owned_workdir(prefix: str = WORKDIR_PREFIX) -> Path:
+    """A fresh temp dir `trading-harness-…` with this process's owner file: swept if the process is killed."""
+    assert prefix.startswith(WORKDIR_PREFIX)
+    path = Path(tempfile.mkdtemp(prefix=prefix, dir=temp_base()))
+    (path / OWNER_FILE).write_text(str(os.getpid()))
+    return path
+
+
 def sweep_stale_workdirs(base: str) -> list[Path]:
     """Remove data dirs left by harness processes that were killed (SIGKILL cannot clean up)."""
     removed = []
