@@ -6,7 +6,7 @@ the Prometheus configuration from the prometheus service's --config.file mount.
 from __future__ import annotations
 
 import subprocess
-import time
+from contextlib import suppress
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,6 +19,7 @@ from pytest_bdd import given, parsers, then, when
 from steps.probes.promql import dashboard_queries, dashboards, metric_names
 from trading_harness.definition import ServiceSpec, StackDefinition
 from trading_harness.evidence import Evidence
+from trading_harness.polling import DeadlineExceeded, wait_until
 from trading_harness.servers.processes import find_binary
 from trading_harness.targets.stack import Stack
 
@@ -115,12 +116,15 @@ def prometheus_server(stack: Stack, evidence: Evidence) -> PrometheusProbe:
 
 def _all_up(prometheus: PrometheusProbe, definition: StackDefinition, seconds: float) -> list[dict]:
     wanted = configured_targets(definition)
-    deadline, targets = time.monotonic() + seconds, []
-    while time.monotonic() < deadline:
-        targets = prometheus.targets()
-        if len(targets) == wanted and all(t["health"] == "up" for t in targets):
-            return targets
-        time.sleep(0.5)
+    seen = {"targets": []}
+
+    def all_up() -> list[dict] | None:
+        targets = seen["targets"] = prometheus.targets()
+        return targets if len(targets) == wanted and all(t["health"] == "up" for t in targets) else None
+
+    with suppress(DeadlineExceeded):
+        return wait_until(all_up, seconds, interval=0.5, message="every Prometheus target up")
+    targets = seen["targets"]
     down = [f"{t['labels'].get('job')} {t['scrapeUrl']}: {t['health']} {t.get('lastError', '')}" for t in targets
             if t["health"] != "up"]
     raise AssertionError(f"after {seconds:g}s Prometheus has {len(targets)} of {wanted} targets; not up: {down}")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from contextlib import suppress
 from dataclasses import dataclass
 
 import httpx
@@ -11,6 +12,7 @@ from pytest_bdd import parsers, then, when
 
 from steps.probes.custodian_trading_flow import FlowAccount
 from trading_harness.evidence import Evidence
+from trading_harness.polling import DeadlineExceeded, wait_until
 from trading_harness.targets.stack import Stack
 
 CORRELATOR = "audit-correlator"
@@ -81,13 +83,16 @@ def trace_has_spans(stack: Stack, evidence: Evidence, traced_orders: list, trace
     assert traced_orders, "no traced order was sent"
     deadline = time.monotonic() + int(seconds)
     for traced in traced_orders:
-        found: dict = {}
-        while True:
-            reply = _trace(stack, evidence, traced.trace_id)
-            found = reply.json() if reply.status_code == 200 else {}
-            if wanted <= _services_of(found) or time.monotonic() > deadline:
-                break
-            time.sleep(0.2)
+        seen: dict = {}
+
+        def complete(trace_id: str = traced.trace_id) -> bool:
+            reply = _trace(stack, evidence, trace_id)
+            seen["trace"] = reply.json() if reply.status_code == 200 else {}
+            return wanted <= _services_of(seen["trace"])
+
+        with suppress(DeadlineExceeded):
+            wait_until(complete, max(0.0, deadline - time.monotonic()), interval=0.2, message="the trace's spans")
+        found = seen.get("trace", {})
         assert wanted <= _services_of(found), \
             f"trace {traced.trace_id}: spans of {sorted(_services_of(found))}, missing {sorted(wanted - _services_of(found))}"
         traces[traced.trace_id] = found
