@@ -195,7 +195,7 @@ def instances_apart(prometheus: PrometheusProbe, stack: Stack):
 
 # -- one service's metrics ------------------------------------------------------------------------
 @when("a client scrapes /metrics on every HTTP service of the stack", target_fixture="scrapes")
-def scrape_every_service(stack: Stack, service_probe, evidence: Evidence) -> dict:
+def scrape_every_service(stack: Stack, service_probe) -> dict:
     """service -> its /metrics reply, for each HTTP service of the compose file that this run reaches."""
     every = list(http_services(stack.definition))
     names = [name for name in every if name in stack.services]

@@ -180,7 +180,7 @@ def _link_through_services(result: Inference, services: dict, namespaces: dict[s
     for name, spec in services.items():
         redis_user, pg_role = _credentials(spec)
         schema = spec.environment.get("POSTGRES_SCHEMA")
-        named = [d for d in profile.domains.values() if pg_role in (f"{d.name}_adapter", d.name)]
+        named = [d for d in profile.domains.values() if _named_for(d.name, pg_role)]
         candidates = by_role.get(pg_role, []) + [d for d in named if d not in by_role.get(pg_role, [])]
         domain = profile.domains.get(schema) if schema else _domain_of_role(candidates, spec, pg_role)
         if domain is None and pg_role:  # a role the SQL grants dynamically: the service's namespace names it
@@ -202,13 +202,18 @@ def _link_through_services(result: Inference, services: dict, namespaces: dict[s
             domain.services.append(name)
 
 
+def _named_for(domain: str, role: str | None) -> bool:
+    """Whether the role is named for the domain: `<domain>_adapter`, or the domain's own name."""
+    return role in (f"{domain}_adapter", domain)
+
+
 def _domain_of_role(domains: list[Domain], spec, role: str | None) -> Domain | None:
     """The domain a service's role serves; a role that also serves a twin schema is told apart by
     the service's namespace or the role's own name."""
     if len(domains) <= 1:
         return domains[0] if domains else None
     namespace = spec.environment.get("CACHE_NAMESPACE")
-    named = [d for d in domains if d.name == namespace] or [d for d in domains if role in (f"{d.name}_adapter", d.name)]
+    named = [d for d in domains if d.name == namespace] or [d for d in domains if _named_for(d.name, role)]
     return named[0] if len(named) == 1 else None
 
 
@@ -243,7 +248,7 @@ def _roles_by_name(result: Inference, login_roles: set[str]) -> None:
             continue
         found = sorted(r for r in login_roles - taken if _token_match(name, r))
         # A role named for the domain is its adapter even when it also serves a twin schema.
-        exact = [r for r in sorted(login_roles) if r in (f"{name}_adapter", name)]
+        exact = [r for r in sorted(login_roles) if _named_for(name, r)]
         found = exact or found
         if len(found) == 1:
             domain.role = found[0]

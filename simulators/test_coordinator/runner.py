@@ -81,8 +81,10 @@ class Runner:
             for step in scenario.steps:
                 if self._stop_run.wait(max(0.0, began + step.at - time.monotonic())):
                     return
-                if step.after_alert and not self._await_alert(scenario, run, step.after_alert):
-                    return
+                if step.after_alert:  # wait for the earlier phase's alert, at most the detection bound
+                    self._correlation(run, {step.after_alert}, self._injected_at(run) + scenario.within)
+                    if self._stop_run.is_set():
+                        return
                 self._step(run, step)
             run["state"] = "holding"
             with self._lock:
@@ -125,29 +127,26 @@ class Runner:
             "trace_id": run["trace_id"], "span_id": os.urandom(8).hex(), "status": "SUCCESS",
             "metadata": {"scenario_id": run["scenario_id"], "scenario": run["name"], **metadata}}).raise_for_status()
 
-    def _await_alert(self, scenario: Scenario, run: dict, rule: str) -> bool:
-        """Wait until the correlator links `rule` to the run, or the detection bound passed; False when stopped."""
-        deadline = (run["injected_ns"] or time.time_ns()) / 1e9 + scenario.within
-        while not self._stop_run.is_set():
-            reply = self._http.get(f"{self.correlator_url}/api/v1/correlations/{run['scenario_id']}")
-            record = reply.json() if reply.status_code == 200 else {}
-            if rule in {a["metadata"].get("rule") for a in record.get("alerts", [])} or time.time() > deadline:
-                return True
-            self._stop_run.wait(POLL)
-        return False
+    @staticmethod
+    def _injected_at(run: dict) -> float:
+        return (run["injected_ns"] or time.time_ns()) / 1e9
 
-    def _detection(self, scenario: Scenario, run: dict) -> dict:
-        """The correlator's record once every expected alert is linked, or when the bound (+1 s) passed."""
-        deadline = (run["injected_ns"] or time.time_ns()) / 1e9 + scenario.within + 1.0
+    def _correlation(self, run: dict, wanted: set[str], deadline: float) -> dict:
+        """The correlator's record of the run, polled until it links every wanted alert, the deadline
+        (epoch seconds) passes or the run is stopped."""
         record: dict = {}
         while not self._stop_run.is_set():
             reply = self._http.get(f"{self.correlator_url}/api/v1/correlations/{run['scenario_id']}")
             record = reply.json() if reply.status_code == 200 else {}
-            rules = {a["metadata"].get("rule") for a in record.get("alerts", [])}
-            if set(scenario.alerts) <= rules or time.time() > deadline:
+            if wanted <= _rules(record) or time.time() > deadline:
                 break
             self._stop_run.wait(POLL)
-        rules = sorted({a["metadata"].get("rule") for a in record.get("alerts", [])})
+        return record
+
+    def _detection(self, scenario: Scenario, run: dict) -> dict:
+        """The correlator's record once every expected alert is linked, or when the bound (+1 s) passed."""
+        record = self._correlation(run, set(scenario.alerts), self._injected_at(run) + scenario.within + 1.0)
+        rules = sorted(_rules(record))
         latency = record.get("detection_latency_ms")
         return {"linked": bool(record.get("linked")), "rules": rules, "detection_latency_ms": latency,
                 "within_ms": round(scenario.within * 1000, 3),
@@ -221,3 +220,8 @@ class Runner:
         if self.state != "idle":
             self.reset(reason="shutdown")
         self._http.close()
+
+
+def _rules(record: dict) -> set[str]:
+    """The alert rules a correlation record links."""
+    return {a["metadata"].get("rule") for a in record.get("alerts", [])}

@@ -19,11 +19,11 @@ from pathlib import Path
 import psycopg
 
 from trading_harness.errors import StackStartError
-from trading_harness.lint.workdir import throwaway_dir
 from trading_harness.polling import wait_until
 from trading_harness.servers.ports import LOOPBACK, free_port
 from trading_harness.servers.postgres import INITDB_FLAGS, _c_locale_env
 from trading_harness.servers.processes import POSTGRES_BIN_DIRS, ManagedProcess, find_binary, run_checked, unprivileged_user
+from trading_harness.targets.embedded import owned_workdir
 
 READY_TIMEOUT = 30.0
 PSQL_TIMEOUT = 120.0
@@ -55,7 +55,7 @@ class ThrowawayCluster:
         self.initdb_failure: str | None = None
         self.conf, self.conf_lines = conf, conf_lines
         self.user = unprivileged_user()
-        self.home = Path(throwaway_dir("trading-harness-lint-pg-"))
+        self.home = owned_workdir("trading-harness-lint-pg-")  # swept if this process is killed
         self.data = self.home / "data"
         self.port = free_port()
         self.process: ManagedProcess | None = None

@@ -15,10 +15,10 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from trading_harness.lint.workdir import throwaway_dir
 from trading_harness.polling import wait_until
 from trading_harness.servers.ports import LOOPBACK, free_port
 from trading_harness.servers.processes import ManagedProcess, find_binary
+from trading_harness.targets.embedded import owned_workdir
 
 READY_TIMEOUT = 15.0
 MAX_ATTEMPTS = 30
@@ -55,7 +55,7 @@ class ThrowawayRedis:
                 self.conf_lines[index] = ""
         self.acl_lines = acl.read_text(errors="replace").splitlines() if acl and acl.is_file() else []
         self.adaptable = adaptable  # (directive text, error) -> note text or None
-        self.home = Path(throwaway_dir("trading-harness-lint-redis-"))
+        self.home = owned_workdir("trading-harness-lint-redis-")  # swept if this process is killed
         self.user, self.password = f"harness-lint-{secrets.token_hex(4)}", secrets.token_hex(16)
         self.process: ManagedProcess | None = None
         self.result = RedisRun()
