@@ -6,22 +6,17 @@ without its own timeout, answers turned into 500s) or a scenario directory with 
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from .variants import Variant, _compose, assert_all_pass, assert_fails, fault, uncovered_scenarios
+from .variants import Variant, assert_all_pass, assert_fails, fault, uncovered_scenarios
 
 COORDINATOR, RISK, CORRELATOR = "test-coordinator", "risk-monitor", "audit-correlator"
 OUTLINE = "is_injected_detected_within"
 
 
 def scenario_missing(name: str):
-    """The coordinator reads the stack copy's scenarios, from which one file is removed."""
-    def change(root: Path) -> None:
-        (root / "scenarios" / f"{name}.yaml").unlink()
-        _compose(root, COORDINATOR, lambda spec: spec["environment"].__setitem__("SCENARIO_DIR", str(root / "scenarios")))
-    return change
+    """One file removed from the stack copy's scenarios, which the coordinator reads through its bind."""
+    return lambda root: (root / "scenarios" / f"{name}.yaml").unlink()
 
 
 VARIANTS = {
