@@ -82,6 +82,8 @@ class LocalServer(ABC):
         """One-time work once the server first answers (schema bootstrap)."""
 
     def spawn(self) -> None:
+        if not self.bootstrapped and any(is_listening(port) for port in self.ports.values()):
+            self.repick_port()  # another process bound it since it was picked; its probe would answer for us
         self.process = self.command()
         self.process.start()
 
