@@ -84,3 +84,32 @@ def test_embedded_stack_runs_every_compose_service(definition):
         assert {"postgres", "redis"} <= set(first) and "service-registry" not in first
     finally:
         stack.close()
+
+
+def _runtime_prometheus(definition: StackDefinition, tmp_path) -> tuple[str, dict]:
+    from trading_harness.targets.compose_file import runtime_compose
+
+    doc = runtime_compose(definition, "p", {}, {}, data_dir=tmp_path / "data")
+    source, _, target = doc["services"]["prometheus"]["volumes"][0].partition(":")
+    return source, target
+
+
+@pytest.mark.parametrize("bind", ["file", "folder"])
+def test_compose_prometheus_scrapes_at_the_compressed_interval_from_a_copy(stack_copy, tmp_path, bind):
+    root = stack_copy()
+    if bind == "folder":
+        compose = root / "docker-compose.yml"
+        compose.write_text(compose.read_text().replace(
+            "./prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro", "./prometheus:/etc/prometheus:ro"))
+    original = (root / "prometheus" / "prometheus.yml").read_text()
+    definition = StackDefinition.load(root)
+    source, target = _runtime_prometheus(definition, tmp_path)
+    config_file = source if bind == "file" else f"{source}/prometheus.yml"
+    config = yaml.safe_load(open(config_file).read())
+    scrape = f"{round(definition.time['scrape_interval'] * 1000)}ms"
+    assert config["global"]["scrape_interval"] == scrape and config["global"]["evaluation_interval"] == scrape
+    assert target.startswith("/etc/prometheus") and target.endswith(":ro")
+    assert source.startswith(str(tmp_path / "data"))
+    assert (root / "prometheus" / "prometheus.yml").read_text() == original  # the stack's file is never written
+    targets = [t for job in config["scrape_configs"] for s in job["static_configs"] for t in s["targets"]]
+    assert "service-registry:8080" in targets  # names resolve on the compose network, unchanged

@@ -17,10 +17,32 @@ from trading_harness.servers.base import LocalServer
 from trading_harness.servers.processes import ManagedProcess, find_binary
 
 READY_PATH = "/-/ready"
+DEFAULT_CONFIG = "/etc/prometheus/prometheus.yml"
 
 
 def _seconds(value: float) -> str:
     return f"{max(1, round(value * 1000))}ms"
+
+
+def compress_intervals(config: dict, scrape: float | None) -> dict:
+    """prometheus.yml scraping and evaluating every `scrape` seconds (unchanged when None)."""
+    if scrape:
+        glob = config.setdefault("global", {})
+        timeout = min(parse_duration(str(glob.get("scrape_timeout", "10s"))), scrape)
+        glob.update(scrape_interval=_seconds(scrape), evaluation_interval=_seconds(scrape),
+                    scrape_timeout=_seconds(timeout))
+        for job in config.get("scrape_configs") or []:
+            for key in ("scrape_interval", "scrape_timeout"):
+                job.pop(key, None)
+    return config
+
+
+def config_file_flag(command: list[str]) -> str:
+    """The container path of prometheus.yml: the command's --config.file, else Prometheus's default."""
+    for arg in command:
+        if arg.startswith("--config.file="):
+            return arg.split("=", 1)[1]
+    return DEFAULT_CONFIG
 
 
 class PrometheusServer(LocalServer):
@@ -41,7 +63,7 @@ class PrometheusServer(LocalServer):
         return flags
 
     def config_source(self) -> str:
-        container_path = self.flags.get("config.file", "/etc/prometheus/prometheus.yml")
+        container_path = config_file_flag(self.spec.command)
         local = self.local_path(container_path)
         if not local:
             raise StackConfigError(f"service '{self.name}': its --config.file {container_path} is not mounted "
@@ -54,15 +76,7 @@ class PrometheusServer(LocalServer):
             config = yaml.safe_load(open(self.config_source()).read()) or {}
         except (OSError, yaml.YAMLError) as exc:
             raise StackConfigError(f"{self.config_source()}: {exc}") from None
-        scrape = self.definition.time.get("scrape_interval")
-        if scrape:
-            glob = config.setdefault("global", {})
-            timeout = min(parse_duration(str(glob.get("scrape_timeout", "10s"))), scrape)
-            glob.update(scrape_interval=_seconds(scrape), evaluation_interval=_seconds(scrape),
-                        scrape_timeout=_seconds(timeout))
-            for job in config.get("scrape_configs") or []:
-                for key in ("scrape_interval", "scrape_timeout"):
-                    job.pop(key, None)
+        compress_intervals(config, self.definition.time.get("scrape_interval"))
         own_port = self.spec.container_port
         for job in config.get("scrape_configs") or []:
             for static in job.get("static_configs") or []:

@@ -5,7 +5,8 @@ depends_on, and changes what would collide or leak: no container_name, no fixed 
 or subnet, ports published on 127.0.0.1 at a port Docker chooses, images replaced by the
 hash-tagged builds, bind mounts made absolute, owner labels on every container, network and
 volume, no restart policy (the harness controls lifecycle), and healthchecks polled every second
-(with ten retries, so that a slow check on a loaded machine is not taken for a broken service).
+(with ten retries, so that a slow check on a loaded machine is not taken for a broken service),
+and Prometheus's configuration bound from a copy that scrapes at the stack's compressed interval.
 CPU limits are dropped (memory limits kept): on a small shared machine the CFS quota stalls a
 service for tens of milliseconds at a time, which the latency scenarios would measure as the
 service's own; HARNESS_COMPOSE_CPU_LIMITS=1 keeps them.
@@ -13,11 +14,14 @@ service's own; HARNESS_COMPOSE_CPU_LIMITS=1 keeps them.
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import yaml
 
 from trading_harness.definition import StackDefinition
+from trading_harness.errors import StackConfigError
+from trading_harness.servers.prometheus import compress_intervals, config_file_flag
 from trading_harness.servers.python_service import TIME_ENV
 
 HEALTHCHECK_INTERVAL = "1s"
@@ -52,6 +56,8 @@ def runtime_compose(definition: StackDefinition, project: str, labels: dict[str,
         if "healthcheck" in service:
             service["healthcheck"]["interval"] = HEALTHCHECK_INTERVAL
             service["healthcheck"]["retries"] = max(int(service["healthcheck"].get("retries", 3)), HEALTHCHECK_RETRIES)
+        if definition.services[name].kind == "prometheus" and data_dir is not None:
+            _compress_prometheus(service, definition, data_dir / "prometheus" / name)
         service["depends_on"] = {k: v for k, v in (service.get("depends_on") or {}).items() if k in definition.services}
         services[name] = service
     doc["services"] = services
@@ -59,6 +65,36 @@ def runtime_compose(definition: StackDefinition, project: str, labels: dict[str,
                        for name, spec in (doc.get("networks") or {}).items()}
     doc["volumes"] = {name: {**(spec or {}), "labels": labels} for name, spec in (doc.get("volumes") or {}).items()}
     return doc
+
+
+def _compress_prometheus(service: dict, definition: StackDefinition, copy_dir: Path) -> None:
+    """Bind a copy of the service's prometheus.yml that scrapes at the stack's compressed interval.
+
+    A bind of the file itself is replaced by the copy; a bind of its folder by a copy of the folder (rule
+    files and all). Targets are left as they are: on compose they resolve on the stack's network.
+    """
+    scrape = definition.time.get("scrape_interval")
+    config_path = config_file_flag(service.get("command") or [])
+    for index, volume in enumerate(service["volumes"]):
+        if not isinstance(volume, str):
+            continue
+        source, _, rest = volume.partition(":")
+        target = rest.split(":", 1)[0].rstrip("/")
+        if not scrape or not (config_path == target or config_path.startswith(target + "/")) or not Path(source).exists():
+            continue
+        copy_dir.mkdir(parents=True, exist_ok=True)
+        if Path(source).is_dir():
+            local = Path(shutil.copytree(source, copy_dir / "config", dirs_exist_ok=True))
+            config = local / config_path[len(target) + 1:]
+        else:
+            local = config = Path(shutil.copy(source, copy_dir / Path(source).name))
+        try:
+            doc = yaml.safe_load(config.read_text()) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise StackConfigError(f"{source}: {exc}") from None
+        config.write_text(yaml.safe_dump(compress_intervals(doc, scrape), sort_keys=False))
+        service["volumes"][index] = f"{local}:{rest}"
+        return
 
 
 def write_runtime_files(directory: Path, doc: dict, environment: dict[str, str]) -> tuple[Path, Path]:
