@@ -8,11 +8,15 @@
   up            ComposeStack.up() (`up --wait` until every healthcheck passes, images built) against
                 EmbeddedStack.up(), the full stack both; runs interleaved so machine drift hits both alike;
                 close() (`down -v` / process teardown) timed too
+  idle load     the share of the machine's CPU time busy while each full stack sits idle for 10 s
+                (compose: every healthcheck is a `docker exec`, once a second per service)
+  docker exec   the CPU time one `docker exec` costs, for three commands a healthcheck could run
   suite         `pytest features/ --milestone TSE-0001.3a` wall time, --target compose against embedded
 """
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -36,7 +40,7 @@ def timed(call) -> tuple[float, object]:
     return time.monotonic() - began, result
 
 
-def images(engine, definition: StackDefinition, cold_base: bool) -> tuple[float, float]:
+def images(engine, definition: StackDefinition, cold_base: bool) -> tuple[float, float, dict[str, str]]:
     tags = ensure_images(definition.compose_file, engine, log=lambda _: None)
     for tag in tags.values():
         engine.images.remove(tag, force=True)
@@ -45,8 +49,8 @@ def images(engine, definition: StackDefinition, cold_base: bool) -> tuple[float,
         engine.images.remove(base_tag(apt_mirror()), force=True)
     engine.images.prune(filters={"dangling": True})
     cold, _ = timed(lambda: ensure_images(definition.compose_file, engine, log=lambda _: None))
-    warm, _ = timed(lambda: ensure_images(definition.compose_file, engine, log=lambda _: None))
-    return cold, warm
+    warm, tags = timed(lambda: ensure_images(definition.compose_file, engine, log=lambda _: None))
+    return cold, warm, tags
 
 
 def suite(target: str) -> float:
@@ -57,6 +61,43 @@ def suite(target: str) -> float:
     if proc.returncode != 0:
         sys.exit(f"the TSE-0001.3a suite failed on {target}:\n{proc.stdout[-3000:]}")
     return time.monotonic() - began
+
+
+def busy_ticks() -> tuple[int, int]:
+    """(busy, total) CPU ticks of the whole machine so far, from /proc/stat."""
+    ticks = [int(v) for v in open("/proc/stat").readline().split()[1:]]
+    return sum(ticks) - ticks[3] - ticks[4], sum(ticks)
+
+
+def idle_load(up, definition: StackDefinition, window: float = 10.0) -> float:
+    stack = up(definition)
+    try:
+        before = busy_ticks()
+        time.sleep(window)  # a measurement window, not a wait for anything
+        after = busy_ticks()
+    finally:
+        stack.close()
+    return (after[0] - before[0]) / (after[1] - before[1])
+
+
+EXEC_COMMANDS = {"true": ["true"],
+                 "python urllib": ["python", "-c", "import sys, urllib.request"],
+                 "bash /dev/tcp": ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/9 || true"]}
+
+
+def exec_cost(engine, image: str, runs: int = 20) -> dict[str, float]:
+    """CPU milliseconds (whole machine) per `docker exec` of each command: what one healthcheck costs."""
+    container = engine.containers.run(image, ["sleep", "300"], detach=True, remove=True)
+    try:
+        costs = {}
+        for label, command in EXEC_COMMANDS.items():
+            before = busy_ticks()[0]
+            for _ in range(runs):
+                container.exec_run(command)
+            costs[label] = (busy_ticks()[0] - before) * 1000 / os.sysconf("SC_CLK_TCK") / runs
+        return costs
+    finally:
+        container.kill()
 
 
 def line(name: str, values: list[float]) -> str:
@@ -72,7 +113,7 @@ def main() -> None:
     definition = StackDefinition.load(REPO / "stack")
     engine = preflight()
 
-    cold, warm = images(engine, definition, args.cold_base)
+    cold, warm, tags = images(engine, definition, args.cold_base)
     print(f"images   cold {cold:6.2f}s ({'base included' if args.cold_base else 'base and wheelhouse kept'})"
           f"   warm {warm:6.2f}s (unchanged tree)", flush=True)
 
@@ -88,6 +129,14 @@ def main() -> None:
               flush=True)
     ratio = statistics.median(ups["compose"]) / statistics.median(ups["embedded"])
     print(f"full stack up  compose / embedded: {ratio:.1f}x (goal: compose <= 8 s)", flush=True)
+
+    loads = {name: idle_load(up, definition) for name, up in (("embedded", EmbeddedStack.up), ("compose", ComposeStack.up))}
+    print(f"idle load      embedded {loads['embedded']:.0%}   compose {loads['compose']:.0%} of the machine's CPU time",
+          flush=True)
+    simulators = next(tag for name, tag in tags.items() if "simulators" in name)
+    costs = exec_cost(engine, simulators)
+    print("docker exec    " + "   ".join(f"{label} {ms:.0f} ms" for label, ms in costs.items())
+          + " of CPU each (one healthcheck)", flush=True)
 
     if not args.skip_suite:
         embedded, compose = suite("embedded"), suite("compose")
