@@ -187,7 +187,7 @@ def runs_posted(chaos: ChaosProbe, hold: str):
 def resets_by_itself(chaos: ChaosProbe):
     run = wait_until(lambda: (r := chaos.run_record())["reset"] and r, 15, message="the coordinator's own reset")
     assert run["reset"]["reason"] == "timeout" and run["reset"]["baseline"], run["reset"]
-    assert chaos.status()["state"] == "idle"
+    wait_until(lambda: chaos.status()["state"] == "idle", 5, message="GET /api/v1/status: the coordinator idle again after its reset")
     chaos.run = None
 
 

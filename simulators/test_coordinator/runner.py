@@ -186,13 +186,14 @@ class Runner:
                   "baseline": not errors and all(s.get("baseline") for s in states.values()),
                   "services": {name: {"baseline": s.get("baseline")} for name, s in states.items()}}
         if run:
-            run["reset"], run["state"] = result, "reset"
             try:
                 self._event(run, "chaos.reset", {"reason": reason, "seconds": result["seconds"],
                                                  "baseline": result["baseline"]})
             except httpx.HTTPError as exc:
                 result["errors"].append(f"audit correlator: {exc}")
-        with self._lock:
+        with self._lock:  # the run reads as reset when, and not before, the coordinator is idle
+            if run:
+                run["reset"], run["state"] = result, "reset"
             self.state, self.current = "idle", None
         self._reset_done.set()
         return result
