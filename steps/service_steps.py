@@ -67,6 +67,7 @@ def still_healthy(service_probe: ServiceProbe, service: str):
     assert reply.status_code == 200 and reply.json()["status"] == "healthy", reply.text
 
 
+@given(parsers.parse("the gRPC health check of the {service} answers {status}"))
 @then(parsers.parse("the gRPC health check of the {service} answers {status}"))
 def grpc_health_is(stack: Stack, service_probe: ServiceProbe, service: str, status: str):
     wait_until(lambda: service_probe.grpc_health(service) == status, _status_deadline(stack),

@@ -5,6 +5,7 @@ Feature: Simulators discover each other and talk over gRPC
   discovery entries alive with heartbeats, and reads its parameters through a TTL cache.
 
   Scenario Outline: The <caller> finds the <callee> through discovery and calls it over gRPC
+    Given the gRPC health check of the <callee> answers SERVING
     When the <caller> calls the <callee> over gRPC 5 times
     Then every call succeeds and names the answering <callee> instance
     And the <caller> opened one pooled channel for those calls

@@ -6,6 +6,7 @@ tears down in order) and with a parent-death signal (so a SIGKILLed pytest takes
 from __future__ import annotations
 
 import atexit
+import contextlib
 import ctypes
 import os
 import pwd
@@ -152,14 +153,20 @@ class ManagedProcess:
 def run_checked(argv: list[str], *, what: str, user: str | None = None, env: dict[str, str] | None = None,
                 timeout: float = 60.0) -> None:
     """Run a one-shot command (initdb); raise StackStartError with its output when it fails."""
-    try:
-        result = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, user=user,
-                                env=env, timeout=timeout, preexec_fn=_guard, start_new_session=True)
-    except subprocess.TimeoutExpired:
-        raise StackStartError(f"{what} did not finish within {timeout:.0f}s: {' '.join(argv)}") from None
-    if result.returncode != 0:
-        output = mask((result.stdout + result.stderr).strip()[-2000:])
-        raise StackStartError(f"{what} failed (exit {result.returncode}):\n{output}")
+    with subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          user=user, env=env, preexec_fn=_guard, start_new_session=True) as proc:
+        try:
+            stdout, stderr = proc.communicate(timeout=timeout)
+        except BaseException as exc:  # a timeout, Ctrl-C, SIGTERM: the command's own children go too (initdb's postgres)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            if isinstance(exc, subprocess.TimeoutExpired):
+                raise StackStartError(f"{what} did not finish within {timeout:.0f}s: {' '.join(argv)}") from None
+            raise
+    if proc.returncode != 0:
+        output = mask((stdout + stderr).strip()[-2000:])
+        raise StackStartError(f"{what} failed (exit {proc.returncode}):\n{output}")
 
 
 @atexit.register
