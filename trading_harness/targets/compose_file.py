@@ -74,13 +74,15 @@ def _compress_prometheus(service: dict, definition: StackDefinition, copy_dir: P
     files and all). Targets are left as they are: on compose they resolve on the stack's network.
     """
     scrape = definition.time.get("scrape_interval")
+    if not scrape:
+        return
     config_path = config_file_flag(service.get("command") or [])
     for index, volume in enumerate(service["volumes"]):
         if not isinstance(volume, str):
             continue
         source, _, rest = volume.partition(":")
         target = rest.split(":", 1)[0].rstrip("/")
-        if not scrape or not (config_path == target or config_path.startswith(target + "/")) or not Path(source).exists():
+        if not (config_path == target or config_path.startswith(target + "/")) or not Path(source).exists():
             continue
         copy_dir.mkdir(parents=True, exist_ok=True)
         if Path(source).is_dir():
