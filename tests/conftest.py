@@ -12,11 +12,30 @@ from pathlib import Path
 
 import pytest
 
+from .tiers import apply_tier_markers, guard_fast_tier, warn_unplaced
+
 REPO = Path(__file__).resolve().parent.parent
 STACK = REPO / "stack"
 # The harness's own tests run narrowed feature runs (-k, -m): their milestones are INCOMPLETE by
 # design, so the gate must not fail them. Tests of the gate itself set it back to "0".
 os.environ.setdefault("HARNESS_GATE_ALLOW_INCOMPLETE", "1")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Markers from the tier folders (tests/tiers.py); files outside them are listed and counted slow."""
+    warn_unplaced(apply_tier_markers(items))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem):
+    """A fast-tier test (not slow) starts no server: its fixtures, body and teardown run under the guard."""
+    if item.get_closest_marker("slow"):
+        yield
+        return
+    with pytest.MonkeyPatch.context() as patch:
+        guard_fast_tier(patch)
+        yield
 
 
 @dataclass

@@ -10,7 +10,7 @@ from trading_harness.errors import HarnessError
 
 IMAGE_PYTHON = "3.11.2"  # python3 of Debian bookworm, the images' base
 # What simulators/ imports at run time (grpc_tools only compiles the contracts, on the host).
-# tests/test_images.py checks this list against the imports under simulators/.
+# tests/unit/test_images.py checks this list against the imports under simulators/.
 DISTRIBUTIONS = ("grpcio", "grpcio-health-checking", "grpcio-reflection", "protobuf", "httpx", "prometheus-client",
                  "psycopg", "psycopg-binary", "psycopg-pool", "redis", "opentelemetry-api", "opentelemetry-sdk",
                  "PyYAML")

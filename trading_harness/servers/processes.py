@@ -36,6 +36,8 @@ INSTALL_HINTS = {
     "promtool": "apt-get install -y prometheus",
     "sh": "apt-get install -y dash",
 }
+# Set by the harness's own fast tier (tests/tiers.py): a test there that starts a server must fail.
+FAST_TIER_ENV = "HARNESS_FAST_TIER"
 POSTGRES_BIN_DIRS = [Path(f"/usr/lib/postgresql/{v}/bin") for v in (17, 16, 15, 14)]
 
 
@@ -77,6 +79,11 @@ def _guard() -> None:
         os._exit(1)
 
 
+def _refuse_in_fast_tier(argv: list[str]) -> None:
+    if os.environ.get(FAST_TIER_ENV) == "1":
+        raise StackStartError(f"{FAST_TIER_ENV}=1 (the harness's fast test tier starts no server): refused {Path(argv[0]).name}")
+
+
 class ManagedProcess:
     """One server process in its own process group, logging to a file."""
 
@@ -94,6 +101,7 @@ class ManagedProcess:
         """Spawn the process. Call from the thread that lives as long as the stack."""
         if self.running:
             return
+        _refuse_in_fast_tier(self.argv)
         log = open(self.log_path, "ab")
         try:
             self.proc = subprocess.Popen(
@@ -153,6 +161,7 @@ class ManagedProcess:
 def run_checked(argv: list[str], *, what: str, user: str | None = None, env: dict[str, str] | None = None,
                 timeout: float = 60.0) -> None:
     """Run a one-shot command (initdb); raise StackStartError with its output when it fails."""
+    _refuse_in_fast_tier(argv)
     with subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                           user=user, env=env, preexec_fn=_guard, start_new_session=True) as proc:
         try:

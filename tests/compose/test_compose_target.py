@@ -1,0 +1,213 @@
+"""The compose target on a real Docker engine: nothing left behind, one-line diagnostics, concurrent runs.
+
+Each session here runs `--target compose` with HARNESS_SERVICES narrowing the stack (Redis alone, or
+Redis + the registry), so a test costs seconds. Skipped, with the reason, where no engine answers
+(`./setup.sh --compose` installs and starts one; CI runs it).
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from trading_harness.definition import StackDefinition
+from trading_harness.errors import HarnessError
+from trading_harness.polling import wait_until
+from trading_harness.targets.compose_owner import OWNER_PID, PROJECT, RUN_ID
+
+from ..conftest import REPO, edit
+
+HOLD_TEST = textwrap.dedent('''
+    import json, os, threading
+    from pathlib import Path
+
+    def test_hold(stack):
+        state = {"project": stack.project, "run_id": stack.run_id, "workdir": str(stack.workdir),
+                 "ports": {name: stack.address(name).port for name in stack.services}}
+        Path(os.environ["STATE_FILE"]).write_text(json.dumps(state))
+        if os.environ.get("HOLD") == "1":
+            threading.Event().wait(300)
+''')
+
+
+@pytest.fixture(scope="module")
+def engine():
+    from trading_harness.docker_engine import preflight
+    try:
+        return preflight()
+    except HarnessError as exc:
+        pytest.skip(f"no Docker engine for the compose target: {exc}")
+
+
+def _session(tmp_path: Path, hold: bool, services: str = "redis", stack_dir: Path | None = None,
+             name: str = "s") -> tuple[subprocess.Popen, Path]:
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "test_hold.py").write_text(HOLD_TEST)
+    (folder / "pytest.ini").write_text("[pytest]\n")
+    state = folder / "state.json"
+    argv = [sys.executable, "-m", "pytest", "-p", "fixtures.plugin", "-p", "no:cacheprovider", "--rootdir", str(REPO),
+            "-c", str(folder / "pytest.ini"), str(folder / "test_hold.py"), "-q", "--target", "compose"]
+    if stack_dir:
+        argv += ["--stack-dir", str(stack_dir)]
+    env = {**os.environ, "STATE_FILE": str(state), "HOLD": "1" if hold else "0", "HARNESS_SERVICES": services}
+    proc = subprocess.Popen(argv, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+    return proc, state
+
+
+def _held(proc: subprocess.Popen, state: Path) -> dict:
+    wait_until(lambda: state.exists() or proc.poll() is not None, 180, message="the held session to bring its stack up")
+    assert state.exists(), proc.communicate(timeout=30)[0][-3000:]
+    return json.loads(state.read_text())
+
+
+def _left(engine, run_id: str) -> list[str]:
+    """Containers, networks and volumes that still carry the run's label."""
+    selector = {"label": f"{RUN_ID}={run_id}"}
+    return ([f"container {c.name}" for c in engine.containers.list(all=True, filters=selector)]
+            + [f"network {n.name}" for n in engine.networks.list(filters=selector)]
+            + [f"volume {v.name}" for v in engine.volumes.list(filters=selector)])
+
+
+def _assert_gone(engine, run_id: str) -> None:
+    wait_until(lambda: not _left(engine, run_id), 60, message=f"the stack of run {run_id} to be removed")
+
+
+@pytest.mark.slow
+def test_every_container_network_and_volume_carries_the_owner_labels(engine, tmp_path):
+    proc, state = _session(tmp_path, hold=True)
+    try:
+        held = _held(proc, state)
+        project = {"label": f"{PROJECT}={held['project']}"}
+        things = [c.labels for c in engine.containers.list(all=True, filters=project)]
+        things += [n.attrs["Labels"] for n in engine.networks.list(filters=project)]
+        things += [v.attrs["Labels"] for v in engine.volumes.list(filters=project)]
+        assert len(things) >= 3, things  # the redis container, the network, the redis-data volume
+        for labels in things:
+            assert labels[RUN_ID] == held["run_id"] and labels[OWNER_PID] == str(proc.pid), labels
+        for container in engine.containers.list(filters=project):
+            for bindings in container.attrs["NetworkSettings"]["Ports"].values():
+                assert all(b["HostIp"] == "127.0.0.1" for b in bindings or []), bindings
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=120)
+
+
+@pytest.mark.slow
+def test_normal_end_takes_the_stack_down(engine, tmp_path):
+    proc, state = _session(tmp_path, hold=False)
+    out, _ = proc.communicate(timeout=240)
+    assert proc.returncode == 0, out[-3000:]
+    held = json.loads(state.read_text())
+    assert not _left(engine, held["run_id"])
+    assert not Path(held["workdir"]).exists(), "the run's directory outlived the run"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_interrupted_session_takes_the_stack_down(engine, tmp_path, sig):
+    proc, state = _session(tmp_path, hold=True)
+    try:
+        held = _held(proc, state)
+        assert _left(engine, held["run_id"])
+        proc.send_signal(sig)
+        proc.communicate(timeout=120)
+        assert not _left(engine, held["run_id"]), "the session ended with its stack still there"
+        assert not Path(held["workdir"]).exists(), "the run's directory outlived the run"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("reaper", ["next-run", "harness-clean"])
+def test_stack_of_a_sigkilled_session_is_reaped(engine, tmp_path, reaper):
+    proc, state = _session(tmp_path, hold=True, name="killed")
+    held = _held(proc, state)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert _left(engine, held["run_id"]), "SIGKILL leaves no chance to clean up: the stack is still there"
+    assert Path(held["workdir"]).exists(), "SIGKILL leaves no chance to clean up: the run's directory is still there"
+    if reaper == "next-run":
+        nxt, _ = _session(tmp_path, hold=False, name="next")
+        out, _ = nxt.communicate(timeout=240)
+        assert nxt.returncode == 0, out[-3000:]
+    else:
+        done = subprocess.run([sys.executable, "-m", "trading_harness.cli.main", "clean"], cwd=REPO,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert held["project"] in done.stdout, done.stdout
+    _assert_gone(engine, held["run_id"])
+    assert not Path(held["workdir"]).exists(), "the killed run's directory was not swept"
+
+
+@pytest.mark.slow
+def test_two_runs_at_once_do_not_collide(engine, tmp_path):
+    first, first_state = _session(tmp_path, hold=True, name="first")
+    second, second_state = _session(tmp_path, hold=True, name="second")
+    try:
+        a, b = _held(first, first_state), _held(second, second_state)
+        assert a["project"] != b["project"]
+        assert a["ports"]["redis"] != b["ports"]["redis"]
+        assert 6379 not in (a["ports"]["redis"], b["ports"]["redis"]), "ports are chosen by Docker, not the file's"
+    finally:
+        for proc in (first, second):
+            proc.send_signal(signal.SIGINT)
+        for proc in (first, second):
+            proc.communicate(timeout=120)
+    assert not _left(engine, a["run_id"]) and not _left(engine, b["run_id"])
+
+
+@pytest.mark.slow
+def test_a_service_that_never_becomes_healthy_stops_the_run_with_one_line(engine, tmp_path, stack_copy):
+    broken = stack_copy()
+    # The registry cannot authenticate to Redis: Redis comes up, the registry's healthcheck never passes.
+    edit(broken / "docker-compose.yml", "redis://registry:registry-pass@", "redis://registry:wrong-pass@")
+    proc, _ = _session(tmp_path, hold=False, services="service-registry", stack_dir=broken)
+    out, _ = proc.communicate(timeout=300)
+    assert proc.returncode == 3, out[-3000:]
+    line = next((x for x in out.splitlines() if "never became healthy" in x), None)
+    assert line, out[-3000:]
+    assert "'service-registry'" in line and "health check:" in line and "last log lines:" in line, line
+    assert "wrong-pass" not in out, "the message must mask the password"
+    left = [c.name for c in engine.containers.list(all=True, filters={"label": OWNER_PID})
+            if c.labels.get(OWNER_PID) == str(proc.pid)]
+    assert not left, f"a failed start left {left}"
+
+
+@pytest.mark.slow
+def test_cli_keeps_a_compose_stack_up_between_commands(engine, tmp_path):
+    state_dir = tmp_path / "state"
+
+    def harness(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "trading_harness.cli.main", "--state-dir", str(state_dir), *args],
+                              cwd=REPO, capture_output=True, text=True, timeout=timeout)
+
+    try:
+        started = harness("start", "--target", "compose")
+        assert started.returncode == 0, started.stdout + started.stderr
+        assert started.stdout.startswith("compose stack") and "service-registry" in started.stdout, started.stdout
+        daemon = (state_dir / "daemon.pid").read_text().strip()
+        owned = engine.containers.list(filters={"label": f"{OWNER_PID}={daemon}"})
+        definition = StackDefinition.load()
+        services = {name for name, spec in definition.services.items() if not spec.one_shot}
+        assert {c.labels["com.docker.compose.service"] for c in owned} == services  # running; one-shot steps exited
+        steps = engine.containers.list(all=True, filters={"label": f"{OWNER_PID}={daemon}", "status": "exited"})
+        assert {c.labels["com.docker.compose.service"] for c in steps} == set(definition.services) - services
+        healthy = harness("health")
+        assert healthy.returncode == 0 and healthy.stdout.count("OK") == len(services), healthy.stdout + healthy.stderr
+        assert "--- postgres ---" in harness("logs", "postgres", "-n", "5").stdout
+        validated = harness("validate", "-q", "-p", "no:cacheprovider", "-k", "healthcheck or stopped_and_started")
+        assert validated.returncode == 0 and " passed" in validated.stdout, validated.stdout[-3000:]
+        run_id = owned[0].labels[RUN_ID]
+    finally:
+        stopped = harness("stop")
+    assert stopped.returncode == 0
+    _assert_gone(engine, run_id)

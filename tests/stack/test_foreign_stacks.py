@@ -1,0 +1,96 @@
+"""Stacks that are not the harness's own copy: a renamed stack on the embedded target, and a
+partial deployment (Redis and PostgreSQL only) on the external target."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from trading_harness.definition import StackDefinition
+from trading_harness.targets.embedded import EmbeddedStack
+
+from ..conftest import REPO, STACK
+
+RENAMED = REPO / "tests" / "stacks" / "renamed"
+STRICT = {"HARNESS_GATE_ALLOW_INCOMPLETE": "0"}
+
+
+def _gate_row(tmp_path, key: str) -> dict:
+    gate = json.loads((tmp_path / "reports" / "gate.json").read_text())
+    return next(row for row in gate["milestones"] if row["key"] == key)
+
+
+def test_a_renamed_stack_passes_core_infrastructure(run_features, tmp_path):
+    """Other user, role, namespace and service names, jsonb health functions and other columns:
+    TSE-0001.3a, its observability included, passes with no failure; only the reference stack's
+    @hardening checks are advisories."""
+    result = run_features("--stack-dir", str(RENAMED), "--milestone", "orchestrator/TSE-0001.3a",
+                          env=STRICT, timeout=600)
+    row = _gate_row(tmp_path, "orchestrator/TSE-0001.3a")
+    assert result.returncode == 0, result.output[-4000:]
+    assert (row["verdict"], row["failed"], row["skipped"]) == ("PASS", 0, 0), row
+    assert row["passed"] >= 190, row
+    failed = [name for name, state in result.outcomes().items() if state == "failed"]
+    assert all("neither_read_nor_list" in name for name in failed), failed  # @hardening advisories only
+    page = (tmp_path / "reports" / "living-docs" / "index.html").read_text()
+    assert "<code>svc.market-data</code>" in page and "<code>app_market_data</code>" in page, "the docs show the names"
+
+
+@pytest.fixture
+def partial_deployment(tmp_path):
+    """Redis and PostgreSQL of the reference stack, running, and a target file that lists only them."""
+    running = EmbeddedStack.up(StackDefinition.load(STACK), only=["redis", "postgres"])
+    try:
+        redis, postgres = running.address("redis"), running.address("postgres")
+        target = tmp_path / "target.toml"
+        target.write_text(f'[services]\nredis = "{redis.host}:{redis.port}"\npostgres = "{postgres.host}:{postgres.port}"\n')
+        yield target
+    finally:
+        running.close()
+
+
+def test_a_partial_deployment_runs_what_it_has_and_skips_the_rest(run_features, partial_deployment):
+    result = run_features("--target", "external", "--target-file", str(partial_deployment),
+                          "--milestone", "orchestrator/TSE-0001.3a", "-rs", timeout=600)
+    outcomes = result.outcomes()
+    assert "failed" not in outcomes.values() and "error" not in outcomes.values(), result.output[-4000:]
+    ran = {name for name, state in outcomes.items() if state == "passed"}
+    skipped = {name for name, state in outcomes.items() if state == "skipped"}
+    assert any("domain_adapter_can_set" in n for n in ran) and any("health_check" in n for n in ran), ran
+    assert any("registry" in n for n in skipped) and any("configuration" in n for n in skipped), skipped
+    assert "does not list service 'service-registry'" in result.output, result.output[-3000:]
+    assert 'add [services] "service-registry" = "host:port"' in result.output
+
+
+def test_a_renamed_stack_passes_data_adapters(run_features, tmp_path):
+    """The simulators run with the renamed stack's users, roles and namespaces; TSE-0001.4 passes."""
+    result = run_features("--stack-dir", str(RENAMED), "--milestone", "orchestrator/TSE-0001.4",
+                          env={"HARNESS_GATE_ALLOW_INCOMPLETE": "0"}, timeout=600)
+    row = _gate_row(tmp_path, "orchestrator/TSE-0001.4")
+    assert result.returncode == 0, result.output[-4000:]
+    assert (row["verdict"], row["failed"], row["skipped"]) == ("PASS", 0, 0), row
+
+
+def test_a_foreign_image_never_breaks_the_external_target(tmp_path):
+    """A Go service's image is not something the harness knows how to run; attached to, it is only HTTP."""
+    import shutil
+
+    import yaml
+
+    from trading_harness.errors import ServiceAbsent
+    from trading_harness.targets import health
+    from trading_harness.targets.external import ExternalStack
+
+    root = tmp_path / "renamed"
+    shutil.copytree(RENAMED, root)
+    compose = yaml.safe_load((root / "docker-compose.yml").read_text())
+    compose["services"]["exchange-simulator"] = {"image": "ghcr.io/team/exchange-simulator-go:1.4",
+                                                 "ports": ["127.0.0.1:18085:8080"]}
+    (root / "docker-compose.yml").write_text(yaml.safe_dump(compose))
+    target = tmp_path / "target.toml"
+    target.write_text('[services]\n"exchange-simulator" = "127.0.0.1:1"\n')
+    stack = ExternalStack.from_file(StackDefinition.load(root), target)
+    assert stack.services == ["exchange-simulator"]
+    assert not health.check(stack, "exchange-simulator").ok, "nothing listens there: unhealthy, not an error"
+    with pytest.raises(ServiceAbsent, match=r'add \[services\] "cache"'):
+        stack.address("cache")

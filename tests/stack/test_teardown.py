@@ -1,0 +1,166 @@
+"""No server outlives the session: normal end, Ctrl-C, SIGKILL of pytest, failed start."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import uuid
+from pathlib import Path
+
+import pytest
+
+from trading_harness.polling import wait_until
+
+from ..conftest import REPO, alive, descendants, edit
+from ..miniproject import project
+
+HOLD_TEST = textwrap.dedent('''
+    import json, os, threading
+    from pathlib import Path
+
+    def test_hold(stack):
+        Path(os.environ["PIDS_FILE"]).write_text(json.dumps(stack.pids()))
+        if os.environ.get("HOLD") == "1":
+            threading.Event().wait(120)
+''')
+
+
+def _start_session(tmp_path: Path, hold: bool, stack_dir: Path | None = None,
+                   run_id: str = "") -> tuple[subprocess.Popen, Path]:
+    (tmp_path / "test_hold.py").write_text(HOLD_TEST)
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    pids_file = tmp_path / "pids.json"
+    argv = [sys.executable, "-m", "pytest", "-p", "fixtures.plugin", "-p", "no:cacheprovider",
+            "--rootdir", str(REPO), "-c", str(tmp_path / "pytest.ini"), str(tmp_path / "test_hold.py"), "-q"]
+    if stack_dir:
+        argv += ["--stack-dir", str(stack_dir)]
+    env = {**os.environ, "PIDS_FILE": str(pids_file), "HOLD": "1" if hold else "0", "HARNESS_RUN_ID": run_id}
+    proc = subprocess.Popen(argv, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, start_new_session=True)
+    return proc, pids_file
+
+
+def _assert_all_gone(pids: set[int]) -> None:
+    wait_until(lambda: not [p for p in pids if alive(p)], 15,
+               message=f"server processes {sorted(p for p in pids if alive(p))} to exit")
+
+
+def test_session_end_stops_every_server(tmp_path):
+    proc, pids_file = _start_session(tmp_path, hold=False)
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 0, out
+    pids = set(json.loads(pids_file.read_text()).values())
+    assert len(pids) >= 3
+    _assert_all_gone(pids)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=["ctrl-c", "sigterm", "sigkill"])
+def test_interrupted_session_leaves_no_server(tmp_path, sig):
+    proc, pids_file = _start_session(tmp_path, hold=True)
+    try:
+        wait_until(pids_file.exists, 60, message="the held session to bring its stack up")
+        servers = set(json.loads(pids_file.read_text()).values())
+        everything = descendants(proc.pid)
+        assert servers <= everything, "servers should be descendants of pytest before the signal"
+        proc.send_signal(sig)
+        proc.wait(timeout=30)
+        _assert_all_gone(everything)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_failed_start_leaves_no_server(tmp_path, stack_copy):
+    broken = stack_copy()
+    # The registry cannot authenticate: Redis and PostgreSQL come up, the registry never gets healthy.
+    edit(broken / "docker-compose.yml", "redis://registry:registry-pass@", "redis://registry:wrong-pass@")
+    edit(broken / "embedded.toml", "ready_timeout = 20", "ready_timeout = 3")
+    run_id = uuid.uuid4().hex
+    proc, _ = _start_session(tmp_path, hold=False, stack_dir=broken, run_id=run_id)
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 3, out
+    assert "service-registry" in out, out
+    assert "wrong-pass" not in out, "the error message must mask the password"
+    assert not processes_of_run(run_id), "processes left after a failed start"
+
+
+def processes_of_run(run_id: str) -> list[int]:
+    """Live processes whose environment carries this HARNESS_RUN_ID."""
+    marker = f"HARNESS_RUN_ID={run_id}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and alive(int(entry.name)):
+            try:
+                if marker in (entry / "environ").read_bytes().split(b"\0"):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+HOLD_FEATURE = """
+@TSE-0001.1a @exchange
+Feature: A scenario that holds the stack
+
+  @criterion:exchange.1a.rest-health
+  Scenario: The stack is held until the run is stopped
+    Given the stack is up
+    Then it waits to be stopped
+"""
+
+
+@pytest.mark.parametrize("sig, status", [(signal.SIGTERM, 143), (signal.SIGINT, 2)], ids=["sigterm", "ctrl-c"])
+def test_a_stopped_features_run_tears_down_reports_and_exits(tmp_path, sig, status):
+    """SIGTERM (a CI cancel) does what Ctrl-C does: stack stopped, run directory removed, reports written."""
+    root = project(tmp_path / "project", feature=HOLD_FEATURE)
+    stack_file = tmp_path / "stack.json"
+    env = {**os.environ, "PYTHONPATH": str(REPO), "STACK_FILE": str(stack_file), "HARNESS_SERVICES": "redis"}
+    proc = subprocess.Popen([sys.executable, "-m", "pytest", "features/", "-p", "no:cacheprovider", "-q"], cwd=root,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+    try:
+        wait_until(stack_file.exists, 60, message="the held run to bring its stack up")
+        held = json.loads(stack_file.read_text())
+        servers = set(held["pids"].values())
+        assert servers and Path(held["workdir"]).is_dir()
+        proc.send_signal(sig)
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == status, out[-3000:]
+    _assert_all_gone(servers)
+    assert not Path(held["workdir"]).exists(), "the run's data directory outlived the run"
+    gate = json.loads((root / "reports" / "gate.json").read_text())
+    assert gate["interrupted"] is True and gate["exit_status"] == status, gate
+    assert "INTERRUPTED" in out
+
+
+def test_the_harness_daemon_tears_down_on_sigterm_and_exits_143(tmp_path):
+    """`harness start`'s daemon, stopped as a CI cancel stops it: every server gone, its state file
+    removed; its data stays in the state dir, as after `harness stop` (`harness clean` removes it)."""
+    state = tmp_path / "state"
+    env = {**os.environ, "HARNESS_SERVICES": "redis"}
+    proc = subprocess.Popen([sys.executable, "-m", "trading_harness.cli.daemon", "--state-dir", str(state)], cwd=REPO,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+    try:
+        wait_until(lambda: (state / "target.toml").exists(), 60, message="the daemon to bring its stack up")
+        servers = descendants(proc.pid)
+        assert servers, "the daemon started no server"
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 143, out[-2000:]
+    _assert_all_gone(servers)
+    assert not (state / "target.toml").exists()
+    assert (state / "data").exists(), "SIGTERM is a stop: the data stays for the next start"
+    data = (state / "data").resolve()
+    cleaned = subprocess.run([sys.executable, "-m", "trading_harness.cli.main", "--state-dir", str(state), "clean"],
+                             cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert cleaned.returncode == 0 and not data.exists(), cleaned.stdout + cleaned.stderr
