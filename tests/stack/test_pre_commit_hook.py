@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REPO
+from ..conftest import REPO
 from .test_lint import BROKEN, DEFECTS, _clean_base
 
 pytestmark = pytest.mark.slow

@@ -19,7 +19,7 @@ import pytest
 from trading_harness.lint import formats
 from trading_harness.lint.runner import lint
 
-from .conftest import REPO
+from ..conftest import REPO
 from .test_lint import BROKEN, DEFECTS, SECRETS
 
 SCHEMA = REPO / "trading_harness" / "lint" / "schemas" / "sarif-2.1.0.json"
