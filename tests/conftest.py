@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from . import intact
+from .repo import LEAN, REPO, STACK  # noqa: F401 - the tests import them from here
 from .tiers import apply_tier_markers, guard_fast_tier, warn_unplaced
 
-REPO = Path(__file__).resolve().parent.parent
-STACK = REPO / "stack"
 # The harness's own tests run narrowed feature runs (-k, -m): their milestones are INCOMPLETE by
 # design, so the gate must not fail them. Tests of the gate itself set it back to "0".
 os.environ.setdefault("HARNESS_GATE_ALLOW_INCOMPLETE", "1")
@@ -61,19 +61,43 @@ class RunResult:
         return [el for feature in json.loads(self.cucumber.read_text()) for el in feature.get("elements", [])]
 
 
+@pytest.fixture(scope="session")
+def features_run(tmp_path_factory) -> intact.FeaturesRun:
+    """The README's `pytest features/` on the intact stack, once per session (tests/intact.py)."""
+    return intact.features_run(intact.shared_dir(tmp_path_factory.getbasetemp()))
+
+
+@pytest.fixture(scope="session")
+def scenario_names(tmp_path_factory) -> list[dict]:
+    """Every scenario's node id, JUnit key and -k names, collected once per session (tests/intact.py)."""
+    return intact.scenario_names(intact.shared_dir(tmp_path_factory.getbasetemp()))
+
+
 @pytest.fixture
-def run_features(tmp_path: Path):
-    """Run `pytest features/ <args>` in a subprocess with its reports in tmp_path."""
+def intact_passed(request):
+    """assert_selection_passed(selection, minimum) against the session's shared intact run."""
+    def check(selection: str, minimum: int = 1) -> list[str]:
+        run, names = request.getfixturevalue("features_run"), request.getfixturevalue("scenario_names")
+        return intact.assert_selection_passed(run, names, selection, minimum)
+    return check
+
+
+@pytest.fixture
+def run_features(tmp_path: Path, intact_passed):
+    """Run `pytest features/ <args>` in a subprocess with its reports in tmp_path.
+
+    run.intact_passed(selection, minimum) checks a selection against the session's shared intact run."""
 
     def run(*args: str, env: dict[str, str] | None = None, timeout: float = 240) -> RunResult:
         junit, cucumber, allure = tmp_path / "junit.xml", tmp_path / "cucumber.json", tmp_path / "allure"
-        argv = [sys.executable, "-m", "pytest", "features/", "-q", "-p", "no:cacheprovider",
+        argv = [sys.executable, "-m", "pytest", "features/", "-q", *LEAN,
                 f"--junitxml={junit}", f"--cucumberjson={cucumber}", f"--alluredir={allure}",
                 f"--reports-dir={tmp_path / 'reports'}", *args]
         proc = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=timeout,
                               env={**os.environ, **(env or {})})
         return RunResult(proc.returncode, proc.stdout + proc.stderr, junit, cucumber, allure)
 
+    run.intact_passed = intact_passed
     return run
 
 

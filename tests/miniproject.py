@@ -7,7 +7,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from .conftest import REPO
+from .conftest import LEAN, REPO
 
 CATALOGUE = textwrap.dedent("""
     seeds: ../seeds
@@ -107,6 +107,6 @@ def project(root: Path, feature: str = FEATURE, conftest_extra: str = "") -> Pat
 def run(root: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 120):
     """`pytest features/ <args>` in the project, strict gate; (process, stdout + stderr)."""
     env = {**os.environ, "PYTHONPATH": str(REPO), "HARNESS_GATE_ALLOW_INCOMPLETE": "0", **(env or {})}
-    proc = subprocess.run([sys.executable, "-m", "pytest", "features/", "-p", "no:cacheprovider", *args], cwd=root,
+    proc = subprocess.run([sys.executable, "-m", "pytest", "features/", *LEAN, *args], cwd=root,
                           capture_output=True, text=True, timeout=timeout, env=env)
     return proc, proc.stdout + proc.stderr

@@ -47,6 +47,8 @@ def apply_tier_markers(items: list[pytest.Item]) -> list[Path]:
             unplaced.add(path)
         for name in TIERS[tier] if tier else UNPLACED:
             item.add_marker(name)
+        if tier == "compose":  # one compose stack at a time: under `-n 2 --dist loadgroup` they share a worker
+            item.add_marker(pytest.mark.xdist_group("compose"))
     return sorted(unplaced)
 
 

@@ -42,12 +42,6 @@ def assert_tool_variant_fails(variant: ToolVariant, run_features, stack_copy) ->
 
 
 def assert_tool_variants_pass(variants: dict[str, ToolVariant], run_features, stack_copy, minimum: int) -> None:
+    """The union of the selections passed with the intact tools and stack (the session's shared run, tests/intact.py)."""
     selection = " or ".join(f"({v.selection})" for v in variants.values())
-    services = ",".join(sorted({s for v in variants.values() for s in v.services.split(",") if s}))
-    if any(not v.services for v in variants.values()):
-        services = ""
-    result = run_variant(ToolVariant(selection, services=services), run_features, stack_copy, broken=False)
-    outcomes = result.outcomes()
-    assert len(outcomes) >= minimum, outcomes
-    assert result.returncode == 0, result.output[-3000:]
-    assert set(outcomes.values()) == {"passed"}, outcomes
+    run_features.intact_passed(selection, minimum=minimum)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from .conftest import REPO, RunResult, edit
+from .conftest import LEAN, REPO, RunResult, edit
 
 EXCHANGE, MARKET_DATA, OKX = "exchange-simulator", "market-data-simulator", "exchange-okx"
 CUSTODIAN = "custodian-simulator"
@@ -93,8 +93,14 @@ def assert_fails(variant: Variant, run_features, stack_copy) -> RunResult:
     return result
 
 
-def assert_all_pass(variants: dict[str, Variant], run_features, timeout: float = 240) -> RunResult:
-    """The union of the variants' selections passes against the intact stack."""
+def assert_all_pass(variants: dict[str, Variant], run_features, timeout: float = 240) -> list[str]:
+    """The union of the variants' selections passed on the intact stack (the session's shared run, tests/intact.py)."""
+    selection = " or ".join(f"({v.selection})" for v in variants.values())
+    return run_features.intact_passed(selection, minimum=len(variants))
+
+
+def assert_all_pass_in_own_run(variants: dict[str, Variant], run_features, timeout: float = 240) -> RunResult:
+    """The union of the variants' selections passes in a run of its own (another target: compose)."""
     selection = " or ".join(f"({v.selection})" for v in variants.values())
     services = ",".join(sorted({s for v in variants.values() for s in v.services.split(",")}))
     result = run_features("-k", selection, env={"HARNESS_SERVICES": services}, timeout=timeout)
@@ -107,8 +113,8 @@ def assert_all_pass(variants: dict[str, Variant], run_features, timeout: float =
 
 def uncovered_scenarios(folder: str, variants: dict[str, Variant], minimum: int = 1) -> list[str]:
     """The scenarios (outlines) of features/<folder> that no variant's selection names."""
-    listed = subprocess.run([sys.executable, "-m", "pytest", f"features/{folder}", "--collect-only", "-q",
-                             "-p", "no:cacheprovider"], cwd=REPO, capture_output=True, text=True, timeout=120).stdout
+    listed = subprocess.run([sys.executable, "-m", "pytest", f"features/{folder}", "--collect-only", "-q", *LEAN],
+                            cwd=REPO, capture_output=True, text=True, timeout=120).stdout
     scenarios = {line.split("::")[-1].split("[")[0] for line in listed.splitlines() if "::" in line}
     assert len(scenarios) >= minimum, listed[-2000:]
     selections = " ".join(v.selection for v in variants.values())

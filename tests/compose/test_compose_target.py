@@ -21,7 +21,7 @@ from trading_harness.errors import HarnessError
 from trading_harness.polling import wait_until
 from trading_harness.targets.compose_owner import OWNER_PID, PROJECT, RUN_ID
 
-from ..conftest import REPO, edit
+from ..conftest import LEAN, REPO, edit
 
 HOLD_TEST = textwrap.dedent('''
     import json, os, threading
@@ -52,7 +52,7 @@ def _session(tmp_path: Path, hold: bool, services: str = "redis", stack_dir: Pat
     (folder / "test_hold.py").write_text(HOLD_TEST)
     (folder / "pytest.ini").write_text("[pytest]\n")
     state = folder / "state.json"
-    argv = [sys.executable, "-m", "pytest", "-p", "fixtures.plugin", "-p", "no:cacheprovider", "--rootdir", str(REPO),
+    argv = [sys.executable, "-m", "pytest", "-p", "fixtures.plugin", *LEAN, "--rootdir", str(REPO),
             "-c", str(folder / "pytest.ini"), str(folder / "test_hold.py"), "-q", "--target", "compose"]
     if stack_dir:
         argv += ["--stack-dir", str(stack_dir)]

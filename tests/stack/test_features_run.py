@@ -1,18 +1,17 @@
 """The main job: `pytest features/` with no options runs every scenario, gates and writes its reports.
 
+The run is the session's shared one (tests/intact.py): in CI, the one .ci/run has just made.
+
 Every scenario passes; the exit status is the gate's: 0 when every milestone with scenarios is
 PASS, 6 while some are INCOMPLETE (criteria not encoded yet), never FAIL.
 """
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 from trading_harness.definition import StackDefinition
 
-from ..conftest import REPO, STACK
+from ..conftest import STACK
 
 MILESTONE = "TSE-0001.3a"
 MILESTONE_KEY = "orchestrator/TSE-0001.3a"
@@ -20,17 +19,15 @@ MIN_SCENARIOS = 40
 EXIT_INCOMPLETE = 6
 
 
-def test_features_pass_and_write_reports():
-    reports = REPO / "reports"
+def test_features_pass_and_write_reports(features_run):
+    """The session's one run of the README's command (.ci/run's own, in CI; tests/intact.py)."""
+    reports = features_run.reports
     cucumber, allure = reports / "cucumber.json", reports / "allure-results"
-    proc = subprocess.run([sys.executable, "-m", "pytest", "features/", "-p", "no:cacheprovider"], cwd=REPO,
-                          capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "HARNESS_GATE_ALLOW_INCOMPLETE": "0"})
-    output = proc.stdout + proc.stderr
+    output = features_run.output
     gate = json.loads((reports / "gate.json").read_text())
     verdicts = {r["key"]: r["verdict"] for r in gate["milestones"]}
     assert "milestone gate" in output and "FAIL" not in verdicts.values(), output[-5000:]
-    assert proc.returncode == (0 if gate["verdict"] == "PASS" else EXIT_INCOMPLETE), output[-5000:]
+    assert features_run.returncode == (0 if gate["verdict"] == "PASS" else EXIT_INCOMPLETE), output[-5000:]
     assert verdicts[MILESTONE_KEY] == "PASS"
     for key, verdict in verdicts.items():
         if verdict == "INCOMPLETE":

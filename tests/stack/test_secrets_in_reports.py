@@ -7,7 +7,7 @@ import textwrap
 
 from trading_harness.definition import StackDefinition
 
-from ..conftest import REPO, STACK
+from ..conftest import LEAN, REPO, STACK
 
 FEATURE = textwrap.dedent('''
     Feature: Leaky
@@ -40,7 +40,7 @@ def test_failure_output_and_reports_are_masked(tmp_path):
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
     cucumber, allure, junit = tmp_path / "cucumber.json", tmp_path / "allure", tmp_path / "junit.xml"
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "fixtures.plugin", "-p", "no:cacheprovider", "-c", str(tmp_path / "pytest.ini"),
+        [sys.executable, "-m", "pytest", "-p", "fixtures.plugin", *LEAN, "-c", str(tmp_path / "pytest.ini"),
          str(tmp_path / "test_leaky.py"), "-rA", "--log-level=INFO",
          f"--cucumberjson={cucumber}", f"--alluredir={allure}", f"--junitxml={junit}"],
         cwd=REPO, capture_output=True, text=True, timeout=180)

@@ -12,11 +12,11 @@ from trading_harness.errors import StackConfigError
 from trading_harness.servers.ports import free_port
 from trading_harness.targets.external import ExternalStack
 
-from ..conftest import REPO
+from ..conftest import LEAN, REPO
 
 
 def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pytest", "features/", "-q", "-p", "no:cacheprovider",
+    return subprocess.run([sys.executable, "-m", "pytest", "features/", "-q", *LEAN,
                            "-k", "healthcheck_user_can_PING", *args],
                           cwd=REPO, capture_output=True, text=True, timeout=120, env={**os.environ, **(env or {})})
 

@@ -14,7 +14,7 @@ import pytest
 
 from trading_harness.polling import wait_until
 
-from ..conftest import REPO, alive, descendants, edit
+from ..conftest import LEAN, REPO, alive, descendants, edit
 from ..miniproject import project
 
 HOLD_TEST = textwrap.dedent('''
@@ -33,7 +33,7 @@ def _start_session(tmp_path: Path, hold: bool, stack_dir: Path | None = None,
     (tmp_path / "test_hold.py").write_text(HOLD_TEST)
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
     pids_file = tmp_path / "pids.json"
-    argv = [sys.executable, "-m", "pytest", "-p", "fixtures.plugin", "-p", "no:cacheprovider",
+    argv = [sys.executable, "-m", "pytest", "-p", "fixtures.plugin", *LEAN,
             "--rootdir", str(REPO), "-c", str(tmp_path / "pytest.ini"), str(tmp_path / "test_hold.py"), "-q"]
     if stack_dir:
         argv += ["--stack-dir", str(stack_dir)]
@@ -118,7 +118,7 @@ def test_a_stopped_features_run_tears_down_reports_and_exits(tmp_path, sig, stat
     root = project(tmp_path / "project", feature=HOLD_FEATURE)
     stack_file = tmp_path / "stack.json"
     env = {**os.environ, "PYTHONPATH": str(REPO), "STACK_FILE": str(stack_file), "HARNESS_SERVICES": "redis"}
-    proc = subprocess.Popen([sys.executable, "-m", "pytest", "features/", "-p", "no:cacheprovider", "-q"], cwd=root,
+    proc = subprocess.Popen([sys.executable, "-m", "pytest", "features/", *LEAN, "-q"], cwd=root,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
     try:

@@ -1,0 +1,9 @@
+"""Where the harness's own tests find the project, and how they start a pytest subprocess."""
+from __future__ import annotations
+
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+STACK = REPO / "stack"
+# pytest plugins a features run never uses: turned off in every pytest subprocess (3 s -> 2.4 s of start-up each).
+LEAN = ("-p", "no:cacheprovider", "-p", "no:schemathesis", "-p", "no:hypothesispytest", "-p", "no:anyio")
