@@ -1,7 +1,7 @@
 """Wall time of `pytest features/` (every scenario, stack start and stop included), serially and with
 `-n 2`, for this tree and for a base commit checked out beside it (a git worktree), interleaved in one run.
 
-    python bench/suite.py [--base COMMIT] [--runs N] [--modes serial,n2] [--no-base]
+    python bench/suite.py [--base COMMIT] [--runs N] [--modes serial,n2] [--no-base] [--path features/x.feature]
 
 The base defaults to the commit before the speed work of issue 20. Each run writes its reports to a
 temp dir; both trees run with this venv, each importing its own code (PYTHONPATH, its own compiled
@@ -35,9 +35,9 @@ def checkout(commit: str, where: Path) -> Path:
     return where
 
 
-def run_once(tree: Path, mode: str, reports: Path) -> dict:
+def run_once(tree: Path, mode: str, reports: Path, paths: list[str]) -> dict:
     cucumber = reports / "cucumber.json"
-    argv = [sys.executable, "-m", "pytest", "features/", "-q", "-p", "no:cacheprovider", *MODES[mode],
+    argv = [sys.executable, "-m", "pytest", *paths, "-q", "-p", "no:cacheprovider", *MODES[mode],
             f"--reports-dir={reports}", f"--junitxml={reports / 'junit.xml'}", f"--cucumberjson={cucumber}",
             f"--alluredir={reports / 'allure'}"]
     env = {**os.environ, "PYTHONPATH": str(tree), "HARNESS_GATE_ALLOW_INCOMPLETE": "1"}
@@ -55,6 +55,7 @@ def main() -> None:
     parser.add_argument("--no-base", action="store_true", help="time this tree only")
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--modes", default="serial,n2", help="serial, n2 or both (comma-separated)")
+    parser.add_argument("--path", action="append", default=[], help="time these feature files only (repeatable)")
     args = parser.parse_args()
     modes = [m for m in args.modes.split(",") if m]
     unknown = set(modes) - set(MODES)
@@ -72,11 +73,11 @@ def main() -> None:
             for mode in modes:
                 for name, tree in trees.items():  # interleaved: base and this tree see the same load
                     with tempfile.TemporaryDirectory(dir=work) as tmp:
-                        result = run_once(tree, mode, Path(tmp))
+                        result = run_once(tree, mode, Path(tmp), args.path or ["features/"])
                     results.setdefault((name, mode), []).append(result)
                     print(f"run {n + 1}/{args.runs} {name:>16} {mode:>6}: {result['seconds']:7.1f} s  "
                           f"{result['scenarios']} scenarios, exit {result['exit']}  ({result['summary']})", flush=True)
-        print("\n`pytest features/` wall time, stack start and stop included:")
+        print(f"\n`pytest {' '.join(args.path or ['features/'])}` wall time, stack start and stop included:")
         print("| tree | mode | median | min – max | scenarios | exits |\n|---|---|---|---|---|---|")
         for (name, mode), rows in results.items():
             times = [r["seconds"] for r in rows]

@@ -6,6 +6,7 @@ copy of stack/. Every scenario a variant selects must fail against it, and pass 
 """
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
 from collections.abc import Callable
@@ -111,12 +112,19 @@ def assert_all_pass_in_own_run(variants: dict[str, Variant], run_features, timeo
     return result
 
 
+@functools.cache
+def _collected() -> tuple[str, ...]:
+    """Every scenario's node id, from one --collect-only per process (the coverage checks share it)."""
+    listed = subprocess.run([sys.executable, "-m", "pytest", "features/", "--collect-only", "-q", *LEAN],
+                            cwd=REPO, capture_output=True, text=True, timeout=300).stdout
+    return tuple(line for line in listed.splitlines() if "::" in line)
+
+
 def uncovered_scenarios(folder: str, variants: dict[str, Variant], minimum: int = 1) -> list[str]:
-    """The scenarios (outlines) of features/<folder> that no variant's selection names."""
-    listed = subprocess.run([sys.executable, "-m", "pytest", f"features/{folder}", "--collect-only", "-q", *LEAN],
-                            cwd=REPO, capture_output=True, text=True, timeout=120).stdout
-    scenarios = {line.split("::")[-1].split("[")[0] for line in listed.splitlines() if "::" in line}
-    assert len(scenarios) >= minimum, listed[-2000:]
+    """The scenarios (outlines) of features/<folder> (a folder or a .feature file) that no variant's selection names."""
+    prefix = f"features/{folder}" + ("::" if folder.endswith(".feature") else "/")
+    scenarios = {line.split("::")[-1].split("[")[0] for line in _collected() if line.startswith(prefix)}
+    assert len(scenarios) >= minimum, f"features/{folder}: {len(scenarios)} scenarios, fewer than {minimum}"
     selections = " ".join(v.selection for v in variants.values())
     words = {word for word in selections.replace("(", " ").replace(")", " ").split() if "_" in word}
     return sorted(s for s in scenarios if not any(word in s for word in words))
