@@ -11,6 +11,7 @@ class Exchange:
     kind: str  # "redis", "sql", "http", ...
     request: str
     reply: str
+    who: str | None = None  # the user or role the request ran as, when the probe knows it
 
 
 @dataclass
@@ -19,8 +20,8 @@ class Evidence:
 
     exchanges: list[Exchange] = field(default_factory=list)
 
-    def record(self, kind: str, request: str, reply: object) -> None:
-        self.exchanges.append(Exchange(kind, mask(str(request)), mask(str(reply))))
+    def record(self, kind: str, request: str, reply: object, who: str | None = None) -> None:
+        self.exchanges.append(Exchange(kind, mask(str(request)), mask(str(reply)), who))
 
     def __repr__(self) -> str:
         return f"Evidence({len(self.exchanges)} exchanges)"

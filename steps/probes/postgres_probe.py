@@ -15,7 +15,7 @@ def connect_outcome(dsn: str, evidence: Evidence, who: str) -> tuple[psycopg.Con
         outcome = Outcome(True, reply="connected")
     except psycopg.Error as exc:
         conn, outcome = None, Outcome(False, error=str(exc).strip(), code=getattr(exc, "sqlstate", None) or "CONNECT")
-    evidence.record("sql", f"connect as {who}", outcome)
+    evidence.record("sql", f"connect as {who}", outcome, who=who)
     return conn, outcome
 
 
@@ -39,7 +39,7 @@ class PostgresProbe:
         except psycopg.Error as exc:
             self.conn.execute("ROLLBACK TO SAVEPOINT probe")
             outcome = Outcome(False, error=str(exc).strip(), code=exc.sqlstate or type(exc).__name__)
-        self.evidence.record("sql", f"{self.role}: {sql} {params or ''}".strip(), outcome)
+        self.evidence.record("sql", f"{self.role}: {sql} {params or ''}".strip(), outcome, who=self.role)
         return outcome
 
     def close(self) -> None:

@@ -39,7 +39,7 @@ class RedisProbe:
             outcome = Outcome(True, reply=self.connection.read_response())
         except redis.exceptions.RedisError as exc:
             outcome = Outcome(False, error=str(exc), code=_code(exc))
-        self.evidence.record("redis", request, outcome)
+        self.evidence.record("redis", request, outcome, who=self.user)
         return outcome
 
     def close(self) -> None:

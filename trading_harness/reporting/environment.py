@@ -1,8 +1,11 @@
-"""Facts about the run for environment.properties: target, server versions, Python, git commit."""
+"""Facts about the run for environment.properties and the living docs: target, versions, commit, CI build."""
 from __future__ import annotations
 
+import os
 import platform
+import shutil
 import subprocess
+from importlib import metadata
 from pathlib import Path
 
 from trading_harness.targets.stack import Stack
@@ -29,6 +32,9 @@ def server_versions(stack: Stack) -> dict[str, str]:
             found["postgres_version"] = str(conn.execute("SHOW server_version").fetchone()[0])
     except Exception:  # noqa: BLE001
         pass
+    images = getattr(stack, "images", None)
+    if isinstance(images, dict) and images:
+        found["images"] = {str(k): str(v) for k, v in images.items()}
     return found
 
 
@@ -55,3 +61,35 @@ def properties(stacks: list[dict], root: Path) -> dict[str, str]:
         "stack.startup.seconds": ", ".join(f"{s['startup_seconds']:.3f}" for s in stacks
                                            if s.get("startup_seconds") is not None),
     }
+
+
+TOOLS = ("pytest", "pytest-bdd", "allure-pytest-bdd", "pytest-xdist", "redis", "psycopg", "grpcio", "httpx")
+COMMANDS = {"redis-server": ["redis-server", "--version"], "docker": ["docker", "--version"]}
+
+
+def tool_versions() -> dict[str, str]:
+    """Python, the harness's Python packages and the server binaries it runs, as installed here."""
+    found = {"python": platform.python_version()}
+    for name in TOOLS:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    for name, argv in COMMANDS.items():
+        if not shutil.which(argv[0]):
+            continue
+        try:
+            out = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            continue
+        if out:
+            found[name] = out.splitlines()[0][:120]
+    return found
+
+
+def ci_build_url(env: dict[str, str] | None = None) -> str | None:
+    """The CI build that ran this: GitHub Actions, GitLab CI or Jenkins; None outside CI."""
+    env = os.environ if env is None else env
+    if env.get("GITHUB_SERVER_URL") and env.get("GITHUB_REPOSITORY") and env.get("GITHUB_RUN_ID"):
+        return f"{env['GITHUB_SERVER_URL'].rstrip('/')}/{env['GITHUB_REPOSITORY']}/actions/runs/{env['GITHUB_RUN_ID']}"
+    return env.get("CI_JOB_URL") or env.get("BUILD_URL") or None

@@ -11,6 +11,36 @@ def page_name(key: str) -> str:
     return key.replace("/", "-") + ".html"
 
 
+RUN_DEFAULTS = {"generated": "unknown", "commit": "unknown", "target": "unknown", "selection": "", "scenarios": 0,
+                "passed": 0, "failed": 0, "skipped": 0, "subset": [], "stack_dir": "", "reference_stack": None,
+                "started": None, "images": {}, "substituted": {}, "tools": {}, "ci_url": None, "profile": {},
+                "cases_total": None, "kept": None}
+
+
+def run_facts(run: dict | None) -> dict:
+    """The run's facts with every key the templates read (an older run.json lacks the newer ones)."""
+    return {**RUN_DEFAULTS, **(run or {})}
+
+
+def anchor(key: str) -> str:
+    """The HTML id of a scenario or an Examples row, from its case key."""
+    return "s-" + "".join(ch if ch.isalnum() else "-" for ch in key)
+
+
+ICONS = {"passed": "✔", "PASS": "✔", "failed": "✖", "error": "✖", "FAIL": "✖", "skipped": "➖",
+         "INCOMPLETE": "◐", "not run": "○", "not-run": "○", "NOT RUN": "○", "no-scenario": "∅", "no scenario": "∅",
+         "NOT ENCODED": "∅", "advisory": "⚠"}
+
+
+def icon(state: str) -> str:
+    """A glyph for a state, so that it never rests on colour alone."""
+    return ICONS.get(state, "•")
+
+
+def css_class(state: str) -> str:
+    return state.replace(" ", "-")
+
+
 def seconds(value: float | None) -> str:
     if value is None:
         return ""
@@ -25,4 +55,7 @@ def environment() -> Environment:
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["page"] = page_name
     env.filters["seconds"] = seconds
+    env.filters["icon"] = icon
+    env.filters["css"] = css_class
+    env.filters["anchor"] = anchor
     return env

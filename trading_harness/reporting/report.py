@@ -151,7 +151,9 @@ def relink_living_docs(reports: Path, results: Path, out: Path, single_file: boo
     catalogue = load(Path(run["catalogue"]))
     features = Path(run.get("features") or Path(run["catalogue"]).parent)
     site = Site(catalogue, parse_features(features, catalogue), run["results"], run["gate"], run["run"], living,
-                results, allure_links=links, seeds_url=os.environ.get("HARNESS_SEEDS_URL") or None)
+                results, allure_links=links, seeds_url=os.environ.get("HARNESS_SEEDS_URL") or None,
+                failures=run.get("failures") or {}, kept=set(run["kept"]) if "kept" in run else None,
+                history_path=reports / "history.json")
     site.write()
     return len(links)
 

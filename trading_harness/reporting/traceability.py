@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from trading_harness.reporting.catalogue import Catalogue
-from trading_harness.reporting.render import environment
+from trading_harness.reporting.render import anchor, css_class, environment, page_name, run_facts
 from trading_harness.reporting.scenarios import Case
 
 CSV_COLUMNS = ("milestone", "criterion", "criterion_text", "scenario_key", "feature", "scenario", "result")
@@ -47,8 +47,24 @@ def matrix(catalogue: Catalogue, cases: dict[str, Case], outcomes: dict[str, str
     return lines, orphans
 
 
-def write(reports: Path, catalogue: Catalogue, cases: dict[str, Case], outcomes: dict[str, str]) -> list[Path]:
-    """reports/traceability.csv and reports/traceability.html."""
+def row_view(line: Line, cases: dict[str, Case], catalogue: Catalogue, docs: str) -> dict:
+    """A matrix line with its links into the living docs and what the filters read."""
+    case = cases.get(line.scenario_key)
+    milestone = catalogue.criteria[line.criterion].milestone if line.criterion in catalogue.criteria else None
+    page = page_name(milestone) if milestone else (page_name(case.milestones[0]) if case and case.milestones else "")
+    criterion = catalogue.criteria.get(line.criterion)
+    return {"line": line, "state": css_class(line.result), "anchors": [],
+            "severity": (criterion.severity if criterion and criterion.severity else case.severity if case else "normal"),
+            "tags": " ".join(t for t in (case.tags if case else []) if ":" not in t),
+            "milestone_link": f"{docs}index.html#{anchor('m-' + milestone)}" if milestone else "",
+            "page": f"{docs}{page}" if page else "",
+            "criterion_link": f"{docs}{page}#{line.criterion}" if page and criterion else "",
+            "scenario_link": f"{docs}{page}#{anchor(line.scenario_key)}" if page and line.scenario_key else ""}
+
+
+def write(reports: Path, catalogue: Catalogue, cases: dict[str, Case], outcomes: dict[str, str],
+          run: dict | None = None, alerts: list[dict] | None = None) -> list[Path]:
+    """reports/traceability.csv and reports/traceability.html (linked to the living docs in reports/living-docs)."""
     lines, orphans = matrix(catalogue, cases, outcomes)
     csv_path, html_path = reports / "traceability.csv", reports / "traceability.html"
     with csv_path.open("w", newline="") as out:
@@ -59,6 +75,20 @@ def write(reports: Path, catalogue: Catalogue, cases: dict[str, Case], outcomes:
         for line in orphans:
             writer.writerow((*(getattr(line, c) for c in CSV_COLUMNS), "orphan"))
     uncovered = [line for line in lines if line.result == "no scenario"]
+    docs = "living-docs/"
+    rows = [row_view(line, cases, catalogue, docs) for line in lines]
+    seen: set[str] = set()
+    for row in rows:  # the first line of each criterion and of each milestone is an anchor
+        for name in (f"t-{css_class(row['line'].criterion)}", f"m-{css_class(row['line'].milestone)}"):
+            if name not in seen:
+                seen.add(name)
+                row["anchors"].append(name)
+    run = run_facts(run)
     html_path.write_text(environment().get_template("traceability.html.j2").render(
-        catalogue=catalogue, lines=lines, orphans=orphans, uncovered=uncovered))
+        catalogue=catalogue, lines=lines, rows=rows, orphans=[row_view(o, cases, catalogue, docs) for o in orphans],
+        uncovered=[row_view(u, cases, catalogue, docs) for u in uncovered], run=run, alerts=alerts or [],
+        docs=docs, traceability="traceability.html",
+        results=[r for r in ("failed", "error", "passed", "skipped", "not run", "no scenario")
+                 if any(line.result == r for line in lines)],
+        tag_options=sorted({t for row in rows for t in row["tags"].split()})))
     return [csv_path, html_path]

@@ -84,6 +84,7 @@ class ComposeStack(Stack):
         sweep_stale_workdirs(temp_base() or tempfile.gettempdir())  # and their run directories
         images = ensure_images(definition.compose_file, engine, log=lambda line: print(f"compose: {line}", flush=True))
         stack = cls(definition, engine)
+        stack.images = images  # service -> image tag, for the reports
         stack._guard()
         began = time.monotonic()
         try:

@@ -1,0 +1,56 @@
+"""One small features run against a stack copy with a planted defect, shared by the living-docs tests.
+
+The exchange adapter's Redis ACL names the wrong namespace (~exchanges:* for ~exchange:*), so the
+exchange row of "The <domain> adapter can set, read and delete keys in its own namespace" fails
+while the other domains' rows and the healthcheck PING pass. The run is a -k subset on a foreign
+stack folder: the living docs must say so.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..conftest import REPO, STACK, edit
+
+OUTLINE = "The <domain> adapter can set, read and delete keys in its own namespace"
+SELECTION = ("test_the_domain_adapter_can_set_read_and_delete_keys_in_its_own_namespace "
+             "or test_the_healthcheck_user_can_ping")
+MILESTONE_PAGE = "orchestrator-TSE-0001.3a.html"
+ENV = {"HARNESS_SERVICES": "redis,postgres,service-registry", "HARNESS_GATE_ALLOW_INCOMPLETE": "1"}
+_done: dict[str, PlantedRun] = {}
+
+
+@dataclass
+class PlantedRun:
+    root: Path
+    stack: Path
+    reports: Path
+    returncode: int
+    output: str
+
+    @property
+    def docs(self) -> Path:
+        return self.reports / "living-docs"
+
+    def page(self, name: str = MILESTONE_PAGE) -> str:
+        return (self.docs / name).read_text()
+
+
+def planted_run(base: Path) -> PlantedRun:
+    """The run, once per pytest process (both test modules read the same reports)."""
+    if "run" in _done:
+        return _done["run"]
+    root = base / "planted"
+    stack = root / "stack"
+    shutil.copytree(STACK, stack)
+    edit(stack / "redis" / "users.acl", "~exchange:* +@read", "~exchanges:* +@read")
+    reports = root / "reports"
+    argv = [sys.executable, "-m", "pytest", "features/", "-q", "-p", "no:cacheprovider", "--stack-dir", str(stack),
+            f"--alluredir={root / 'allure'}", f"--reports-dir={reports}", "-k", SELECTION]
+    proc = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=600, env={**os.environ, **ENV})
+    _done["run"] = PlantedRun(root, stack, reports, proc.returncode, proc.stdout + proc.stderr)
+    return _done["run"]
