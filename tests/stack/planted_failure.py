@@ -50,7 +50,7 @@ def planted_run(base: Path) -> PlantedRun:
     edit(stack / "redis" / "users.acl", "~exchange:* +@read", "~exchanges:* +@read")
     reports = root / "reports"
     argv = [sys.executable, "-m", "pytest", "features/", "-q", "-p", "no:cacheprovider", "--stack-dir", str(stack),
-            f"--alluredir={root / 'allure'}", f"--reports-dir={reports}", "-k", SELECTION]
+            f"--alluredir={reports / 'allure-results'}", f"--reports-dir={reports}", "-k", SELECTION]
     proc = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=600, env={**os.environ, **ENV})
     _done["run"] = PlantedRun(root, stack, reports, proc.returncode, proc.stdout + proc.stderr)
     return _done["run"]

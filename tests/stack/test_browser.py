@@ -69,7 +69,7 @@ def read_pages(pages: list[dict]) -> list[dict]:
     """Open each page in Chromium through the reader script; what it saw, per page."""
     browser, modules = chromium(), node_modules()
     job = {"axe": str(modules / "axe-core" / "axe.min.js"), "pages": pages}
-    proc = subprocess.run(["node", str(READER), json.dumps(job)], capture_output=True, text=True, timeout=600,
+    proc = subprocess.run(["node", str(READER), json.dumps(job)], capture_output=True, text=True, timeout=1200,
                           env={**os.environ, "NODE_PATH": str(modules), "CHROMIUM": browser})
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout)

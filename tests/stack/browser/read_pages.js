@@ -20,10 +20,10 @@ const fs = require("fs");
       const page = await context.newPage();
       const errors = [];
       page.on("pageerror", (e) => errors.push(String(e)));
-      await page.goto(spec.url, { waitUntil: "load", timeout: 60000 });
+      await page.goto(spec.url, { waitUntil: "load", timeout: 240000 });
       const found = { url: spec.url, errors, read: {} };
       for (const css of spec.read || []) {
-        found.read[css] = await page.locator(css).first().innerText({ timeout: 10000 });
+        found.read[css] = await page.locator(css).first().innerText({ timeout: 60000 });
       }
       if (spec.filter) {
         const f = spec.filter;
