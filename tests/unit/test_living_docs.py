@@ -6,6 +6,7 @@ import re
 import pytest
 
 from trading_harness.reporting import environment, failures, history
+from trading_harness.reporting.banner import banner
 from trading_harness.reporting.catalogue import load
 from trading_harness.reporting.livingdocs import Site, anchor
 from trading_harness.reporting.scenarios import parse_features
@@ -190,3 +191,15 @@ def test_the_ci_build_url_comes_from_the_ci_variables():
 ])
 def test_the_category_comes_from_the_exception_and_where_it_was_raised(names, kinds, where, expected):
     assert failures.categorize(names, "", where, kinds, []) == expected
+
+
+def test_the_banner_names_what_makes_a_run_partial():
+    full = {"scenarios": 600, "started": True, "subset": [], "reference_stack": True, "stack_dir": "/x/stack"}
+    assert banner(full, {}) == []
+    titles = [a["title"] for a in banner({**full, "scenarios": 0, "started": False}, {})]
+    assert titles == ["0 scenarios ran"]
+    titles = [a["title"] for a in banner({**full, "started": False, "subset": ["--milestone TSE-0001.3a"],
+                                          "reference_stack": False, "substituted": {"exchange": "reference simulator"}},
+                                         {"interrupted": True})]
+    assert titles == ["The target did not start", "The run was interrupted", "A subset of the features ran",
+                      "Not the reference stack", "Services replaced by reference simulators"]
