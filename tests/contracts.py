@@ -3,7 +3,7 @@
 Every operation of GET /openapi.json gets up to `examples` generated requests per mode (positive:
 valid by the document; negative: invalid by it), derandomised so a run is repeatable, within a
 time budget per service. Each answer is checked by schemathesis (no 5xx, a documented status,
-the documented content type and schema, invalid data rejected) and, for a rejected request
+the documented content type and schema, valid data accepted, invalid data rejected) and, for a rejected request
 (>= 400), the stack's footprint (tests/footprint.py) before and after must be the same.
 """
 from __future__ import annotations
@@ -22,14 +22,17 @@ from schemathesis.checks import (
     content_type_conformance,
     negative_data_rejection,
     not_a_server_error,
+    positive_data_acceptance,
     response_schema_conformance,
     status_code_conformance,
 )
+from schemathesis.config import SchemathesisConfig
 
 from .footprint import Footprint
+from .schemathesis_cli import CONFIG
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
-          negative_data_rejection]
+          negative_data_rejection, positive_data_acceptance]
 TIMEOUT = 5.0
 
 
@@ -63,7 +66,7 @@ def _headline(failure: BaseException) -> str:
 def fuzz(service: str, base_url: str, footprint: Footprint, *, examples: int = 12, budget: float = 30.0) -> Report:
     """Fuzz every operation `base_url`/openapi.json documents; the Report lists every failure found."""
     document = httpx.get(f"{base_url}/openapi.json", timeout=TIMEOUT).raise_for_status().json()
-    schema = schemathesis.openapi.from_dict(document)
+    schema = schemathesis.openapi.from_dict(document, config=SchemathesisConfig.from_path(CONFIG))
     report, session = Report(service), requests.Session()
     ends = time.monotonic() + budget
     state = {"before": None}  # the settled footprint, None when an accepted request may have changed it

@@ -5,7 +5,8 @@ id and, in metadata, its parent span id and instance (simulators/common/tracing.
 serves them grouped:
 
     GET /api/v1/traces/{trace_id}   {trace_id, event_count, services, spans, events}; 404 when none,
-                                    422 for an id that is not 32 lower-case hex digits (not all zero)
+                                    422 for an id that is not 32 hex digits;
+                                    404 for the all-zero id (W3C: invalid, never recorded)
 
 `spans` links each span to its parent, so a client follows the flow hop by hop
 (exchange -> market data, exchange -> custodian). Fault (broken variants only): `traces-ignore-trace-id`
@@ -54,8 +55,8 @@ def routes(router: Router, db: Database, faults: frozenset[str]) -> None:
     @router.route("GET", "/api/v1/traces/{trace_id}", params={"trace_id": TRACE_ID_FIELD}, errors=(404, 422))
     def trace(request: Request) -> Response:
         trace_id = request.params["trace_id"].lower()  # TRACE_ID_FIELD checked the form
-        if set(trace_id) == {"0"}:
-            raise ApiError(422, "invalid_value", "A trace id is 32 hexadecimal digits, not all zero (W3C trace context).")
+        if set(trace_id) == {"0"}:  # W3C: an invalid trace id; no event is ever recorded under it
+            raise ApiError(404, "not_found", "No trace 000...0: an all-zero trace id is never recorded (W3C trace context).")
         events = trace_events(db, trace_id, ignore_trace_id=ignore)
         if not events:
             raise ApiError(404, "not_found", f"No event of trace {trace_id}.")

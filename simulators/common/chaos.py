@@ -13,10 +13,14 @@ import re
 import threading
 from collections.abc import Callable
 
-from . import fields
+from .contract import Text, body
 from .http import ApiError, Request, Response, Router
 
 TRACEPARENT = re.compile(r"^00-(?P<trace>[0-9a-f]{32})-(?P<span>[0-9a-f]{16})-[0-9a-f]{2}$")
+BEGIN = body("The scenario a service takes part in; traceparent (or the header of that name) links its events.",
+             scenario_id=Text(max_len=64),
+             traceparent=Text(required=False, max_len=55, pattern="00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}",
+                              description="a W3C traceparent"))
 
 
 def trace_id(traceparent: str | None) -> str | None:
@@ -43,12 +47,10 @@ def add_chaos_routes(router: Router, context: ChaosContext, *, begin: Callable[[
     def describe() -> dict:
         return {**context.describe(), **state()}
 
-    @router.route("POST", "/audit/v1/chaos/begin")
+    @router.route("POST", "/audit/v1/chaos/begin", body=BEGIN)
     def begin_route(request: Request) -> Response:
-        body = request.json_object()
-        fields.only(body, ("scenario_id", "traceparent"))
-        scenario = fields.text(body, "scenario_id", max_len=64)
-        parent = fields.text(body, "traceparent", max_len=55, required=False) or request.headers.get("traceparent")
+        scenario = request.data["scenario_id"]
+        parent = request.data["traceparent"] or request.headers.get("traceparent")
         if parent and trace_id(parent) is None:
             raise ApiError(422, "invalid_value", "traceparent must be a W3C traceparent (00-<32 hex>-<16 hex>-<2 hex>).")
         with context.lock:

@@ -13,15 +13,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import cached_property
 
 from .http import ApiError
 
-MAX_DECIMAL = Decimal("1e15")
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# White space spelt out (Python's str.isspace, and U+FEFF): \s differs between Python and the ECMA regular
+# expressions of JSON Schema, so a blank value is one of these characters only, on both sides.
+_SPACE = "\\t\\n\\x0b\\x0c\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff"
+_NOT_BLANK = re.compile(f"[^{_SPACE}]")
 # "Not blank and no NUL", as a JSON Schema pattern (a lone surrogate is not valid JSON text anyway).
-_PRINTABLE = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
+_PRINTABLE = f"^[^\\x00]*[^\\x00{_SPACE}][^\\x00]*$"
 
 
 def _error(code: str, message: str, status: int = 422) -> ApiError:
@@ -97,7 +100,7 @@ class Text(Field):
                 raise _error(self.code, f"The {self.what or 'field ' + repr(name)} must be one of "
                                         f"{', '.join(self.choices)}; got {value!r}.")
             return value
-        if (self.min_len and not value.strip()) or not self.min_len <= len(value) <= self.max_len:
+        if (self.min_len and not _NOT_BLANK.search(value)) or not self.min_len <= len(value) <= self.max_len:
             raise _error("invalid_value", f"The field '{name}' must be {self.min_len} to {self.max_len} characters.")
         if self.pattern is not None and not self._compiled.fullmatch(value):
             raise _error(self.code, f"The {self.what or 'field ' + repr(name)} {value!r} must match {self.pattern}.")
@@ -114,40 +117,76 @@ class Text(Field):
         return {"type": "string", "minLength": self.min_len, "maxLength": self.max_len, "pattern": pattern}
 
 
+_FRACTION = r"(?:\.[0-9]{1,8})?"
+# The decimal strings an Amount takes, by sign: no exponent, no sign "+", no leading zero, below 1e15,
+# at most 8 decimals. The same expressions check a request and are published as the field's pattern.
+DECIMAL_FORMS = {
+    "any": rf"-?(?:0|[1-9][0-9]{{0,14}}){_FRACTION}",
+    "non-negative": rf"(?:0|[1-9][0-9]{{0,14}}){_FRACTION}",
+    "positive": rf"[1-9][0-9]{{0,14}}{_FRACTION}|0\.(?:"
+                + "|".join(f"0{{{k}}}[1-9][0-9]{{0,{7 - k}}}" for k in range(8)) + ")",
+}
+INTEGER_BOUNDS = {"any": (-(10 ** 15) + 1, 10 ** 15 - 1), "non-negative": (0, 10 ** 15 - 1), "positive": (1, 10 ** 15 - 1)}
+
+
 @dataclass(frozen=True)
 class Amount(Field):
     """A decimal amount: a string ("1.5") or a JSON integer (2, or 2.0); a JSON number with a fraction (1.5)
     is refused, so no amount ever passes through binary floating point.
 
-    sign: "positive" (> 0), "non-negative" (>= 0) or "any".
+    sign: "positive" (> 0), "non-negative" (>= 0) or "any": the default form (DECIMAL_FORMS) and integer
+    bounds. A narrower range gives its own form (a full-match regular expression of the strings it takes)
+    and integer bounds (minimum, maximum); the request is checked against exactly what is published.
     """
 
     sign: str = "positive"
+    form: str | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+
+    @cached_property
+    def _compiled(self) -> re.Pattern:
+        return re.compile(f"(?:{self.form or DECIMAL_FORMS[self.sign]})", re.ASCII)
+
+    @property
+    def _bounds(self) -> tuple[int, int]:
+        low, high = INTEGER_BOUNDS[self.sign]
+        return (low if self.minimum is None else self.minimum, high if self.maximum is None else self.maximum)
 
     def check(self, value: object, name: str) -> Decimal:
         value = _whole(value)
         if isinstance(value, bool) or not isinstance(value, (str, int)):
             raise _error("wrong_type", f"The field '{name}' must be a decimal string such as \"1.5\" (or an integer).")
-        if isinstance(value, str) and unstorable(value):
-            raise _error("invalid_value", f"The field '{name}' contains a NUL character or a lone surrogate.")
-        try:
-            number = Decimal(str(value).strip())
-        except (InvalidOperation, ValueError):
-            raise _error("invalid_value", f"The field '{name}' is not a decimal number: {value!r}.") from None
-        if not number.is_finite() or abs(number) >= MAX_DECIMAL or number.as_tuple().exponent < -8:
-            raise _error("invalid_value", f"The field '{name}' must be finite, below 1e15, with at most 8 decimals.")
-        if self.sign == "positive" and number <= 0:
-            raise _error("invalid_value", f"The field '{name}' must be greater than zero; got {value}.")
-        if self.sign == "non-negative" and number < 0:
-            raise _error("invalid_value", f"The field '{name}' must not be negative; got {value}.")
-        return number
+        if isinstance(value, int):
+            low, high = self._bounds
+            if not low <= value <= high:
+                raise _error("invalid_value", f"The field '{name}' must be an integer from {low} to {high}; got {value}.")
+            return Decimal(value)
+        if len(value) > 64 or not self._compiled.fullmatch(value):
+            raise _error("invalid_value", f"The field '{name}' must be a decimal string such as \"1.5\" ({self.sign}"
+                                          f"{', ' + self.description if self.description else ''}; no exponent, '+' or "
+                                          f"leading zero; below 1e15, at most 8 decimals); got {value[:64]!r}.")
+        return Decimal(value)
 
     def json_schema(self) -> dict:
-        low = {"positive": 1, "non-negative": 0}.get(self.sign, -(10 ** 15) + 1)
+        low, high = self._bounds
         return {"anyOf": [
-            {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[^\\x00]*$",
+            {"type": "string", "pattern": f"^(?:{self.form or DECIMAL_FORMS[self.sign]})$",
              "description": f"a decimal string, {self.sign}, below 1e15, at most 8 decimals"},
-            {"type": "integer", "minimum": low, "maximum": 10 ** 15 - 1}]}
+            {"type": "integer", "minimum": low, "maximum": high}]}
+
+
+@dataclass(frozen=True)
+class Boolean(Field):
+    """true or false."""
+
+    def check(self, value: object, name: str) -> bool:
+        if not isinstance(value, bool):
+            raise _error("wrong_type", f"The field '{name}' must be true or false.")
+        return value
+
+    def json_schema(self) -> dict:
+        return {"type": "boolean"}
 
 
 @dataclass(frozen=True)
@@ -258,6 +297,8 @@ class Body:
     fields: dict[str, Field]
     required: bool = True  # False: an empty body is read as {}
     description: str = ""
+    min_fields: int = 0  # at least this many of the fields; then none may be null
+    one_of: tuple[dict, ...] = ()  # JSON Schemas of which the body matches exactly one (checked by the handler)
 
     def parse(self, body: dict) -> dict:
         """{name: checked value or default} for every declared field, in declaration order."""
@@ -265,6 +306,8 @@ class Body:
         if unknown:
             raise _error("unknown_field",
                          f"Unknown field(s) {', '.join(unknown)}; allowed: {', '.join(self.fields)}.")
+        if self.min_fields and (len(body) < self.min_fields or None in body.values()):
+            raise _error("missing_field", f"Give at least {self.min_fields} of {', '.join(self.fields)}, none null.")
         return {name: spec.take(body, name) for name, spec in self.fields.items()}
 
     def schema(self) -> dict:
@@ -273,11 +316,31 @@ class Body:
         required = [name for name, spec in self.fields.items() if spec.required]
         if required:
             schema["required"] = required
+        if self.min_fields:  # that many properties, none of them null
+            schema["minProperties"] = self.min_fields
+            schema["properties"] = {name: _not_null(field) for name, field in schema["properties"].items()}
+        if self.one_of:
+            schema["oneOf"] = list(self.one_of)
         if self.description:
             schema["description"] = self.description
         return schema
 
 
-def body(description: str = "", *, required: bool = True, **fields: Field) -> Body:
+def _not_null(schema: dict) -> dict:
+    """An optional field's schema without its null alternative."""
+    kept = [part for part in schema.get("anyOf", ()) if part != {"type": "null"}]
+    if len(kept) == 1 and "anyOf" in schema:
+        return {**{k: v for k, v in schema.items() if k != "anyOf"}, **kept[0]}
+    return schema
+
+
+def body(description: str = "", *, required: bool = True, min_fields: int = 0, one_of: tuple[dict, ...] = (),
+         **fields: Field) -> Body:
     """Body(...) with the fields as keyword arguments, in order."""
-    return Body(dict(fields), required=required, description=description)
+    return Body(dict(fields), required=required, description=description, min_fields=min_fields, one_of=one_of)
+
+
+def exactly_one(*names: str) -> tuple[dict, ...]:
+    """Body.one_of for "exactly one of these fields is given (not null)"."""
+    return tuple({"required": [name], "properties": {other: {"type": "null"} if other != name else {"not": {"type": "null"}}
+                                                     for other in names}} for name in names)

@@ -134,10 +134,10 @@ class Request:
         return _storable(document) if b"\\u" in self.body else document
 
     def json_object(self, *, required: bool = True) -> dict:
-        """The body as a JSON object (422 if it is JSON of another shape); {} if absent and optional."""
-        data = self.json(required=required)
-        if data is None:
+        """The body as a JSON object (422 if it is JSON of another shape, null included); {} if absent and optional."""
+        if not self.body and not required:
             return {}
+        data = self.json()
         if not isinstance(data, dict):
             raise ApiError(422, "wrong_type", "The request body must be a JSON object.")
         return data

@@ -13,7 +13,7 @@ OPENAPI_VERSION = "3.1.0"
 ERROR = {"type": "object", "required": ["error", "message"],
          "properties": {"error": {"type": "string"}, "message": {"type": "string"}}}
 REASONS = {200: "OK", 201: "Created", 204: "No content", 400: "Malformed request", 404: "Not found",
-           405: "Method not allowed", 409: "Conflict", 413: "Body too large", 415: "Not JSON",
+           405: "Method not allowed", 409: "Conflict", 413: "Body too large (over the server's limit, 64 KiB by default)", 415: "Not JSON",
            422: "Invalid field", 500: "Server error", 502: "A peer answered an error",
            503: "A dependency (PostgreSQL, Redis, a peer) is unavailable"}
 _PARAM = re.compile(r"{([^}]+)}")

@@ -8,9 +8,12 @@
 from __future__ import annotations
 
 from simulators.common import chaos
-from simulators.common.http import ApiError, Request, Response, Router
+from simulators.common.contract import Boolean, body
+from simulators.common.http import Request, Response, Router
 
 FAILURE_REASON = "injected settlement failure"
+SETTLEMENTS = body("Either or both; a field left out keeps its value.", min_fields=1,
+                   delay=Boolean(required=False), fail=Boolean(required=False))
 
 
 class SettlementChaos:
@@ -30,11 +33,9 @@ class SettlementChaos:
 def add_chaos_routes(router: Router, target: SettlementChaos) -> None:
     chaos.add_chaos_routes(router, target.context, begin=lambda: None, reset=target.reset, state=target.state)
 
-    @router.route("PUT", "/audit/v1/chaos/settlements")
+    @router.route("PUT", "/audit/v1/chaos/settlements", body=SETTLEMENTS)
     def settlements(request: Request) -> Response:
-        body = request.json_object()
-        if not body or set(body) - {"delay", "fail"} or not all(isinstance(v, bool) for v in body.values()):
-            raise ApiError(422, "invalid_value", "Give {\"delay\": true|false, \"fail\": true|false} (either or both).")
-        target.delay = body.get("delay", target.delay)
-        target.fail = body.get("fail", target.fail)
+        given = {name: value for name, value in request.data.items() if value is not None}
+        target.delay = given.get("delay", target.delay)
+        target.fail = given.get("fail", target.fail)
         return Response(200, target.state())

@@ -65,10 +65,15 @@ ORDER_SHAPE = shape(order_id="string", account_id="string", symbol="string", sid
                     quantity="string", status="string")
 ACCOUNT = body("A new account for a user.", user_id=Text(), account_type=Text(choices=ACCOUNT_TYPES))
 ORDER = body("An order; price only (and always) on a LIMIT order.",
+             one_of=({"properties": {"type": {"const": "LIMIT"}, "price": {"not": {"type": "null"}}}, "required": ["price"]},
+                     {"properties": {"type": {"const": "MARKET"}, "price": {"type": "null"}}}),
              account_id=Text(max_len=36, description="the account's UUID"),
              symbol=Text(max_len=21, pattern=fields.SYMBOL.pattern[1:-1], code="invalid_symbol", what="symbol"),
              side=Text(choices=("BUY", "SELL")), type=Text(choices=("MARKET", "LIMIT")),
              quantity=Amount(), price=Amount(required=False), client_order_id=Text(required=False))
+# The two halves of a symbol in a path (fields.SYMBOL); the order book reads them in any case.
+ASSET_UPPER = {part: Text(max_len=10, pattern="[A-Z0-9]{2,10}", code="invalid_symbol") for part in ("base", "quote")}
+ASSET_ANY_CASE = {part: Text(max_len=10, pattern="[A-Za-z0-9]{2,10}", code="invalid_symbol") for part in ("base", "quote")}
 # Deliberate defects for the broken variants in tests/ (SIMULATOR_FAULTS); never in production.
 FAULTS = ("non-atomic-balance-check",  # the balance check and the debit in separate transactions
           "stale-price",  # market orders fill at the first price seen per symbol, cached forever
@@ -230,7 +235,7 @@ class ExchangeDomain(Domain):
                 raise ApiError(404, "not_found", f"No order {order_id}.")
             return Response(200, order)
 
-        @router.route("GET", "/api/v1/orderbook/{base}/{quote}", errors=(422,))
+        @router.route("GET", "/api/v1/orderbook/{base}/{quote}", errors=(422,), params=ASSET_ANY_CASE)
         def order_book(request: Request) -> Response:
             symbol = fields.symbol(f"{request.params['base']}/{request.params['quote']}".upper())
             base, quote = symbol.split("/")
@@ -238,7 +243,7 @@ class ExchangeDomain(Domain):
                 raise ApiError(404, "unknown_symbol", f"The exchange has no book for {symbol}.")
             return Response(200, self.orders.depth(symbol))
 
-        @router.route("GET", "/api/v1/market/prices/{base}/{quote}", errors=(422, 502))
+        @router.route("GET", "/api/v1/market/prices/{base}/{quote}", errors=(422, 502), params=ASSET_UPPER)
         def market_price(request: Request) -> Response:
             symbol = fields.symbol(f"{request.params['base']}/{request.params['quote']}")
             return Response(200, self.market_price(symbol))

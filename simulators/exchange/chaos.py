@@ -7,9 +7,11 @@
 from __future__ import annotations
 
 from simulators.common import chaos
+from simulators.common.contract import Boolean, body
 from simulators.common.http import ApiError, Request, Response, Router
 
 STILL_SERVED = ("/api/v1/health", "/api/v1/ready", "/metrics", "/api/v1/adapter")
+DOWNTIME = body("true: the trading API answers 503; false: it recovers.", down=Boolean())
 
 
 class Downtime:
@@ -39,10 +41,7 @@ class Downtime:
 def add_chaos_routes(router: Router, downtime: Downtime) -> None:
     chaos.add_chaos_routes(router, downtime.context, begin=lambda: None, reset=downtime.reset, state=downtime.state)
 
-    @router.route("PUT", "/audit/v1/chaos/downtime")
+    @router.route("PUT", "/audit/v1/chaos/downtime", body=DOWNTIME)
     def set_down(request: Request) -> Response:
-        body = request.json_object()
-        if set(body) != {"down"} or not isinstance(body["down"], bool):
-            raise ApiError(422, "invalid_value", "Give exactly {\"down\": true|false}.")
-        downtime.down = body["down"]
+        downtime.down = request.data["down"]
         return Response(200, downtime.state())

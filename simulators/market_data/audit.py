@@ -21,8 +21,14 @@ from simulators.common.http import ApiError, Request, Response, Router
 
 MIN_INTERVAL, MAX_INTERVAL = Decimal("0.001"), Decimal("3600")
 PRICE = body(price=Amount())
-SHOCK = body(percent=Amount(sign="any", description="above -100, at most 1000"))
-SECONDS = body(seconds=Amount(description=f"from {MIN_INTERVAL} to {MAX_INTERVAL}"))
+# above -100, at most 1000: -99.99999999 .. 999.99999999, and 1000
+PERCENT = r"-?(?:0|[1-9][0-9]?)(?:\.[0-9]{1,8})?|[1-9][0-9]{2}(?:\.[0-9]{1,8})?|1000(?:\.0{1,8})?"
+SHOCK = body(percent=Amount(sign="any", form=PERCENT, minimum=-99, maximum=1000, description="above -100, at most 1000"))
+# from 0.001 to 3600: 0.001 .. 0.99999999, 1 .. 3599.99999999, and 3600
+SECONDS_FORM = (r"0\.(?:00[1-9][0-9]{0,5}|0[1-9][0-9]{0,6}|[1-9][0-9]{0,7})"
+                r"|(?:[1-9][0-9]{0,2}|[12][0-9]{3}|3[0-5][0-9]{2})(?:\.[0-9]{1,8})?|3600(?:\.0{1,8})?")
+SECONDS = body(seconds=Amount(form=SECONDS_FORM, minimum=1, maximum=3600,
+                              description=f"from {MIN_INTERVAL} to {MAX_INTERVAL}"))
 
 
 def add_audit_routes(router: Router, domain) -> None:

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from simulators.common import chaos, fields
+from simulators.common import chaos
+from simulators.common.contract import Boolean, Integer, body
 from simulators.common.http import ApiError, Request, Response, Router
 
 from .audit import SHOCK
 from .feed import PriceFeed
 
 MAX_LATENCY_MS = 60_000
+DISRUPTION = body("Quotes leave latency_ms old and/or crossed; 0 and false end it.",
+                  latency_ms=Integer(required=False, default=0, maximum=MAX_LATENCY_MS),
+                  corrupt=Boolean(required=False, default=False))
 
 
 class FeedChaos:
@@ -60,16 +64,9 @@ def add_chaos_routes(router: Router, target: FeedChaos) -> None:
             raise ApiError(422, "invalid_value", "The field 'percent' must be above -100 and at most 1000.")
         return Response(200, {"quotes": [q.as_json() for q in target.feed.shock_all(percent)]})
 
-    @router.route("PUT", "/audit/v1/chaos/disruption")
+    @router.route("PUT", "/audit/v1/chaos/disruption", body=DISRUPTION)
     def disruption(request: Request) -> Response:
-        body = request.json_object()
-        fields.only(body, ("latency_ms", "corrupt"))
-        latency = body.get("latency_ms", 0)
-        if isinstance(latency, bool) or not isinstance(latency, int) or not 0 <= latency <= MAX_LATENCY_MS:
-            raise ApiError(422, "invalid_value", f"The field 'latency_ms' must be an integer from 0 to {MAX_LATENCY_MS}.")
-        corrupt = body.get("corrupt", False)
-        if not isinstance(corrupt, bool):
-            raise ApiError(422, "wrong_type", "The field 'corrupt' must be true or false.")
+        latency, corrupt = request.data["latency_ms"], request.data["corrupt"]
         with target.feed.lock:
             target.feed.latency_ns, target.feed.corrupt = latency * 1_000_000, corrupt
         return Response(200, target.state())

@@ -7,16 +7,13 @@ from __future__ import annotations
 
 import math
 import re
-from urllib.parse import urlsplit
 
-from simulators.common.config import parse_duration
 from simulators.common.contract import AnyValue, Integer, Map, Number, Text, body
 from simulators.common.http import ApiError
 
 NAME = re.compile(r"^[a-z0-9-]{1,63}$")
 CONFIG_KEY = re.compile(r"^[a-z0-9_.-]{1,128}$")
 PORT_NAME = re.compile(r"^[a-z0-9_-]{1,32}$")
-URL_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*$")
 STATUSES = ("starting", "healthy", "degraded", "unhealthy")
 CONFIG_TYPES = ("string", "integer", "number", "boolean", "url", "duration")
 
@@ -25,7 +22,9 @@ SERVICE_NAME = Text(max_len=63, pattern=NAME.pattern[1:-1].replace("{1,63}", "+"
 INSTANCE_NAME = Text(max_len=63, pattern=NAME.pattern[1:-1].replace("{1,63}", "+"), code="invalid_name",
                      what="instance name")
 KEY = Text(max_len=128, pattern=CONFIG_KEY.pattern[1:-1].replace("{1,128}", "+"), code="invalid_key", what="key")
-HOST = r"[^\s/@?#\x00-\x1f\x7f]+"  # a host name or IP address: no space, path, user, query or control character
+# A host name or IP address: no space, path, user, query or control character. The space characters are
+# spelt out: \s differs between Python and the ECMA regular expressions of JSON Schema (\x85, \ufeff).
+HOST = r"[^/@?#\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+"
 SERVICE = body("A service instance to register; it replaces the entry of that name and instance.",
                name=SERVICE_NAME,
                instance=Text(required=False, max_len=63, pattern=INSTANCE_NAME.pattern, code="invalid_name",
@@ -39,10 +38,26 @@ SERVICE = body("A service instance to register; it replaces the entry of that na
                status=Text(required=False, default="healthy", choices=STATUSES))
 HEARTBEAT = body("What a heartbeat may change: only the health status.", required=False,
                  status=Text(required=False, choices=STATUSES))
+# The forms of a url and a duration value, the same for the check and the document.
+PORT = r"(?:[0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])"
+URL = (r"[a-z][a-z0-9+.-]*://(?:[^/?#@\x00-\x20\x7f]+@)?(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])"
+       rf"(?::{PORT})?(?:[/?#][^\x00]*)?")
+DURATION = r"[0-9]{1,12}(?:\.[0-9]{1,9})?(?:ms|s|m|h)"
+STRING_MAX = 4096
+URL_MAX = 2048
+_VALUES = {"string": {"type": "string", "maxLength": STRING_MAX},
+           "integer": {"type": "integer"}, "number": {"type": "number"}, "boolean": {"type": "boolean"},
+           "url": {"type": "string", "maxLength": URL_MAX, "pattern": f"^(?:{URL})$"},
+           "duration": {"type": "string", "pattern": f"^(?:{DURATION})$"}}
 CONFIG = body("A configuration value and its type; min and max apply to integer and number values and are kept "
-              "for later writes of the same type.",
+              "for later writes of the same type (min <= value <= max, which JSON Schema cannot state).",
+              one_of=tuple({"properties": {"type": {"const": kind}, "value": schema,
+                                           **({} if kind in ("integer", "number") else
+                                              {"min": {"type": "null"}, "max": {"type": "null"}})}}
+                           for kind, schema in _VALUES.items()),
               value=AnyValue(description="checked against type"), type=Text(max_len=16, choices=CONFIG_TYPES),
               min=Number(required=False), max=Number(required=False))
+_URL, _DURATION_VALUE = re.compile(URL), re.compile(DURATION)
 
 
 def _error(code: str, message: str) -> ApiError:
@@ -86,8 +101,8 @@ def _check_type(value: object, value_type: str) -> None:
     if value_type == "string":
         if not isinstance(value, str):
             raise wrong
-        if len(value) > 4096:
-            raise _error("invalid_value", "A string value may be at most 4096 characters.")
+        if len(value) > STRING_MAX:
+            raise _error("invalid_value", f"A string value may be at most {STRING_MAX} characters.")
     elif value_type == "integer":
         if not isinstance(value, int) or isinstance(value, bool):
             raise wrong
@@ -100,21 +115,14 @@ def _check_type(value: object, value_type: str) -> None:
     elif value_type == "url":
         if not isinstance(value, str):
             raise wrong
-        try:
-            parts = urlsplit(value)
-            valid = bool(URL_SCHEME.match(parts.scheme)) and bool(parts.hostname) and len(value) <= 2048
-            parts.port  # noqa: B018 - raises ValueError on a malformed port
-        except ValueError:
-            valid = False
-        if not valid:
-            raise _error("invalid_value", f"The value {value!r} is not a URL with a scheme and a host.")
+        if len(value) > URL_MAX or not _URL.fullmatch(value):
+            raise _error("invalid_value", f"The value {value[:80]!r} is not a URL with a scheme and a host "
+                                          "(scheme://[user@]host[:port][/path]).")
     elif value_type == "duration":
         if not isinstance(value, str):
             raise wrong
-        try:
-            parse_duration(value, require_unit=True)
-        except ValueError:
-            raise _error("invalid_value", f"The value {value!r} is not a duration such as \"30s\", \"500ms\" or \"2m\".") from None
+        if not _DURATION_VALUE.fullmatch(value):
+            raise _error("invalid_value", f"The value {value[:80]!r} is not a duration such as \"30s\", \"500ms\" or \"2m\".")
 
 
 def config_value(body: dict, previous: dict | None) -> dict:

@@ -17,13 +17,15 @@ from decimal import Decimal, InvalidOperation
 
 from simulators.common import chaos
 from simulators.common.config import ConfigError
-from simulators.common.http import ApiError, Request, Response, Router
+from simulators.common.contract import Integer, body
+from simulators.common.http import Request, Response, Router
 from simulators.common.service import Domain
 from simulators.common.settings import Defaults
 
 from .trader import Trader
 
 MAX_ORDERS_PER_TICK = 200
+RUNAWAY = body("Orders per tick: 1 is normal.", orders_per_tick=Integer(minimum=1, maximum=MAX_ORDERS_PER_TICK))
 
 
 class StrategyDomain(Domain):
@@ -69,14 +71,9 @@ class StrategyDomain(Domain):
 
         chaos.add_chaos_routes(router, self.context, begin=lambda: None, reset=reset, state=state)
 
-        @router.route("PUT", "/audit/v1/chaos/runaway")
+        @router.route("PUT", "/audit/v1/chaos/runaway", body=RUNAWAY)
         def runaway(request: Request) -> Response:
-            body = request.json_object()
-            count = body.get("orders_per_tick")
-            if set(body) != {"orders_per_tick"} or isinstance(count, bool) or not isinstance(count, int) \
-                    or not 1 <= count <= MAX_ORDERS_PER_TICK:
-                raise ApiError(422, "invalid_value", f"Give {{\"orders_per_tick\": 1..{MAX_ORDERS_PER_TICK}}}.")
-            trader.orders_per_tick = count
+            trader.orders_per_tick = request.data["orders_per_tick"]
             return Response(200, state())
 
     def grpc(self, server) -> None:

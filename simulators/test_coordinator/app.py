@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from simulators.common.contract import Text, body
 from simulators.common.config import ConfigError
+from simulators.common.contract import Text, body, exactly_one
 from simulators.common.http import ApiError, Request, Response, Router
 from simulators.common.service import Domain
 from simulators.common.settings import Defaults
@@ -33,7 +33,7 @@ CONTROL_URLS = {"market-data": "MARKET_DATA_AUDIT_URL", "exchange": "EXCHANGE_AU
                 "custodian": "CUSTODIAN_AUDIT_URL", "strategy": "STRATEGY_AUDIT_URL",
                 "risk-monitor": "RISK_MONITOR_AUDIT_URL"}
 MAX_YAML = 64 * 1024
-CUSTOM_RUN = body("Exactly one of the two.",
+CUSTOM_RUN = body("Exactly one of the two.", one_of=exactly_one("file", "yaml"),
                   file=Text(required=False, max_len=4096, description="a path the coordinator can read"),
                   yaml=Text(required=False, max_len=MAX_YAML, description="a scenario definition (YAML text)"))
 NAMED_RUN = body("No field: the scenario is the path's name.", required=False)

@@ -1,22 +1,29 @@
-"""Every service's published contract (GET /openapi.json), fuzzed with schemathesis on the embedded stack.
+"""Every service's published contracts (GET /openapi.json), fuzzed with schemathesis on the embedded stack.
 
-Per service: every documented operation, EXAMPLES generated requests per mode (valid and invalid by
-the document), within BUDGET seconds. Passes when no answer is >= 500, every answer conforms to the
-document (status, content type, schema; invalid data refused) and no rejected request changed
-PostgreSQL or Redis (tests/footprint.py). The same fuzz against a deliberately broken service must
-report its 5xx, and its write on a rejected request.
+Two fuzzes per API:
+- the footprint fuzz (tests/contracts.py), production APIs: every documented operation, EXAMPLES generated
+  requests per mode (valid and invalid by the document), within BUDGET seconds. Passes when no answer is
+  >= 500, every answer conforms to the document (status, content type, schema; valid data accepted,
+  invalid data refused) and no rejected request changed PostgreSQL or Redis (tests/footprint.py);
+- `schemathesis run --checks all` (tests/schemathesis_cli.py), production and audit/control APIs: every
+  check, every phase (examples, coverage, fuzzing, stateful), both modes; passes with 0 failures.
+  The audit APIs' chaos routes inject faults: they are fuzzed last, on the module's own stacks, which are
+  then reset (POST /audit/v1/chaos/reset and the feed's intervals) and must be back at their baseline.
+The same fuzz against a deliberately broken service must report its 5xx, and its write on a rejected request.
 """
 from __future__ import annotations
 
 import shutil
+from decimal import Decimal
 
 import httpx
 import pytest
 
 from trading_harness.definition import StackDefinition
+from trading_harness.polling import wait_until
 from trading_harness.targets.embedded import EmbeddedStack
 
-from .. import variants
+from .. import schemathesis_cli, variants
 from ..conftest import REPO
 from ..contracts import fuzz
 from ..footprint import Footprint
@@ -27,6 +34,10 @@ CHAOS = ("trading-strategy-engine", "risk-monitor", "test-coordinator")  # the c
 EXAMPLES = 12  # per operation and mode
 BUDGET = 30.0  # seconds per service; the report says when it was reached
 AUDIT = "audit-correlator"
+# The services with an audit/control API (AUDIT_PORT), on the stack that runs them
+AUDIT_APIS = ("exchange-simulator", "custodian-simulator", "market-data-simulator", "trading-strategy-engine",
+              "risk-monitor")
+CLI_EXAMPLES = 5  # schemathesis run -n: per operation, phase and mode
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +68,13 @@ def stack_of(request):
     return lambda service: request.getfixturevalue("chaos_stack" if service in CHAOS else "fuzz_stack")
 
 
+def _assert_no_failures(report: schemathesis_cli.CliReport) -> None:
+    print(report.summary())
+    assert report.cases > 0 and report.complete, f"{report.summary()}\n{report.output[-3000:]}"
+    assert not report.failures and not report.errors, \
+        f"{report.summary()}\n" + "\n".join([*report.operations, *report.errors]) + "\n" + report.details()
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("service", (*SERVICES, *CHAOS))
 def test_every_service_publishes_an_openapi_document(stack_of, service):
@@ -78,6 +96,67 @@ def test_fuzzed_contract_gives_no_5xx_and_rejected_requests_write_nothing(stack_
     assert report.requests > report.operations, report.summary()
     assert report.server_errors == 0, f"{report.summary()}\n" + "\n".join(report.failures[:20])
     assert not report.failures, f"{report.summary()}\n" + "\n".join(report.failures[:20])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("service", (*SERVICES, *CHAOS))
+def test_every_check_of_schemathesis_passes_on_the_production_api(stack_of, service, tmp_path):
+    stack, _ = stack_of(service)
+    url = stack.http_url(service)
+    try:
+        report = schemathesis_cli.run(service, url, tmp_path, examples=CLI_EXAMPLES)
+    finally:
+        if service == "test-coordinator":  # the fuzz may have run a scenario (a name from GET /api/v1/scenarios)
+            httpx.post(f"{url}/api/v1/reset", timeout=30).raise_for_status()
+            wait_until(lambda: httpx.get(f"{url}/api/v1/status", timeout=5).json()["state"] == "idle", 30,
+                       message="the coordinator to be idle after the fuzz")
+    _assert_no_failures(report)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("service", AUDIT_APIS)
+def test_every_audit_api_publishes_its_document(stack_of, service):
+    stack, _ = stack_of(service)
+    document = httpx.get(f"{stack.audit_url(service)}/openapi.json", timeout=5).json()
+    assert {"/audit/v1/chaos", "/audit/v1/chaos/begin", "/audit/v1/chaos/reset"} <= set(document["paths"]), \
+        sorted(document["paths"])
+    begin = document["paths"]["/audit/v1/chaos/begin"]["post"]
+    assert {"415", "422"} <= set(begin["responses"]) and begin["requestBody"]["required"], begin
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("service", AUDIT_APIS)
+def test_every_check_of_schemathesis_passes_on_the_audit_api_and_the_stack_resets(stack_of, service, tmp_path):
+    """After the production APIs (the chaos routes break them on purpose); the stack is reset and checked."""
+    stack, _ = stack_of(service)
+    url = stack.audit_url(service)
+    noted = _noted(service, url)
+    try:
+        report = schemathesis_cli.run(f"{service} audit", url, tmp_path, examples=CLI_EXAMPLES)
+    finally:
+        state = _reset(service, url, noted)
+    _assert_no_failures(report)
+    assert state["baseline"] is True and state["scenario_id"] is None, state
+    assert httpx.get(f"{stack.http_url(service)}/api/v1/ready", timeout=5).status_code == 200
+    if noted:
+        assert _noted(service, url) == noted
+
+
+def _noted(service: str, url: str) -> dict:
+    """What the fuzz may change outside chaos: market data's snapshot interval."""
+    if service != "market-data-simulator":
+        return {}
+    seconds = httpx.get(f"{url}/audit/v1/state", timeout=5).raise_for_status().json()["snapshot_interval_seconds"]
+    return {"/audit/v1/snapshots/interval": format(Decimal(repr(seconds)).normalize(), "f")}
+
+
+def _reset(service: str, url: str, noted: dict) -> dict:
+    """Back to normal after the fuzz: what _noted read, then the chaos reset (the feed's pause and interval
+    included). The chaos state afterwards."""
+    for path, seconds in noted.items():
+        httpx.put(f"{url}{path}", json={"seconds": seconds}, timeout=5).raise_for_status()
+    httpx.post(f"{url}/audit/v1/chaos/reset", timeout=5).raise_for_status()
+    return httpx.get(f"{url}/audit/v1/chaos", timeout=5).raise_for_status().json()
 
 
 BROKEN = {
