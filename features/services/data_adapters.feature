@@ -188,7 +188,6 @@ Feature: Each simulator uses its own data adapter and degrades gracefully
     Given the compose file of the stack
     Then each service of the <domain> domain has a healthcheck
     And each service of the <domain> domain restarts on failure
-    And each service of the <domain> domain has CPU and memory limits
     And each service of the <domain> domain publishes its ports on 127.0.0.1 only
     And each service of the <domain> domain has a fixed address in the subnet of network "trading-ecosystem"
     And each service of the <domain> domain starts only after "redis" is healthy

@@ -117,6 +117,29 @@ BASELINES.update({
         if isinstance(value, Parent) else value for column, value in row.items()}
     for table, row in list(BASELINES.items()) if table.startswith("audit.")})
 
+_CONSTRAINTS = """
+SELECT con.conname::text, con.contype::text, array_agg(att.attname::text ORDER BY k.ord)
+FROM pg_constraint con
+CROSS JOIN LATERAL unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
+JOIN pg_attribute att ON att.attrelid = con.conrelid AND att.attnum = k.attnum
+WHERE con.conrelid = %s::regclass AND con.contype = ANY(%s)
+GROUP BY con.conname, con.contype"""
+
+# The table and column a foreign key of `table` on `column` references (whatever the parent's key is called).
+_REFERENCED = """
+SELECT con.confrelid::regclass::text, ref.attname::text
+FROM pg_constraint con
+CROSS JOIN LATERAL unnest(con.conkey, con.confkey) AS k(attnum, refnum)
+JOIN pg_attribute att ON att.attrelid = con.conrelid AND att.attnum = k.attnum
+JOIN pg_attribute ref ON ref.attrelid = con.confrelid AND ref.attnum = k.refnum
+WHERE con.conrelid = %s::regclass AND con.contype = 'f' AND att.attname = %s
+LIMIT 1"""
+
+# CHECKs that list a column's allowed values: `col IN ('a', 'b')` as PostgreSQL prints it.
+_ENUM_CHECKS = """
+SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'c'"""
+_ENUM = re.compile(r"\(+\s*\(?\"?(?P<column>\w+)\"?\)?(?:::\w+(?: \w+)*)?\s*=\s*ANY\s*\(\s*\(?ARRAY\[(?P<values>[^\]]*)\]")
+
 _CONSTRAINT_COLUMNS = """
 SELECT con.contype::text, array_agg(att.attname::text ORDER BY k.ord)
 FROM pg_constraint con
@@ -213,6 +236,7 @@ class RowProbe:
         self._counter = itertools.count(1)
         self._parents: dict[Parent, dict] = {}
         self._columns: dict[str, dict[str, tuple[str, bool]]] = {}
+        self._enums: dict[str, dict[str, list[str]]] = {}
         self.baselines: dict[str, dict] = {}
         try:
             self.conn = psycopg.connect(dsn, autocommit=False)
@@ -244,19 +268,21 @@ class RowProbe:
         values = self._baseline_values(table)
         marker = change.strip().lower()
         if marker in ("duplicate", "orphan"):
-            kind, columns = self._constraint_columns(table, constraint)
+            columns = self._equivalent_constraint(table, constraint, "up" if marker == "duplicate" else "f")
             if marker == "duplicate":
-                if kind not in ("u", "p"):
-                    raise AssertionError(f"{table}.{constraint} is not a UNIQUE constraint (contype {kind})")
                 if table not in self.baselines:
                     raise AssertionError(f"no baseline row in {table} to duplicate: insert one first")
                 values.update({c: self.baselines[table][c] for c in columns})
             else:
-                if kind != "f":
-                    raise AssertionError(f"{table}.{constraint} is not a FOREIGN KEY (contype {kind})")
-                values.update({c: str(uuid.uuid4()) for c in columns})
+                values.update({c: self._orphan_value(table, c) for c in columns})
         else:
-            for column, value in parse_change(change).items():
+            present = self._table_columns(table)
+            for index, (column, value) in enumerate(parse_change(change).items()):
+                if present and column not in present:
+                    if index == 0:  # the column the constraint is about
+                        raise AssertionError(f"{table} has no column {column}, which the criterion's constraint "
+                                             f"{constraint or '(NOT NULL)'} constrains (columns: {', '.join(present)})")
+                    continue  # a companion value that keeps the reference table's other CHECKs satisfied
                 if value is not None and value.startswith("@"):
                     if value[1:] not in values:
                         raise AssertionError(f"change {change!r}: {table} baseline has no column {value[1:]}")
@@ -283,6 +309,11 @@ class RowProbe:
         values: dict[str, object] = {}
         for column, value in template.items():
             if isinstance(value, Parent):
+                if column not in self._table_columns(table) and self._table_columns(table):
+                    continue  # the table has no such column: nothing to point at a parent
+                referenced = self._referenced(table, column)
+                if referenced:  # the foreign key as the catalog has it: audit_events(id) as well as (event_id)
+                    value = Parent(referenced[0], referenced[1], value.alias)
                 values[column] = self._parent(value)
             elif isinstance(value, str):
                 values[column] = value.replace("{u}", self.unique).replace("{n}", str(n)).replace(
@@ -297,8 +328,14 @@ class RowProbe:
         if not columns:
             return values  # the table is missing or unreadable: the INSERT names the problem
         fitted = {c: v for c, v in values.items() if c in columns}
+        allowed = self._allowed_values(table)
+        for column, choices in allowed.items():  # the table's own enumeration, where the baseline's value is not in it
+            if column in fitted and isinstance(fitted[column], str) and fitted[column] not in choices:
+                fitted[column] = choices[0]
         for column, (data_type, required) in columns.items():
-            if required and column not in fitted:
+            if required and column not in fitted and column in allowed:
+                fitted[column] = allowed[column][0]
+            elif required and column not in fitted:
                 filler = FILLERS.get(data_type, "x-{u}-{n}")
                 fitted[column] = filler.replace("{u}", self.unique).replace("{n}", str(n)).replace(
                     "{uuid}", str(uuid.uuid4()))
@@ -317,13 +354,69 @@ class RowProbe:
             if not result.accepted:
                 raise AssertionError(f"could not create the {parent.table} row a foreign key needs: {result}")
             self._parents[parent] = result.row
-        return self._parents[parent][parent.column]
+        row = self._parents[parent]
+        if parent.column not in row:
+            raise AssertionError(f"the {parent.table} row a foreign key needs has no column {parent.column} "
+                                 f"(columns: {', '.join(row)})")
+        return row[parent.column]
 
     def _constraint_columns(self, table: str, constraint: str) -> tuple[str, list[str]]:
         rows = self._execute(_CONSTRAINT_COLUMNS, (table, constraint))
         if not rows:
             raise AssertionError(f"constraint {constraint} does not exist on {table}")
         return rows[0][0], list(rows[0][1])
+
+    def _equivalent_constraint(self, table: str, constraint: str, kinds: str) -> list[str]:
+        """The columns of the constraint named `constraint`, or of the table's constraint of that kind whose
+        columns the name mentions most (`unique_account_symbol` -> (account_id, symbol)): names are the
+        stack's own, only the rule counts."""
+        found = {name: (kind, list(columns)) for name, kind, columns in self._execute(_CONSTRAINTS, (table, list(kinds)))}
+        if constraint in found:
+            return found[constraint][1]
+        words = set(re.split(r"[^a-z0-9]+", constraint.lower()))
+
+        def mentioned(columns: list[str]) -> float:
+            return sum(bool(set(c.lower().split("_")) & words) for c in columns) / len(columns)
+
+        ranked = sorted(found.items(), key=lambda item: mentioned(item[1][1]), reverse=True)
+        if ranked and (mentioned(ranked[0][1][1]) > 0 or len(ranked) == 1):
+            return ranked[0][1][1]
+        what = "UNIQUE" if "u" in kinds else "FOREIGN KEY"
+        raise AssertionError(f"{table} has no {what} constraint like {constraint} (it has: "
+                             f"{', '.join(found) or 'none of that kind'})")
+
+    def _orphan_value(self, table: str, column: str) -> object:
+        """A value of the column's type that no parent row has."""
+        data_type = self._table_columns(table).get(column, ("uuid", False))[0]
+        if data_type in ("integer", "bigint", "smallint", "numeric"):
+            return "2147483000"
+        return str(uuid.uuid4())
+
+    def _referenced(self, table: str, column: str) -> tuple[str, str] | None:
+        """(parent table, parent column) of the foreign key on `table`.`column`, from the catalog."""
+        try:
+            with self.conn.transaction():  # a savepoint: a failed catalog read keeps the transaction usable
+                rows = self._execute(_REFERENCED, (table, column))
+        except psycopg.Error:
+            return None
+        return (rows[0][0], rows[0][1]) if rows else None
+
+    def _allowed_values(self, table: str) -> dict[str, list[str]]:
+        """Per column, the values an enumeration CHECK allows (empty when the table has none)."""
+        if table not in self._enums:
+            allowed: dict[str, list[str]] = {}
+            try:
+                with self.conn.transaction():
+                    definitions = [row[0] for row in self._execute(_ENUM_CHECKS, (table,))]
+            except psycopg.Error:
+                definitions = []
+            for definition in definitions:
+                for m in _ENUM.finditer(definition):
+                    values = re.findall(r"'((?:[^']|'')*)'", m["values"])
+                    if values:
+                        allowed.setdefault(m["column"], [v.replace("''", "'") for v in values])
+            self._enums[table] = allowed
+        return self._enums[table]
 
     def _insert(self, table: str, values: dict[str, object]) -> InsertResult:
         schema, _, name = table.partition(".")

@@ -124,10 +124,12 @@ class ExternalStack(Stack):
         return bool(self._control("GET", "/status").json()["services"][service]["running"])
 
     def logs(self, service: str, lines: int = 50) -> str:
+        """Raises ControlUnsupported without a control URL: a placeholder text would be read as the log."""
         try:
             return self._control("GET", f"/services/{service}/logs", lines=lines).text
         except ControlUnsupported:
-            return "(logs are not available from an external target without a control URL)"
+            raise ControlUnsupported("logs are not available from an external target without a control URL: "
+                                     "add [control] url to the target file") from None
 
 
 def _section(doc: dict, key: str, definition: StackDefinition, target_file: Path) -> dict[str, Address]:
