@@ -1,7 +1,7 @@
 """What a scenario needs that another scenario's criterion names: one defect, one failure.
 
 A missing schema is named by "The database has all seven domain schemas", a missing table by
-"The <domain> schema has its tables", a missing health_check() by the health-function scenario. Every
+"The <domain> schema has its tables". Every
 other scenario that needs one of them is skipped with DependsOnFailure, saying which failure it
 depends on, instead of failing with its symptoms ("relation does not exist" once per constraint).
 """
@@ -55,12 +55,3 @@ def require_table(stack: Stack, table: str) -> str:
         raise DependsOnFailure(f"depends on table {table}, which does not exist (the failure of "
                                f"{_tables_scenario(schema)})")
     return table
-
-
-def require_function(stack: Stack, schema: str, function: str) -> None:
-    """DependsOnFailure when the schema has no such function (named by the health-function scenario)."""
-    found = _superuser_query(stack, "SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
-                                    "WHERE n.nspname = %s AND p.proname = %s", (schema, function))
-    if not found:
-        raise DependsOnFailure(f"depends on {schema}.{function}(), which does not exist (the failure of "
-                               f"'The <domain> schema's health_check() reports healthy to its adapter')")

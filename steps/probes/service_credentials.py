@@ -106,33 +106,42 @@ def keeps_to_namespace(stack: Stack, service: str, unique: str) -> None:
             client.close()
 
 
-def schema_of(stack: Stack, service: str) -> str:
+OWN_SCHEMAS = ("SELECT nspname::text FROM pg_namespace WHERE has_schema_privilege(current_user, nspname, 'CREATE') "
+               "AND nspname NOT LIKE 'pg\\_%%' AND nspname NOT IN ('information_schema', 'public')")
+
+
+def declared_schema(stack: Stack, service: str) -> str | None:
     env = stack.definition.services[service].environment
-    for variable in SCHEMA_VARIABLES:
-        if env.get(variable):
-            return env[variable]
-    domain = stack.definition.profile.domain_of_service(service)
-    if domain and domain.schema:
-        return domain.schema
-    raise NotApplicable(f"it declares no schema ({'/'.join(SCHEMA_VARIABLES)}) and the profile gives it none")
+    return next((env[v] for v in SCHEMA_VARIABLES if env.get(v)), None)
 
 
 def reaches_schema(stack: Stack, service: str) -> None:
-    """Its PostgreSQL role may use its own schema and read every table in it."""
+    """Its PostgreSQL role may use its own schema (the one it declares, else the ones it may create in, else
+    the profile's for its domain) and read every table in it."""
     pg = urls(stack, service, "postgres")
     if not pg:
         raise NotApplicable("it declares no PostgreSQL URL")
-    schema = require_schema(stack, schema_of(stack, service))
+    declared = declared_schema(stack, service)
+    if declared:
+        require_schema(stack, declared)
     for variable, url in pg.items():
         role = unquote(url.username or "")
         try:
             with _postgres(stack, role, _password(url)) as conn:
-                usage = conn.execute("SELECT has_schema_privilege(current_user, %s, 'USAGE')", (schema,)).fetchone()[0]
-                assert usage, f"{variable}: role {role} may not use its schema {schema}"
-                unreadable = [row[0] for row in conn.execute(
-                    "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                    "WHERE n.nspname = %s AND c.relkind IN ('r', 'p') AND NOT has_table_privilege(c.oid, 'SELECT')",
-                    (schema,)).fetchall()]
+                schemas = [declared] if declared else [row[0] for row in conn.execute(OWN_SCHEMAS).fetchall()]
+                if not schemas:
+                    domain = stack.definition.profile.domain_of_service(service)
+                    if not (domain and domain.schema):
+                        raise AssertionError(f"{variable}: role {role} may create in no schema, and the stack "
+                                             f"declares none for it ({'/'.join(SCHEMA_VARIABLES)})")
+                    schemas = [require_schema(stack, domain.schema)]
+                for schema in schemas:
+                    usage = conn.execute("SELECT has_schema_privilege(current_user, %s, 'USAGE')", (schema,)).fetchone()[0]
+                    assert usage, f"{variable}: role {role} may not use its schema {schema}"
+                    unreadable = [row[0] for row in conn.execute(
+                        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE "
+                        "n.nspname = %s AND c.relkind IN ('r', 'p') AND NOT has_table_privilege(c.oid, 'SELECT')",
+                        (schema,)).fetchall()]
+                    assert not unreadable, f"{variable}: role {role} cannot read {schema} tables {unreadable}"
         except psycopg.OperationalError as exc:
             raise AssertionError(f"{variable}: cannot log in to PostgreSQL as {role}: {str(exc).strip()}") from None
-        assert not unreadable, f"{variable}: role {role} cannot read {schema} tables {unreadable}"

@@ -14,7 +14,7 @@ from steps.probes.application_services import application_services
 from trading_harness.definition import StackDefinition
 from trading_harness.targets.embedded import with_services
 
-from .conftest import STACK
+from ..conftest import STACK
 
 ROUTER = "order-router"
 SELECTION = "every_application_service or no_application_service_logs"  # features/services/application_services.feature
