@@ -10,9 +10,6 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
-
-import yaml
 
 from trading_harness.errors import StackConfigError
 from trading_harness.masking import register_secret
@@ -20,13 +17,16 @@ from trading_harness.paths import project_root
 from trading_harness.profile import StackProfile, read_profile_file
 from trading_harness.profile_inference import infer
 from trading_harness.stack_files import StackFiles, locate
+from trading_harness.stack_reader import connections as stack_connections
+from trading_harness.stack_reader import sql_text
+from trading_harness.stack_reader.bounded import COMPOSE_NAMES, check_file, compose_path, is_readable_file, list_files, read_lines, read_text
+from trading_harness.stack_reader.contract import Application, describe
+from trading_harness.stack_reader.kinds import APPLICATION, ONE_SHOT, Classification, Shape, classify, command_text
+from trading_harness.stack_reader.yaml_doc import LinedYaml
 
 PROFILE_FILE = "profile.toml"
-
-_ROLE_PASSWORD = re.compile(
-    r"CREATE\s+(?:ROLE|USER)\s+\"?(?P<name>[A-Za-z_][A-Za-z0-9_]*)\"?[^;]*?PASSWORD\s+'(?P<pw>[^']*)'",
-    re.IGNORECASE | re.DOTALL,
-)
+# The embedded runner of each category it can start (an application or step by its command, below).
+_RUNNERS = {"redis": "redis", "postgres": "postgres", "prometheus": "prometheus"}
 _INTERPOLATION = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::?-(?P<default>[^}]*))?\}")
 _DURATION = re.compile(r"^\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>ms|s|m|h)?\s*$")
 
@@ -77,30 +77,55 @@ class ServiceSpec:
     volumes: list[Mount] = field(default_factory=list)
     conditions: dict[str, str] = field(default_factory=dict)  # depends_on: service -> condition
     restart: str | None = None
+    entrypoint: list[str] = field(default_factory=list)
+    healthcheck: str = ""        # the healthcheck test, as one string
+    completes: bool = False      # another service awaits it with service_completed_successfully
+    build: dict[str, str] = field(default_factory=dict)  # context, dockerfile (as written)
+
+    # -- what it is (stack_reader.kinds) ----------------------------------
+    @property
+    def shape(self) -> Shape:
+        return Shape(self.name, self.image, self.command, self.entrypoint, self.environment, self.healthcheck,
+                     self.restart, self.completes, self.has_build)
 
     @property
-    def kind(self) -> str:
-        """redis, postgres, prometheus, python or script: which embedded runner starts it."""
-        image = (self.image or "").split("/")[-1]
-        if image.startswith("redis"):
-            return "redis"
-        if image.startswith("postgres"):
-            return "postgres"
-        if image.startswith("prometheus"):
-            return "prometheus"
-        if self.command[:1] == ["sh"] and len(self.command) == 2:
+    def classification(self) -> Classification:
+        return classify(self.shape)
+
+    @property
+    def category(self) -> str:
+        """redis, postgres, prometheus, exporter, third-party, application, one-shot or unknown."""
+        return self.classification.category
+
+    @property
+    def application(self) -> Application | None:
+        """The ecosystem's service contract as this service declares it (None for any other category)."""
+        if self.category != APPLICATION:
+            return None
+        return describe(self.name, self.environment, self.healthcheck, self.labels, self.container_ports)
+
+    @property
+    def domain(self) -> str | None:
+        """The application's domain, from SERVICE_NAME (exchange-simulator -> exchange); None for others."""
+        application = self.application
+        return application.domain if application else None
+
+    @property
+    def kind(self) -> str | None:
+        """redis, postgres, prometheus, python or script: which embedded runner starts it (None: none can)."""
+        category = self.category
+        if category in _RUNNERS:
+            return _RUNNERS[category]
+        if category == ONE_SHOT and self.command[:1] == ["sh"] and len(self.command) == 2:
             return "script"
-        if self.has_build and self.command[:2] == ["python", "-m"]:
+        if category in (APPLICATION, "unknown") and self.command[:2] == ["python", "-m"] and len(self.command) > 2:
             return "python"
-        raise StackConfigError(
-            f"service '{self.name}': cannot tell how to run it locally (image {self.image!r}, "
-            f"command {self.command!r}). Use an official redis/postgres/prometheus image, build: plus "
-            f"command: [python, -m, <module>], or command: [sh, <script>] for a one-shot step.")
+        return None
 
     @property
     def one_shot(self) -> bool:
-        """A step that runs to completion (restart: "no", no port), such as the volume initialisation."""
-        return self.kind == "script"
+        """A step that runs to completion (restart: "no", or awaited to complete), such as the volume initialisation."""
+        return self.category == ONE_SHOT
 
     @property
     def container_port(self) -> int:
@@ -167,7 +192,7 @@ class StackDefinition:
     # -- files -----------------------------------------------------------
     @property
     def compose_file(self) -> Path:
-        return self.root / "docker-compose.yml"
+        return compose_path(self.root) or self.root / "docker-compose.yml"
 
     def _files(self) -> StackFiles:
         return self.files or locate(self.root, None, None)
@@ -191,7 +216,7 @@ class StackDefinition:
 
     @property
     def init_scripts(self) -> list[Path]:
-        return sorted(self.init_dir.glob("*.sql"))
+        return list_files(self.init_dir, (".sql",))
 
     @property
     def registry_service(self) -> str:
@@ -240,10 +265,17 @@ class StackDefinition:
                                f"service's POSTGRES_URL: set HARNESS_PASSWORD_{_env_name(role)} or [credentials] "
                                f"\"{role}\" in the target file")
 
+    def application_services(self) -> list[ServiceSpec]:
+        """Every service that declares the ecosystem's contract, in the compose file's order."""
+        return [spec for spec in self.services.values() if spec.category == APPLICATION]
+
+    def of_category(self, category: str) -> list[ServiceSpec]:
+        return [spec for spec in self.services.values() if spec.category == category]
+
     def redis_conf_value(self, directive: str) -> str | None:
         """The last value a directive has in redis.conf (None when absent)."""
         value = None
-        for line in self.redis_conf.read_text().splitlines():
+        for line in read_lines(self.redis_conf):
             parts = line.split(None, 1)
             if len(parts) == 2 and parts[0].lower() == directive.lower():
                 value = parts[1].strip().strip('"')
@@ -259,23 +291,26 @@ class StackDefinition:
         root = Path(root or project_root() / "stack").resolve()
         if not root.is_dir():
             raise StackConfigError(f"stack directory {root} does not exist (pass --stack-dir or restore stack/)")
-        if not (root / "docker-compose.yml").is_file():
-            raise StackConfigError(f"{root / 'docker-compose.yml'} is missing: the stack definition needs it")
+        compose = compose_path(root)
+        if compose is None:
+            raise StackConfigError(f"{root / 'docker-compose.yml'} is missing: the stack definition needs it "
+                                   f"(or one of {', '.join(COMPOSE_NAMES[1:])})")
         paths = [root / PROFILE_FILE] if (root / PROFILE_FILE).is_file() else []
         if profile_file:
             paths.append(Path(profile_file).resolve())
         docs = [(read_profile_file(p), p) for p in paths]
-        services = _load_compose(root / "docker-compose.yml")
-        pg_service = _named(docs, "services", "postgres") or _only_image(services, "postgres", root)
-        redis_service = _named(docs, "services", "redis") or _only_image(services, "redis", root)
+        services = _load_compose(compose)
+        pg_service = _named(docs, "services", "postgres") or _only_image(services, "postgres", compose)
+        redis_service = _named(docs, "services", "redis") or _only_image(services, "redis", compose)
         files = locate(root, services.get(redis_service), services.get(pg_service))
         for required in (files.redis_conf, files.acl_file):
-            if not required.is_file():
+            if not is_readable_file(required):
                 raise StackConfigError(f"{required} is missing: the stack definition needs it (the {redis_service} "
                                        f"service's config file and ACL file, through its volumes)")
+            check_file(required)  # a loop, a FIFO or an unreadable file: one line with the cause
         users = _load_acl(files.acl_file)
-        postgres = _load_postgres(services, pg_service, files.init_dir, root / "docker-compose.yml")
-        scripts = sorted(files.init_dir.glob("*.sql"))
+        postgres = _load_postgres(services, pg_service, files.init_dir, compose)
+        scripts = list_files(files.init_dir, (".sql",))
         inference = infer(services, users, scripts, set(postgres.roles), postgres.superuser, postgres.database)
         profile = inference.profile
         for doc, path in docs:
@@ -293,10 +328,10 @@ class StackDefinition:
             if profile.service(part) not in services:
                 raise StackConfigError(f"{definition.compose_file}: no {part} service '{profile.service(part)}' "
                                        f"(set [services] {part} in {root / PROFILE_FILE})")
-        for secret in [*compose_passwords(services, "redis").values(), *compose_passwords(services, "postgres").values(),
+        for secret in [*(s for spec in services.values() for s in stack_connections.secrets(spec.environment)),
                        postgres.password, *postgres.roles.values(),
                        *(p for u in users.values() for p in u.passwords)]:
-            register_secret(secret)
+            register_secret(secret)  # passwords only: user names are never masked
         return definition
 
 
@@ -306,17 +341,20 @@ def compose_services(path: Path) -> dict[str, ServiceSpec]:
 
 
 def _load_compose(path: Path) -> dict[str, ServiceSpec]:
-    try:
-        doc = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise StackConfigError(f"{path} is not valid YAML: {exc}") from None
+    doc = LinedYaml(path).doc
     if not isinstance(doc, dict) or not isinstance(doc.get("services"), dict):
         raise StackConfigError(f"{path}: expected a top-level 'services:' mapping")
     services = {}
+    awaited = {str(d) for raw in doc["services"].values() if isinstance(raw, dict)
+               and isinstance(raw.get("depends_on"), dict)
+               for d, spec in raw["depends_on"].items()
+               if isinstance(spec, dict) and spec.get("condition") == "service_completed_successfully"}
     for name, raw in doc["services"].items():
         if not isinstance(raw, dict):
             raise StackConfigError(f"{path}: service '{name}' is not a mapping")
+        name = str(name)
         depends = raw.get("depends_on") or []
+        build = raw.get("build")
         services[name] = ServiceSpec(
             name=name,
             image=raw.get("image"),
@@ -331,6 +369,13 @@ def _load_compose(path: Path) -> dict[str, ServiceSpec]:
                         for k, v in depends.items()} if isinstance(depends, dict) else
                        {str(k): "service_started" for k in depends},
             restart=None if raw.get("restart") is None else str(raw.get("restart")),
+            entrypoint=_as_command(raw.get("entrypoint"), path, name),
+            healthcheck=command_text((raw.get("healthcheck") or {}).get("test")
+                                     if isinstance(raw.get("healthcheck"), dict) else None),
+            completes=name in awaited,
+            build=({"context": str(build)} if isinstance(build, str) else
+                   {str(k): str(v) for k, v in build.items() if isinstance(v, (str, int))} if isinstance(build, dict)
+                   else {}),
         )
     return services
 
@@ -366,6 +411,11 @@ def _as_env(value, path: Path, name: str) -> dict[str, str]:
 
 
 def _as_port(value, path: Path, name: str) -> PortMapping:
+    if isinstance(value, dict):  # the long form: {target, published, host_ip}
+        try:
+            return PortMapping(str(value.get("host_ip") or "0.0.0.0"), int(value["published"]), int(value["target"]))
+        except (KeyError, TypeError, ValueError):
+            raise StackConfigError(f"{path}: service '{name}': port {value!r} needs target and published") from None
     parts = str(value).split(":")
     try:
         if len(parts) == 3:
@@ -392,7 +442,7 @@ def _as_mount(value, path: Path, name: str) -> Mount:
 
 def _load_acl(path: Path) -> dict[str, RedisUser]:
     users = {}
-    for number, line in enumerate(path.read_text().splitlines(), 1):
+    for number, line in enumerate(read_lines(path), 1):
         tokens = line.split()
         if not tokens or tokens[0].startswith("#"):
             continue
@@ -415,24 +465,17 @@ def _env_name(name: str) -> str:
 
 
 def compose_passwords(services: dict[str, ServiceSpec], kind: str) -> dict[str, str]:
-    """user -> password the compose services connect with (REDIS_URL, or POSTGRES_URL/DATABASE_URL,
-    or the *_USER/*_PASSWORD pair), for credentials the ACL or SQL keep hashed."""
+    """user -> password the compose services connect with (stack_reader.connections: REDIS_URL,
+    POSTGRES_URL/DATABASE_URL, prefixed adapter URLs, REDIS_/DB_ user and password pairs), for
+    credentials the ACL or SQL keep hashed. Only application services and steps: an exporter's or a
+    tool's variables are not the stack's users."""
     found = {}
     for spec in services.values():
-        env = spec.environment
-        urls = [env.get("REDIS_URL")] if kind == "redis" else [env.get("POSTGRES_URL"), env.get("DATABASE_URL")]
-        for url in filter(None, urls):
-            try:
-                parts = urlsplit(url)
-            except ValueError:
-                continue
-            if parts.username and parts.password:
-                found.setdefault(unquote(parts.username), unquote(parts.password))
-        prefixes = ("REDIS_",) if kind == "redis" else ("DB_", "DATABASE_")
-        for prefix in prefixes:
-            user = env.get(prefix + "USER") or env.get(prefix + "USERNAME")
-            if user and env.get(prefix + "PASSWORD"):
-                found.setdefault(user, env[prefix + "PASSWORD"])
+        if spec.category not in (APPLICATION, ONE_SHOT):
+            continue
+        for connection in stack_connections.connections(spec.environment):
+            if connection.system == kind and connection.user and connection.password:
+                found.setdefault(connection.user, connection.password)
     return found
 
 
@@ -452,13 +495,14 @@ def _sets(doc: dict, dotted: str) -> bool:
     return True
 
 
-def _only_image(services: dict[str, ServiceSpec], prefix: str, root: Path) -> str:
-    """The one compose service running an official `prefix` image (the profile names it otherwise)."""
-    found = [n for n, s in services.items() if (s.image or "").split("/")[-1].startswith(prefix)]
+def _only_image(services: dict[str, ServiceSpec], prefix: str, compose: Path) -> str:
+    """The one compose service that runs `prefix` (redis, postgres), by stack_reader.kinds (the profile names it otherwise)."""
+    found = [n for n, s in services.items() if s.category == prefix]
     if len(found) != 1:
-        what = f"several {prefix} services ({', '.join(found)})" if found else f"no service with a {prefix} image"
-        raise StackConfigError(f"{root / 'docker-compose.yml'}: {what}; set [services] {prefix} in "
-                               f"{root / PROFILE_FILE} (or pass --profile FILE)")
+        what = (f"several {prefix} services ({', '.join(found)})" if found else
+                f"no service runs {prefix} (an official {prefix} image, or command {prefix}{'-server' if prefix == 'redis' else ''})")
+        raise StackConfigError(f"{compose}: {what}; set [services] {prefix} in "
+                               f"{compose.parent / PROFILE_FILE} (or pass --profile FILE)")
     return found[0]
 
 
@@ -473,9 +517,10 @@ def _load_postgres(services: dict[str, ServiceSpec], service: str, init_dir: Pat
     )
     if not init_dir.is_dir():
         raise StackConfigError(f"{init_dir} is missing: PostgreSQL init scripts live there")
-    for script in sorted(init_dir.glob("*.sql")):
-        for m in _ROLE_PASSWORD.finditer(script.read_text()):
-            spec.roles[m["name"]] = m["pw"]
+    for script in list_files(init_dir, (".sql",)):
+        for statement in sql_text.statements(script):
+            for setting in sql_text.passwords(statement):
+                spec.roles[setting.role] = setting.password
     return spec
 
 
@@ -496,7 +541,7 @@ def _load_time(path: Path, services: dict[str, ServiceSpec], registry: str) -> d
     }
     if path.is_file():
         try:
-            overrides = tomllib.loads(path.read_text()).get("time", {})
+            overrides = tomllib.loads(read_text(path)).get("time", {})
         except tomllib.TOMLDecodeError as exc:
             raise StackConfigError(f"{path} is not valid TOML: {exc}") from None
         for key, value in overrides.items():

@@ -17,9 +17,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from trading_harness.profile import SEED_DOMAINS, Domain, StackProfile
+from trading_harness.stack_reader.bounded import read_text
+from trading_harness.stack_reader.connections import POSTGRES, REDIS, users
 
 _CREATE_SCHEMA = re.compile(r"CREATE\s+SCHEMA\s+(?:IF\s+NOT\s+EXISTS\s+)?(?!IF\s+NOT\b)\"?(\w+)\"?(?:\s+AUTHORIZATION\s+\"?(\w+)\"?)?",
                             re.IGNORECASE)
@@ -31,6 +32,7 @@ _WRITE = re.compile(r"\b(ALL|INSERT|UPDATE|DELETE|CREATE)\b", re.IGNORECASE)
 _COMMENT = re.compile(r"--[^\n]*")
 _NAMESPACE = re.compile(r"^(?P<ns>[^*?\[\]]+):\*$")
 _REGISTRY_PATTERNS = ("registry:*", "config:*")
+_PROBE_COMMANDS = ("+ping", "+info", "+echo", "+hello", "+auth")
 
 
 @dataclass
@@ -44,7 +46,7 @@ def read_sql(scripts: list[Path]) -> SqlFacts:
     """Schemas created and schema grants per role, from static statements (dynamic SQL is not read)."""
     facts = SqlFacts()
     for script in scripts:
-        text = _COMMENT.sub("", script.read_text())
+        text = _COMMENT.sub("", read_text(script))
         for m in _CREATE_SCHEMA.finditer(text):
             if m[1] not in facts.schemas:
                 facts.schemas.append(m[1])
@@ -94,15 +96,27 @@ def infer(services: dict, redis_users: dict, scripts: list[Path], login_roles: s
     _link_through_services(result, services, namespaces, sql)
     _link_by_name(result, namespaces)
     _roles_by_name(result, login_roles - set(result.profile.roles.values()) - {superuser})
+    _twins_share_their_cache(profile)
     return result
 
 
+def _twins_share_their_cache(profile: StackProfile) -> None:
+    """A twin schema's domain (audit_correlator beside audit) uses its family's Redis user and namespace."""
+    family = _families(list(profile.domains))
+    for name, domain in profile.domains.items():
+        root = profile.domains.get(family.get(name, name))
+        if root is not domain and root is not None and not domain.redis_user and root.redis_user:
+            domain.redis_user, domain.namespace = root.redis_user, root.namespace
+
+
 def _infer_infrastructure(result: Inference, services: dict, redis_users: dict) -> None:
-    for part, prefix in (("redis", "redis"), ("postgres", "postgres")):
-        found = [n for n, s in services.items() if (s.image or "").split("/")[-1].startswith(prefix)]
-        _assign(result, result.profile.services, part, found, f"services.{part}", f"compose services with a {prefix} image")
-    found = [n for n, s in services.items()
-             if "registry" in n or any(part.endswith("registry") for part in s.command)]
+    for part in ("redis", "postgres"):
+        found = [n for n, s in services.items() if s.category == part]
+        _assign(result, result.profile.services, part, found, f"services.{part}", f"compose services that run {part}")
+    found = [n for n, s in services.items() if s.domain == "registry"]  # SERVICE_NAME service-registry, registry, ...
+    if not found:
+        found = [n for n, s in services.items() if s.category in ("application", "unknown")
+                 and ("registry" in n or any(part.endswith("registry") for part in s.command))]
     _assign(result, result.profile.services, "registry", found, "services.registry", "registry services")
 
 
@@ -114,21 +128,42 @@ def _infer_operational_users(result: Inference, redis_users: dict) -> None:
         "admin": [u.name for u in every_key if "+@all" in rules[u.name] or "allcommands" in rules[u.name]],
         "monitor": [u.name for u in every_key if "+@all" not in rules[u.name] and "allcommands" not in rules[u.name]
                     and "+@write" not in rules[u.name] and "+@read" in rules[u.name]],
-        "healthcheck": [u.name for u in enabled if not u.key_patterns and "+ping" in rules[u.name]],
+        "healthcheck": [u.name for u in enabled if _probe_only(u.rules)],
         "registry": [u.name for u in enabled if "registry:*" in u.key_patterns],
     }
     for part, names in candidates.items():
         _assign(result, result.profile.users, part, names, f"users.{part}", f"candidate Redis {part} users")
 
 
+def _probe_only(rules: list[str]) -> bool:
+    """A user that may run PING (and INFO, ECHO) and nothing else, whatever its key patterns: a health probe."""
+    granted = [r for r in rules if r.startswith("+") or r in ("allcommands", "nocommands")]
+    return "+ping" in granted and all(r in _PROBE_COMMANDS for r in granted)
+
+
+def _families(schemas: list[str]) -> dict[str, str]:
+    """schema -> the schema its family is named after: a twin `audit_correlator` beside `audit` is audit's."""
+    family = {}
+    for schema in schemas:
+        roots = [s for s in schemas if s != schema and schema.startswith(s + "_")]
+        family[schema] = min(roots, key=len) if roots else schema
+    return family
+
+
 def _infer_roles(result: Inference, sql: SqlFacts, login_roles: set[str], superuser: str) -> None:
     profile = result.profile
     roles = {r: s for r, s in sql.grants.items() if r != superuser and r.lower() != "public"
              and (not login_roles or r in login_roles)}
-    monitors = [r for r, s in roles.items() if len(s & set(profile.domains)) > 1]
+    family = _families(list(profile.domains))
+    # A role granted the schemas of several domains is the monitor's; two schemas of one domain (audit and
+    # audit_correlator) are that domain's.
+    monitors = [r for r, s in roles.items() if len({family[x] for x in s if x in family}) > 1]
     _assign(result, profile.roles, "monitor", monitors, "roles.monitor", "roles granted several schemas")
     for name, domain in profile.domains.items():
         own = [r for r, s in roles.items() if s == {domain.schema}]
+        if not own:
+            own = [r for r, s in roles.items() if domain.schema in s and r not in monitors
+                   and {family.get(x, x) for x in s} == {family.get(domain.schema, domain.schema)}]
         if len(own) > 1:  # a read-only role (the monitor's, say) is not the domain's adapter
             own = [r for r in own if domain.schema in sql.writes.get(r, set())] or own
         if len(own) == 1:
@@ -152,23 +187,12 @@ def _adapter_namespaces(redis_users: dict, operational) -> dict[str, str]:
 
 
 def _credentials(spec) -> tuple[str | None, str | None]:
-    """(Redis user, PostgreSQL role) a compose service connects as."""
+    """(Redis user, PostgreSQL role) an application service connects as (stack_reader.connections)."""
+    if spec.category not in ("application", "one-shot"):
+        return None, None  # the servers' own settings, an exporter's or a tool's: not an adapter's
     env = spec.environment
-    redis_user = _url_user(env.get("REDIS_URL")) or env.get("REDIS_USER") or env.get("REDIS_USERNAME")
-    pg_role = (_url_user(env.get("POSTGRES_URL")) or _url_user(env.get("DATABASE_URL"))
-               or env.get("DB_USER") or env.get("DATABASE_USER"))
-    if not pg_role and "POSTGRES_PASSWORD" in env and "POSTGRES_DB" not in env:
-        pg_role = env.get("POSTGRES_USER")
-    return redis_user, pg_role
-
-
-def _url_user(url: str | None) -> str | None:
-    if not url:
-        return None
-    try:
-        return urlsplit(url).username or None
-    except ValueError:
-        return None
+    redis_users, pg_roles = users(env, REDIS), users(env, POSTGRES)
+    return (redis_users[0] if redis_users else None), (pg_roles[0] if pg_roles else None)
 
 
 def _link_through_services(result: Inference, services: dict, namespaces: dict[str, str], sql: SqlFacts) -> None:
@@ -214,6 +238,9 @@ def _domain_of_role(domains: list[Domain], spec, role: str | None) -> Domain | N
         return domains[0] if domains else None
     namespace = spec.environment.get("CACHE_NAMESPACE")
     named = [d for d in domains if d.name == namespace] or [d for d in domains if _named_for(d.name, role)]
+    if not named:  # one domain's twin schemas (audit, audit_correlator): the domain they are named after
+        family = _families([d.schema or d.name for d in domains])
+        named = [d for d in domains if family[d.schema or d.name] == (d.schema or d.name)]
     return named[0] if len(named) == 1 else None
 
 

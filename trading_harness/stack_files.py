@@ -7,8 +7,11 @@ redis-server command's config file and its `aclfile`, the postgres image's
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from trading_harness.stack_reader.bounded import read_lines
 
 INITDB_DIR = "/docker-entrypoint-initdb.d"
 
@@ -28,9 +31,9 @@ def host_path(volumes: list, container_path: str, root: Path) -> Path | None:
             continue
         source, target = mount.source, mount.target.rstrip("/")
         if container_path == target:
-            return (root / source).resolve()
+            return _normal(root / source)
         if container_path.startswith(target + "/"):
-            return (root / source / container_path[len(target) + 1:]).resolve()
+            return _normal(root / source / container_path[len(target) + 1:])
     return None
 
 
@@ -66,8 +69,13 @@ def _directive(path: Path, name: str) -> str | None:
     if not path.is_file():
         return None
     value = None
-    for line in path.read_text().splitlines():
+    for line in read_lines(path):
         parts = line.split(None, 1)
         if len(parts) == 2 and parts[0].lower() == name:
             value = parts[1].strip().strip('"')
     return value
+
+
+def _normal(path: Path) -> Path:
+    """The path with `..` folded, links not followed (a symlink loop is named when the file is read)."""
+    return Path(os.path.normpath(os.path.abspath(path)))

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from trading_harness.lint.runner import lint
-from trading_harness.lint.yaml_lines import LinedYaml
+from trading_harness.stack_reader.yaml_doc import LinedYaml
 from trading_harness.polling import wait_until
 
 from ..conftest import REPO, STACK, alive, descendants, edit
@@ -262,7 +262,7 @@ def test_a_missing_binary_is_one_line_naming_the_install(variable, install):
 
 
 def test_sql_statements_keep_their_first_line_through_comments_quotes_and_dollar_quotes(tmp_path):
-    from trading_harness.lint import sql_text
+    from trading_harness.stack_reader import sql_text
     path = tmp_path / "x.sql"
     path.write_text("-- a; comment\n/* block;\n comment */\nCREATE ROLE a LOGIN PASSWORD 'it''s;';\n\n"
                     "DO $$\nBEGIN\n  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'b') THEN\n"

@@ -98,24 +98,38 @@ _FIXES = {
 }
 
 
+# Which rules apply to which category (stack_reader.kinds): the TSE-0001.3a criterion asks resource limits of the
+# Redis and PostgreSQL services it names; health checks and healthy dependencies of those and of the application
+# services; restart policies, loopback ports and the stack's network of every long-running service. An exporter or
+# a third-party tool (Grafana, Jaeger, a collector) is held to the last three only.
+_EVERY = ("restart", "ports", "network")
+RULES_BY_CATEGORY = {
+    "redis": ("healthcheck", "limits", "depends_on", *_EVERY),
+    "postgres": ("healthcheck", "limits", "depends_on", *_EVERY),
+    "application": ("healthcheck", "depends_on", *_EVERY),
+    "prometheus": _EVERY, "exporter": _EVERY, "third-party": _EVERY, "unknown": _EVERY,
+    "one-shot": ("depends_on",),  # runs once and exits: no healthcheck, restart policy, limits or network to ask for
+}
+_RULE_NAMES = {healthcheck: "healthcheck", restart: "restart", limits: "limits", loopback_ports: "ports"}
+
+
 def check(layout: StackLayout) -> list[Finding]:
     networks, services = layout.compose.doc.get("networks") or {}, layout.compose.doc["services"]
     findings = []
     steps = one_shot_steps(services)
     for service in layout.services.values():
         raw = service.raw
-        if service.name in steps:  # runs once and exits: no healthcheck, restart policy, limits or network to ask for
-            findings.extend(_finding(service, p, "depends_on: {dependency: {condition: service_healthy}}", "depends_on")
-                            for p in depends_healthy(service.name, raw, services))
-            continue
+        applies = RULES_BY_CATEGORY["one-shot" if service.name in steps else service.kind]
         for rule, fix in _FIXES.items():
-            if rule is loopback_ports and not raw.get("ports"):
+            if _RULE_NAMES[rule] not in applies or (rule is loopback_ports and not raw.get("ports")):
                 continue  # a service nobody reaches from the host need not publish
             findings.extend(_finding(service, problem, fix, _key(rule)) for problem in rule(service.name, raw))
-        findings.extend(_finding(service, p, "attach it to the stack's declared network", "networks")
-                        for p in network(service.name, raw, networks))
-        findings.extend(_finding(service, p, "depends_on: {dependency: {condition: service_healthy}}", "depends_on")
-                        for p in depends_healthy(service.name, raw, services))
+        if "network" in applies:
+            findings.extend(_finding(service, p, "attach it to the stack's declared network", "networks")
+                            for p in network(service.name, raw, networks))
+        if "depends_on" in applies:
+            findings.extend(_finding(service, p, "depends_on: {dependency: {condition: service_healthy}}", "depends_on")
+                            for p in depends_healthy(service.name, raw, services))
     return findings
 
 

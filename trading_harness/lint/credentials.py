@@ -23,7 +23,7 @@ def check(layout: StackLayout, redis_sides: list[RedisSide], pg_sides: list[Post
         for cred in of_service(service):
             if service.name in infra and cred.variable != "healthcheck":
                 continue  # the server's own settings (POSTGRES_USER is the superuser it creates)
-            system = cred.system or _guess_system(cred, redis_sides, pg_sides)
+            system = cred.system
             if system == REDIS and redis_sides:
                 side = _target(cred, redis_sides, service.name)
                 findings.extend(credentials_redis.check(cred, side, credentials_redis.needs(cred, service.name in registries)))
@@ -35,14 +35,6 @@ def check(layout: StackLayout, redis_sides: list[RedisSide], pg_sides: list[Post
 def _target(cred: Credential, sides: list, own: str):
     by_name = {side.service.name: side for side in sides}
     return by_name.get(cred.host) or by_name.get(own) or sides[0]
-
-
-def _guess_system(cred: Credential, redis_sides: list[RedisSide], pg_sides: list[PostgresSide]) -> str | None:
-    if any(cred.user in side.users for side in redis_sides):
-        return REDIS
-    if any(cred.user in credentials_postgres.roles(side) for side in pg_sides):
-        return POSTGRES
-    return None
 
 
 def _registry_services(layout: StackLayout) -> set[str]:

@@ -1,17 +1,18 @@
-"""The credentials compose services use: URLs, *_USER/*_PASSWORD pairs, healthcheck logins."""
+"""The credentials compose services use: their Redis and PostgreSQL connections (stack_reader.connections,
+the same reader the run uses) and healthcheck logins. An exporter's or a tool's variables (Grafana's
+GF_SECURITY_ADMIN_USER) are not credentials of the stack's users."""
 from __future__ import annotations
 
 import re
 import shlex
 from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit
 
 from trading_harness.lint.layout import Service
+from trading_harness.stack_reader import connections as stack_connections
+from trading_harness.stack_reader.kinds import APPLICATION, ONE_SHOT, POSTGRES, REDIS, UNKNOWN
 
-REDIS, POSTGRES = "redis", "postgres"
-_SCHEMES = {"redis": REDIS, "rediss": REDIS, "postgres": POSTGRES, "postgresql": POSTGRES}
-_PAIR_USER = re.compile(r"^(?P<prefix>[A-Z0-9_]*?)_?(?:USER|USERNAME)$")
-_PREFIX_SYSTEM = {"REDIS": REDIS, "POSTGRES": POSTGRES, "PG": POSTGRES, "DB": POSTGRES, "DATABASE": POSTGRES}
+# Categories whose environment holds the stack's own users (a server's, an exporter's or a tool's does not).
+CONNECTING = (APPLICATION, ONE_SHOT, UNKNOWN)
 _URL_IN_TEXT = re.compile(r"\b(?:rediss?|postgres(?:ql)?)://[^\s\"']+")
 
 
@@ -33,33 +34,22 @@ class Credential:
         return self.service.env_line(self.variable.split("/")[0])
 
 
+def _credential(service: Service, connection: stack_connections.Connection) -> Credential:
+    return Credential(service, connection.variable, connection.system, connection.user, connection.password,
+                      connection.host, connection.database, connection.options)
+
+
 def from_url(service: Service, variable: str, url: str) -> Credential | None:
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    system = _SCHEMES.get(parts.scheme)
-    if not system or (parts.username is None and parts.password is None):
-        return None
-    user = unquote(parts.username or "") or ("default" if system == REDIS else "")
-    database = parts.path.lstrip("/") or None if system == POSTGRES else None
-    return Credential(service, variable, system, user, unquote(parts.password) if parts.password is not None else None,
-                      parts.hostname, database, parts.query)
+    connection = stack_connections.from_url(variable, url)
+    return _credential(service, connection) if connection else None
 
 
 def of_service(service: Service) -> list[Credential]:
-    """Every credential in the service's environment and healthcheck."""
-    env, found = service.environment, []
-    for variable, value in env.items():
-        found.extend(c for c in [from_url(service, variable, value)] if c)
-        pair = _PAIR_USER.match(variable)
-        if pair and value:
-            prefix = pair["prefix"]
-            password_var = next((f"{prefix}_{s}" if prefix else s for s in ("PASSWORD", "PASS")
-                                 if (f"{prefix}_{s}" if prefix else s) in env), None)
-            if password_var:
-                found.append(Credential(service, f"{variable}/{password_var}", _PREFIX_SYSTEM.get(prefix.split("_")[0]),
-                                        value, env[password_var]))
+    """Every credential the service uses to reach Redis or PostgreSQL: its connections (an application
+    service's or a step's) and its healthcheck's login."""
+    found = []
+    if service.kind in CONNECTING:
+        found = [_credential(service, c) for c in stack_connections.connections(service.environment)]
     found.extend(_healthcheck(service))
     return found
 

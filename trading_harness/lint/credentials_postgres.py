@@ -7,7 +7,7 @@ import re
 
 import psycopg
 
-from trading_harness.lint import sql_text
+from trading_harness.stack_reader import sql_text
 from trading_harness.lint.credentials_found import Credential
 from trading_harness.lint.credentials_redis import CHECK, location
 from trading_harness.lint.findings import ERROR, Finding, where

@@ -14,7 +14,9 @@ def where(path: Path, line: int | None = None) -> str:
     """`file:line`, the file relative to the working directory when it lies below it."""
     path = Path(path)
     try:
-        shown = str(path.resolve().relative_to(Path.cwd().resolve()))
+        shown = os.path.relpath(os.path.abspath(path), Path.cwd().resolve())
+        if shown.startswith(".."):
+            raise ValueError(shown)
     except ValueError:
         shown = os.fspath(path)
     return f"{shown}:{line}" if line else shown

@@ -11,10 +11,12 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trading_harness.lint import locales, sql_text
+from trading_harness.lint import locales
+from trading_harness.stack_reader import sql_text
 from trading_harness.lint.findings import ERROR, NOTE, WARNING, Finding, where
 from trading_harness.lint.layout import Service, StackLayout
 from trading_harness.lint.pg_cluster import InitFailure, ThrowawayCluster
+from trading_harness.stack_reader.bounded import read_lines
 
 CHECK = "init-sql"
 _GUARDS = {"role": "a DO block that checks pg_roles first", "schema": "CREATE SCHEMA IF NOT EXISTS",
@@ -81,7 +83,7 @@ class PostgresSide:
 
 def adapted_conf(conf: Path) -> tuple[list[str], list[Finding]]:
     """postgresql.conf lines, with locales this machine lacks replaced by C and container paths dropped (notes)."""
-    lines, notes = conf.read_text(errors="replace").splitlines(), []
+    lines, notes = read_lines(conf), []
     for number, text in enumerate(lines, 1):
         setting = _SETTING.match(text)
         if setting and setting[1].lower() in CONTAINER_SETTINGS:

@@ -1,10 +1,12 @@
 """The stack folder under lint: its compose services and the files they mount, names read from it.
 
-Nothing here assumes the reference stack's names: the Redis and PostgreSQL services are found
-by image, their files through the compose volumes (container path -> file in the folder).
+Nothing here assumes the reference stack's names: what each service is comes from
+stack_reader.kinds (the same table the run uses), its files through the compose volumes
+(container path -> file in the folder), every file read through stack_reader.bounded.
 """
 from __future__ import annotations
 
+import os
 import re
 import shlex
 from dataclasses import dataclass
@@ -12,9 +14,10 @@ from pathlib import Path, PurePosixPath
 
 from trading_harness.definition import interpolate
 from trading_harness.errors import StackConfigError
-from trading_harness.lint.yaml_lines import LinedYaml
+from trading_harness.stack_reader.bounded import COMPOSE_NAMES, compose_path, is_readable_file, list_files, read_lines
+from trading_harness.stack_reader.kinds import Classification, Shape, classify, command_text
+from trading_harness.stack_reader.yaml_doc import LinedYaml
 
-COMPOSE_NAMES = ("docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml")
 INITDB_DIR = PurePosixPath("/docker-entrypoint-initdb.d")
 SCRIPT_SUFFIXES = (".sh", ".bash")
 
@@ -32,14 +35,35 @@ class Service:
 
     @property
     def image(self) -> str:
-        return str(self.raw.get("image") or "").split("/")[-1]
+        return str(self.raw.get("image") or "")
 
     @property
-    def kind(self) -> str | None:
-        for kind in ("redis", "postgres"):
-            if self.image.startswith(kind):
-                return kind
-        return None
+    def shape(self) -> Shape:
+        check = self.raw.get("healthcheck")
+        restart = self.raw.get("restart")
+        return Shape(self.name, self.image or None, self.command, _argv(self.raw.get("entrypoint")), self.environment,
+                     command_text(check.get("test")) if isinstance(check, dict) else "",
+                     None if restart is None else str(restart), self.name in self.compose_awaited(),
+                     "build" in self.raw)
+
+    def compose_awaited(self) -> set[str]:
+        """Services others await with service_completed_successfully."""
+        found = set()
+        for raw in (self.compose.doc.get("services") or {}).values():
+            depends = (raw or {}).get("depends_on") if isinstance(raw, dict) else None
+            if isinstance(depends, dict):
+                found |= {str(d) for d, spec in depends.items()
+                          if isinstance(spec, dict) and spec.get("condition") == "service_completed_successfully"}
+        return found
+
+    @property
+    def classification(self) -> Classification:
+        return classify(self.shape)
+
+    @property
+    def kind(self) -> str:
+        """The service's category (stack_reader.kinds): redis, postgres, prometheus, exporter, third-party, ..."""
+        return self.classification.category
 
     @property
     def environment(self) -> dict[str, str]:
@@ -58,10 +82,7 @@ class Service:
 
     @property
     def command(self) -> list[str]:
-        command = self.raw.get("command")
-        if isinstance(command, str):
-            return shlex.split(command)
-        return [str(c) for c in command or []]
+        return _argv(self.raw.get("command"))
 
     @property
     def ports(self) -> list[tuple[str, int | None, int]]:
@@ -104,7 +125,7 @@ class Service:
                 parts = str(entry).split(":")
                 source, target = (parts[0], parts[1]) if len(parts) >= 2 else (None, parts[0])
             if source and target and source.startswith((".", "/")):
-                mounts.append((PurePosixPath(target), (root / source).resolve()))
+                mounts.append((PurePosixPath(target), Path(os.path.normpath(root / source))))
         return mounts
 
     def local_file(self, root: Path, container_path: str) -> Path | None:
@@ -129,7 +150,7 @@ class StackLayout:
         root = Path(root).resolve()
         if not root.is_dir():
             raise StackConfigError(f"stack directory {root} does not exist (pass --stack-dir DIR)")
-        compose_file = next((root / n for n in COMPOSE_NAMES if (root / n).is_file()), None)
+        compose_file = compose_path(root)
         if compose_file is None:
             raise StackConfigError(f"{root} has no compose file ({', '.join(COMPOSE_NAMES)})")
         compose = LinedYaml(compose_file)
@@ -156,8 +177,8 @@ class StackLayout:
         command = service.command
         if "--aclfile" in command[:-1]:
             return service.local_file(self.root, command[command.index("--aclfile") + 1])
-        if conf and conf.is_file():
-            for line in conf.read_text().splitlines():
+        if conf and is_readable_file(conf):
+            for line in read_lines(conf):
                 parts = line.split()
                 if len(parts) == 2 and parts[0].lower() == "aclfile":
                     return service.local_file(self.root, parts[1].strip('"')) or _existing(self.root / parts[1])
@@ -169,8 +190,8 @@ class StackLayout:
         files: dict[str, Path] = {}
         for target, local in service.volumes(self.root):
             if target == INITDB_DIR and local.is_dir():
-                files.update({p.name: p for p in local.iterdir() if p.is_file()})
-            elif target.parent == INITDB_DIR and local.is_file():
+                files.update({p.name: p for p in list_files(local)})
+            elif target.parent == INITDB_DIR and is_readable_file(local):
                 files[target.name] = local
         return [files[name] for name in sorted(files)]
 
@@ -189,4 +210,13 @@ class StackLayout:
 
 
 def _existing(path: Path) -> Path | None:
-    return path if path.is_file() else None
+    return path if is_readable_file(path) else None
+
+
+def _argv(command) -> list[str]:
+    if isinstance(command, str):
+        try:
+            return shlex.split(command)
+        except ValueError:
+            return command.split()
+    return [str(c) for c in command or []] if isinstance(command, list) else []

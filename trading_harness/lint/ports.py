@@ -8,6 +8,7 @@ from pathlib import Path
 
 from trading_harness.lint.findings import ERROR, Finding, where
 from trading_harness.lint.layout import Service, StackLayout
+from trading_harness.stack_reader.bounded import read_lines
 
 CHECK = "ports"
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "0.0.0.0", "::1", "[::1]"}
@@ -44,13 +45,23 @@ def _published(layout: StackLayout) -> dict[int, str]:
     return {port: s.name for s in layout.services.values() for port in s.host_ports}
 
 
+def _mounted_into(layout: StackLayout, script: Path) -> Service | None:
+    """The service whose container runs the script (a bind mount of it or of its folder), None for a host script."""
+    for service in layout.services.values():
+        for _, local in service.volumes(layout.root):
+            if local == script or local in script.parents:
+                return service
+    return None
+
+
 def _script(layout: StackLayout, script: Path) -> list[Finding]:
     findings, published = [], _published(layout)
-    for number, line in enumerate(script.read_text(errors="replace").splitlines(), 1):
+    runs_in = _mounted_into(layout, script)
+    for number, line in enumerate(read_lines(script), 1):
         if line.lstrip().startswith("#"):
             continue
         inside = _EXEC.search(line)
-        inside_service = layout.services.get(inside["service"]) if inside else None
+        inside_service = layout.services.get(inside["service"]) if inside else runs_in
         for host, port in references(line):
             if host in LOCAL_HOSTS and inside_service:
                 if port not in inside_service.container_ports:

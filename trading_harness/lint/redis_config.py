@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from trading_harness.stack_reader.bounded import is_readable_file, read_lines
 from trading_harness.lint.findings import ERROR, NOTE, Finding, where
 from trading_harness.lint.layout import Service, StackLayout
 from trading_harness.lint.redis_server import RedisRun, ThrowawayRedis
@@ -50,8 +51,8 @@ class RedisSide:
     def of(cls, layout: StackLayout, service: Service) -> RedisSide:
         conf = layout.redis_conf(service)
         side = cls(service, conf, layout.acl_file(service, conf))
-        if side.acl and side.acl.is_file():
-            for number, text in enumerate(side.acl.read_text(errors="replace").splitlines(), 1):
+        if side.acl and is_readable_file(side.acl):
+            for number, text in enumerate(read_lines(side.acl), 1):
                 tokens = text.split()
                 if len(tokens) >= 2 and tokens[0] == "user":
                     side.users.setdefault(tokens[1], AclUser(tokens[1], number, tokens[2:]))

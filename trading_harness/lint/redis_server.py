@@ -19,6 +19,7 @@ from trading_harness.polling import wait_until
 from trading_harness.servers.ports import LOOPBACK, free_port
 from trading_harness.servers.processes import ManagedProcess, find_binary
 from trading_harness.targets.embedded import owned_workdir
+from trading_harness.stack_reader.bounded import is_readable_file, read_lines
 
 READY_TIMEOUT = 15.0
 MAX_ATTEMPTS = 30
@@ -49,11 +50,11 @@ class ThrowawayRedis:
     """Context manager: start redis-server on copies of conf and ACL until it loads them."""
 
     def __init__(self, conf: Path | None, acl: Path | None, adaptable, overridden: set[str] = frozenset()):
-        self.conf_lines = conf.read_text(errors="replace").splitlines() if conf and conf.is_file() else []
+        self.conf_lines = read_lines(conf) if conf and is_readable_file(conf) else []
         for index, line in enumerate(self.conf_lines):  # container paths the command line sets anyway
             if line.split()[:1] and line.split()[0].lower() in overridden:
                 self.conf_lines[index] = ""
-        self.acl_lines = acl.read_text(errors="replace").splitlines() if acl and acl.is_file() else []
+        self.acl_lines = read_lines(acl) if acl and is_readable_file(acl) else []
         self.adaptable = adaptable  # (directive text, error) -> note text or None
         self.home = owned_workdir("trading-harness-lint-redis-")  # swept if this process is killed
         self.user, self.password = f"harness-lint-{secrets.token_hex(4)}", secrets.token_hex(16)

@@ -5,7 +5,9 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from trading_harness.lint import compose, credentials, init_sql, ports, redis_config, sql_text
+from trading_harness.lint import compose, credentials, init_sql, ports, redis_config
+from trading_harness.stack_reader import connections as stack_connections
+from trading_harness.stack_reader import sql_text
 from trading_harness.lint.credentials_found import of_service
 from trading_harness.lint.findings import NOTE, Finding, LintReport, where
 from trading_harness.lint.layout import StackLayout
@@ -54,3 +56,5 @@ def _register_secrets(layout: StackLayout, redis_sides, pg_sides) -> None:
         for cred in of_service(service):
             if cred.password:
                 register_secret(cred.password)
+        for secret in stack_connections.secrets(service.environment):
+            register_secret(secret)  # passwords only (an exporter's or a tool's too); user names are never masked

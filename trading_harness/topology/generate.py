@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from trading_harness.definition import ServiceSpec, compose_services
+from trading_harness.stack_reader.kinds import INFRASTRUCTURE, repository
 
 VERSION = 1
 SCHEMES = {"redis": "redis", "rediss": "redis", "postgres": "postgres", "postgresql": "postgres",
@@ -58,14 +59,13 @@ def _node(spec: ServiceSpec) -> dict:
 
 
 def _kind(spec: ServiceSpec) -> str:
-    """What runs: redis, postgres, or the Python module's name (registry, exchange, market-data, ...)."""
-    image = (spec.image or "").split("/")[-1]
-    for known in ("redis", "postgres"):
-        if image.startswith(known):
-            return known
+    """What runs (stack_reader.kinds): redis, postgres, prometheus, the Python module's name (registry,
+    exchange, market-data, ...), else the image's repository name (redis_exporter, grafana, ...)."""
+    if spec.category in INFRASTRUCTURE:
+        return spec.category
     if spec.command[:2] == ["python", "-m"] and len(spec.command) > 2:
         return spec.command[2].split(".")[-1].replace("_", "-")
-    return image.split(":")[0] or "service"
+    return repository(spec.image).split("/")[-1] or "service"
 
 
 def _connections(spec: ServiceSpec, services: dict[str, ServiceSpec]):

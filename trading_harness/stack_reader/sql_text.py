@@ -5,6 +5,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from trading_harness.stack_reader.bounded import read_text
+
 _DOLLAR = re.compile(r"\$[A-Za-z_0-9]*\$")
 _CREATE = re.compile(
     r"\bCREATE\s+(?P<kind>ROLE|USER|SCHEMA|(?:(?:GLOBAL|LOCAL)\s+)?(?:TEMP(?:ORARY)?\s+|UNLOGGED\s+)?TABLE)\s+"
@@ -43,7 +45,7 @@ class PasswordSetting:
 
 def statements(path: Path) -> list[Statement]:
     """Split on top-level semicolons, skipping quotes, dollar quotes and comments, as psql does."""
-    text = path.read_text(errors="replace")
+    text = read_text(path)
     result, start, i, line, stmt_line = [], 0, 0, 1, None
     n = len(text)
     while i < n:

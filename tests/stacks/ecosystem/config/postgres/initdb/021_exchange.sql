@@ -1,0 +1,156 @@
+-- exchange: the seed's tables and constraints, plus columns of our own (row_origin, tenant);
+-- written for the harness's teams-stack test, not a copy of the reference stack.
+
+CREATE TABLE exchange.accounts (
+    account_id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+    row_origin TEXT NOT NULL DEFAULT 'teams-stack',
+    tenant VARCHAR(40) NOT NULL DEFAULT 'house',
+    shard SMALLINT NOT NULL DEFAULT 0,
+    user_id VARCHAR(100) NOT NULL,
+    account_type VARCHAR(50) NOT NULL,
+    status VARCHAR(50) NOT NULL,
+    kyc_status VARCHAR(50) NOT NULL DEFAULT 'PENDING',
+    created_at TIMESTAMPTZ NOT NULL DEFAULT NOW(),
+    updated_at TIMESTAMPTZ NOT NULL DEFAULT NOW(),
+    metadata JSONB,
+    CONSTRAINT unique_user_account_type_eco UNIQUE (user_id, account_type),
+    CONSTRAINT valid_account_type_eco CHECK (account_type IN ('SPOT', 'MARGIN', 'FUTURES')),
+    CONSTRAINT valid_account_status_eco CHECK (status IN ('ACTIVE', 'SUSPENDED', 'CLOSED')),
+    CONSTRAINT valid_kyc_status_eco CHECK (kyc_status IN ('PENDING', 'APPROVED', 'REJECTED'))
+);
+
+CREATE TABLE exchange.orders (
+    order_id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+    row_origin TEXT NOT NULL DEFAULT 'teams-stack',
+    tenant VARCHAR(40) NOT NULL DEFAULT 'house',
+    shard SMALLINT NOT NULL DEFAULT 0,
+    external_id VARCHAR(100),
+    account_id UUID NOT NULL,
+    symbol VARCHAR(50) NOT NULL,
+    side VARCHAR(10) NOT NULL,
+    order_type VARCHAR(50) NOT NULL,
+    quantity DECIMAL(24, 8) NOT NULL,
+    filled_quantity DECIMAL(24, 8) NOT NULL DEFAULT 0,
+    remaining_quantity DECIMAL(24, 8) NOT NULL,
+    price DECIMAL(24, 8),
+    stop_price DECIMAL(24, 8),
+    status VARCHAR(50) NOT NULL,
+    time_in_force VARCHAR(50) DEFAULT 'GTC',
+    submitted_at TIMESTAMPTZ NOT NULL DEFAULT NOW(),
+    updated_at TIMESTAMPTZ NOT NULL DEFAULT NOW(),
+    filled_at TIMESTAMPTZ,
+    cancelled_at TIMESTAMPTZ,
+    metadata JSONB,
+    CONSTRAINT orders_external_id_key_eco UNIQUE (external_id),
+    CONSTRAINT orders_account_id_fkey_eco FOREIGN KEY (account_id) REFERENCES exchange.accounts(account_id),
+    CONSTRAINT positive_quantity_eco CHECK (quantity > 0),
+    CONSTRAINT valid_filled_quantity_eco CHECK (filled_quantity >= 0 AND filled_quantity <= quantity),
+    CONSTRAINT remaining_equals_unfilled_eco CHECK (remaining_quantity = quantity - filled_quantity),
+    CONSTRAINT valid_order_side_eco CHECK (side IN ('BUY', 'SELL')),
+    CONSTRAINT valid_order_type_eco CHECK (order_type IN ('MARKET', 'LIMIT', 'STOP_LOSS', 'STOP_LIMIT')),
+    CONSTRAINT valid_order_status_eco CHECK (status IN ('PENDING', 'OPEN', 'PARTIALLY_FILLED', 'FILLED', 'CANCELLED', 'REJECTED')),
+    CONSTRAINT valid_time_in_force_eco CHECK (time_in_force IN ('GTC', 'IOC', 'FOK', 'DAY'))
+);
+
+CREATE TABLE exchange.trades (
+    trade_id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+    row_origin TEXT NOT NULL DEFAULT 'teams-stack',
+    tenant VARCHAR(40) NOT NULL DEFAULT 'house',
+    shard SMALLINT NOT NULL DEFAULT 0,
+    order_id UUID NOT NULL,
+    account_id UUID NOT NULL,
+    symbol VARCHAR(50) NOT NULL,
+    side VARCHAR(10) NOT NULL,
+    quantity DECIMAL(24, 8) NOT NULL,
+    price DECIMAL(24, 8) NOT NULL,
+    value DECIMAL(24, 8) NOT NULL,
+    fee DECIMAL(24, 8) NOT NULL DEFAULT 0,
+    fee_currency VARCHAR(10),
+    executed_at TIMESTAMPTZ NOT NULL DEFAULT NOW(),
+    metadata JSONB,
+    CONSTRAINT trades_order_id_fkey_eco FOREIGN KEY (order_id) REFERENCES exchange.orders(order_id),
+    CONSTRAINT trades_account_id_fkey_eco FOREIGN KEY (account_id) REFERENCES exchange.accounts(account_id),
+    CONSTRAINT positive_trade_quantity_eco CHECK (quantity > 0),
+    CONSTRAINT positive_price_eco CHECK (price > 0),
+    CONSTRAINT positive_value_eco CHECK (value > 0),
+    CONSTRAINT non_negative_fee_eco CHECK (fee >= 0),
+    CONSTRAINT valid_trade_side_eco CHECK (side IN ('BUY', 'SELL'))
+);
+
+CREATE TABLE exchange.balances (
+    balance_id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+    row_origin TEXT NOT NULL DEFAULT 'teams-stack',
+    tenant VARCHAR(40) NOT NULL DEFAULT 'house',
+    shard SMALLINT NOT NULL DEFAULT 0,
+    account_id UUID NOT NULL,
+    symbol VARCHAR(50) NOT NULL,
+    available_balance DECIMAL(24, 8) NOT NULL DEFAULT 0,
+    locked_balance DECIMAL(24, 8) NOT NULL DEFAULT 0,
+    total_balance DECIMAL(24, 8) NOT NULL DEFAULT 0,
+    last_updated TIMESTAMPTZ NOT NULL DEFAULT NOW(),
+    metadata JSONB,
+    CONSTRAINT balances_account_id_fkey_eco FOREIGN KEY (account_id) REFERENCES exchange.accounts(account_id),
+    CONSTRAINT positive_available_balance_eco CHECK (available_balance >= 0),
+    CONSTRAINT positive_locked_balance_eco CHECK (locked_balance >= 0),
+    CONSTRAINT total_equals_sum_eco CHECK (total_balance = available_balance + locked_balance),
+    CONSTRAINT unique_account_symbol_eco UNIQUE (account_id, symbol)
+);
+
+CREATE TABLE exchange.order_history (
+    history_id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+    row_origin TEXT NOT NULL DEFAULT 'teams-stack',
+    tenant VARCHAR(40) NOT NULL DEFAULT 'house',
+    shard SMALLINT NOT NULL DEFAULT 0,
+    order_id UUID NOT NULL,
+    old_status VARCHAR(50),
+    new_status VARCHAR(50) NOT NULL,
+    old_filled_quantity DECIMAL(24, 8),
+    new_filled_quantity DECIMAL(24, 8),
+    changed_at TIMESTAMPTZ NOT NULL DEFAULT NOW(),
+    reason VARCHAR(255),
+    metadata JSONB,
+    CONSTRAINT order_history_order_id_fkey_eco FOREIGN KEY (order_id) REFERENCES exchange.orders(order_id)
+);
+
+CREATE TABLE exchange.audit_log (
+    audit_id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    row_origin TEXT NOT NULL DEFAULT 'teams-stack',
+    tenant VARCHAR(40) NOT NULL DEFAULT 'house',
+    shard SMALLINT NOT NULL DEFAULT 0,
+    account_id UUID NOT NULL,
+    entity_type VARCHAR(20) NOT NULL,
+    entity_id VARCHAR(100) NOT NULL,
+    action VARCHAR(50) NOT NULL,
+    reference VARCHAR(100),
+    old_value JSONB,
+    new_value JSONB NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT NOW(),
+    CONSTRAINT audit_log_account_id_fkey_eco FOREIGN KEY (account_id) REFERENCES exchange.accounts(account_id),
+    CONSTRAINT valid_audit_entity_eco CHECK (entity_type IN ('ACCOUNT', 'BALANCE', 'ORDER'))
+);
+
+CREATE TABLE exchange.settlement_outbox (
+    outbox_id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    row_origin TEXT NOT NULL DEFAULT 'teams-stack',
+    tenant VARCHAR(40) NOT NULL DEFAULT 'house',
+    shard SMALLINT NOT NULL DEFAULT 0,
+    external_id VARCHAR(100) NOT NULL,
+    settlement_type VARCHAR(20) NOT NULL,
+    account_id UUID NOT NULL,
+    symbol VARCHAR(20) NOT NULL,
+    quantity DECIMAL(24, 8) NOT NULL,
+    source_account VARCHAR(100),
+    destination_account VARCHAR(100),
+    traceparent VARCHAR(55),
+    status VARCHAR(20) NOT NULL DEFAULT 'PENDING',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    settlement_id VARCHAR(100),
+    created_at TIMESTAMPTZ NOT NULL DEFAULT NOW(),
+    sent_at TIMESTAMPTZ,
+    CONSTRAINT settlement_outbox_external_id_key_eco UNIQUE (external_id),
+    CONSTRAINT settlement_outbox_account_id_fkey_eco FOREIGN KEY (account_id) REFERENCES exchange.accounts(account_id),
+    CONSTRAINT valid_outbox_type_eco CHECK (settlement_type IN ('DEPOSIT', 'WITHDRAWAL', 'TRANSFER')),
+    CONSTRAINT valid_outbox_status_eco CHECK (status IN ('PENDING', 'SENT')),
+    CONSTRAINT positive_outbox_quantity_eco CHECK (quantity > 0)
+);

@@ -1,0 +1,18 @@
+-- Table rights, granted once the tables exist.
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA market_data TO market_data_svc;
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA market_data TO market_data_svc;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA exchange TO exchange_svc;
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA exchange TO exchange_svc;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA custodian TO custodian_svc;
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA custodian TO custodian_svc;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA risk TO risk_svc;
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA risk TO risk_svc;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA trading TO trading_svc;
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA trading TO trading_svc;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA test_coordination TO test_coordination_svc;
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA test_coordination TO test_coordination_svc;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA audit TO audit_svc;
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA audit TO audit_svc;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA audit_correlator TO audit_svc;
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA audit_correlator TO audit_svc;
+GRANT SELECT ON ALL TABLES IN SCHEMA market_data, exchange, custodian, risk, trading, test_coordination, audit, audit_correlator TO observer_ro;
