@@ -128,7 +128,7 @@ def _infer_operational_users(result: Inference, redis_users: dict) -> None:
         "admin": [u.name for u in every_key if "+@all" in rules[u.name] or "allcommands" in rules[u.name]],
         "monitor": [u.name for u in every_key if "+@all" not in rules[u.name] and "allcommands" not in rules[u.name]
                     and "+@write" not in rules[u.name] and "+@read" in rules[u.name]],
-        "healthcheck": [u.name for u in enabled if _probe_only(u.rules)],
+        "healthcheck": [u.name for u in enabled if _probe_only(u.rules) and set(u.key_patterns) <= {"*"}],
         "registry": [u.name for u in enabled if "registry:*" in u.key_patterns],
     }
     for part, names in candidates.items():
@@ -136,7 +136,7 @@ def _infer_operational_users(result: Inference, redis_users: dict) -> None:
 
 
 def _probe_only(rules: list[str]) -> bool:
-    """A user that may run PING (and INFO, ECHO) and nothing else, whatever its key patterns: a health probe."""
+    """A user that may run PING (and INFO, ECHO) and nothing else: a health probe (with no keys, or `~*`)."""
     granted = [r for r in rules if r.startswith("+") or r in ("allcommands", "nocommands")]
     return "+ping" in granted and all(r in _PROBE_COMMANDS for r in granted)
 

@@ -18,7 +18,7 @@ from trading_harness.stack_reader import bounded, connections
 from trading_harness.stack_reader.contract import domain_of
 from trading_harness.stack_reader.kinds import KINDS, Shape, classify, repository
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _shape(image=None, command=(), **kwargs) -> Shape:
