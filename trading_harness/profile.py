@@ -50,6 +50,8 @@ class StackProfile:
     database: str = "postgres"
     origin: str = "inferred"
     source: Path | None = None
+    # service -> how the embedded target runs it when not as itself (a reference simulator, or left out)
+    embedded: dict[str, str] = field(default_factory=dict)
 
     # -- lookups that fail with the key to set ------------------------------
     def domain(self, name: str) -> Domain:
@@ -100,6 +102,7 @@ class StackProfile:
                 value = getattr(d, key)
                 if value:
                     rows.append({"part": f"{d.name} {key}", "name": ", ".join(value) if isinstance(value, list) else value})
+        rows += [{"part": f"{service} on the embedded target", "name": how} for service, how in self.embedded.items()]
         return rows
 
     # -- overriding -----------------------------------------------------------

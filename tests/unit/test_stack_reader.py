@@ -261,3 +261,45 @@ def test_passwords_are_registered_and_user_names_are_not(monkeypatch):
     assert "grafana-admin-pw-88f" in registered and "trading-db-pw-4ac" in registered
     assert not {"admin", "trading-svc", "trading_svc", "health-probe"} & set(registered)
     assert masking  # the module the definition registers with
+
+
+# -- the embedded target's plan: stand-ins and services left out -----------------------------------
+def test_embedded_plan_stands_in_reference_simulators_and_leaves_out_the_rest():
+    from trading_harness.targets import local_plan
+    plan = local_plan.plan(StackDefinition.load(ECOSYSTEM))
+    assert plan.stand_ins == {"service-registry": "simulators.registry", "exchange-simulator": "simulators.exchange",
+                              "custodian-simulator": "simulators.custodian",
+                              "market-data-simulator": "simulators.market_data",
+                              "audit-correlator": "simulators.audit_correlator",
+                              "trading-system-engine": "simulators.strategy_engine",
+                              "test-coordinator": "simulators.test_coordinator", "risk-monitor": "simulators.risk_monitor"}
+    assert {"grafana", "jaeger", "otel-collector", "redis-exporter", "postgres-exporter"} <= set(plan.left_out)
+    assert "Grafana: image grafana/grafana:10.2.0" in plan.left_out["grafana"]
+    engine = plan.run["trading-system-engine"]
+    assert engine.command == ["python", "-m", "simulators.strategy_engine"]
+    assert engine.environment["REDIS_URL"] == "redis://trading-svc:trading-pw-39b@redis:6379/0"
+    assert engine.grpc_port == 50053 and engine.audit_port == 8090 and "exchange-simulator" in engine.depends_on
+    assert all("grafana" not in s.depends_on for s in plan.run.values())
+    assert local_plan.plan(StackDefinition.load(ROOT / "stack")).notes() == [], "the reference stack runs as itself"
+
+
+def test_a_stand_in_without_its_peers_is_left_out_with_the_reason():
+    from trading_harness.targets import local_plan
+    from trading_harness.targets.embedded import with_services
+    definition = with_services(StackDefinition.load(ECOSYSTEM), ["test-coordinator"])
+    plan = local_plan.plan(definition)
+    assert "test-coordinator" in plan.left_out and "MARKET_DATA_AUDIT_URL" in plan.left_out["test-coordinator"]
+
+
+# -- the compose target: build contexts against the compose file's folder ---------------------------
+def test_build_contexts_resolve_against_the_compose_folder_and_narrow():
+    from trading_harness.errors import HarnessError
+    from trading_harness.images.build import image_specs
+    compose = ECOSYSTEM / "compose.yaml"
+    with pytest.raises(HarnessError) as missing:
+        image_specs(compose)
+    line = str(missing.value)
+    assert str(ROOT / "tests" / "stacks" / "exchange-simulator-go" / "Dockerfile") in line and "\n" not in line
+    assert image_specs(compose, {"redis", "postgres"}) == [], "HARNESS_SERVICES narrows the builds"
+    reference = {s.name: s.context for s in image_specs(ROOT / "stack" / "docker-compose.yml")}
+    assert reference["trading-harness/simulators:dev"] == ROOT

@@ -10,12 +10,11 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from trading_harness.errors import HarnessError
 from trading_harness.images.base import ensure_base
 from trading_harness.images.wheelhouse import ensure_wheelhouse
 from trading_harness.paths import project_root
+from trading_harness.stack_reader.yaml_doc import load as load_yaml
 
 CONFIGURED_BASE = "debian:bookworm-slim"  # the Dockerfiles' default BASE_IMAGE
 
@@ -50,31 +49,41 @@ class ImageSpec:
         return f"{repository}:{version + '-' if version else ''}{digest}"
 
 
-def image_specs(compose_file: Path) -> list[ImageSpec]:
-    """Each distinct `image:` with a `build:` section, its context resolved against the compose file."""
-    doc = yaml.safe_load(compose_file.read_text())
+def built_image_name(service: str, raw: dict) -> str:
+    """The name a service's built image goes by: its `image:`, else `harness-build/<service>:latest`."""
+    return str(raw.get("image") or f"harness-build/{service}:latest")
+
+
+def image_specs(compose_file: Path, services: set[str] | None = None) -> list[ImageSpec]:
+    """Each distinct image a `build:` section makes (of `services` only, when given), its context resolved
+    against the compose file's folder."""
+    doc = load_yaml(compose_file)
     specs: dict[str, ImageSpec] = {}
     for name, service in doc["services"].items():
-        build = service.get("build")
-        if not build:
+        build = service.get("build") if isinstance(service, dict) else None
+        if not build or (services is not None and name not in services):
             continue
-        if not service.get("image"):
-            raise HarnessError(f"{compose_file}: service '{name}' has build: but no image: name to tag")
         build = {"context": build} if isinstance(build, str) else build
-        context, dockerfile = _context(compose_file, build.get("context", ".")), build.get("dockerfile", "Dockerfile")
+        dockerfile = str(build.get("dockerfile", "Dockerfile"))
+        context = _context(compose_file, str(build.get("context", ".")), dockerfile)
         if not (context / dockerfile).is_file():
-            raise HarnessError(f"{compose_file}: service '{name}' builds from {context / dockerfile}, which does not exist")
-        specs.setdefault(service["image"], ImageSpec(service["image"], context, dockerfile,
-                                                     dict(build.get("args") or {})))
+            raise HarnessError(f"{compose_file}: service '{name}' builds from {context / dockerfile}, which does not "
+                               f"exist (build.context is relative to the compose file's folder): check its sources out "
+                               f"there, or leave the service out with HARNESS_SERVICES")
+        image = built_image_name(name, service)
+        specs.setdefault(image, ImageSpec(image, context, dockerfile, dict(build.get("args") or {})))
     return list(specs.values())
 
 
-def _context(compose_file: Path, context: str) -> Path:
-    """The context relative to the compose file. A context outside the stack directory (`..`) is the
-    checkout's, so a copy of stack/ elsewhere (a test's broken variant) builds the simulators from here."""
-    if Path(context).parts[:1] == ("..",):
-        return (project_root() / "stack" / context).resolve()
-    return (compose_file.parent / context).resolve()
+def _context(compose_file: Path, context: str, dockerfile: str) -> Path:
+    """The context relative to the compose file's folder, as compose resolves it. A copy of stack/ elsewhere (a
+    test's broken variant) whose `..` holds no such Dockerfile builds the simulators from the checkout."""
+    here = Path(os.path.normpath(compose_file.parent.resolve() / context))
+    if not (here / dockerfile).is_file() and Path(context).parts[:1] == ("..",):
+        checkout = Path(os.path.normpath(project_root() / "stack" / context))
+        if (checkout / dockerfile).is_file():
+            return checkout
+    return here
 
 
 def choose_base(engine, log=print) -> str:
@@ -94,10 +103,10 @@ def choose_base(engine, log=print) -> str:
     return ensure_base(engine, lambda line: log(f"{reason}: {line}"))
 
 
-def ensure_images(compose_file: Path, engine, log=print) -> dict[str, str]:
-    """Declared image name -> hashed tag, building only what the engine lacks."""
+def ensure_images(compose_file: Path, engine, log=print, services: set[str] | None = None) -> dict[str, str]:
+    """Declared image name -> hashed tag, building only what the engine lacks (for `services` only, when given)."""
     from docker.errors import BuildError, ImageNotFound
-    specs = image_specs(compose_file)
+    specs = image_specs(compose_file, services)
     if not specs:
         return {}
     if any("build/wheelhouse" in (s.context / s.dockerfile).read_text() for s in specs):

@@ -15,6 +15,7 @@ from trading_harness.definition import parse_duration
 from trading_harness.errors import StackConfigError
 from trading_harness.servers.base import LocalServer
 from trading_harness.servers.processes import ManagedProcess, find_binary
+from trading_harness.stack_reader.yaml_doc import load as load_yaml
 
 READY_PATH = "/-/ready"
 DEFAULT_CONFIG = "/etc/prometheus/prometheus.yml"
@@ -72,17 +73,21 @@ class PrometheusServer(LocalServer):
 
     def rewritten_config(self) -> dict:
         """prometheus.yml with every target pointed at this run's ports and time compressed."""
-        try:
-            config = yaml.safe_load(open(self.config_source()).read()) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            raise StackConfigError(f"{self.config_source()}: {exc}") from None
+        config = load_yaml(self.config_source()) or {}
+        if not isinstance(config, dict):
+            raise StackConfigError(f"{self.config_source()}: expected a mapping (global:, scrape_configs:)")
         compress_intervals(config, self.definition.time.get("scrape_interval"))
         own_port = self.spec.container_port
         for job in config.get("scrape_configs") or []:
             for static in job.get("static_configs") or []:
                 static["targets"] = [self._local_target(job.get("job_name"), t, own_port)
-                                     for t in static.get("targets") or []]
+                                     for t in static.get("targets") or [] if not self._left_out(t)]
         return config
+
+    def _left_out(self, target: str) -> bool:
+        """A target on a service of the stack that this run does not start (the embedded target leaves it out)."""
+        host = str(target).rpartition(":")[0]
+        return host in self.definition.services and host not in self.peers
 
     def _local_target(self, job: str, target: str, own_port: int) -> str:
         host, _, port = str(target).rpartition(":")

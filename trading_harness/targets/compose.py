@@ -56,15 +56,40 @@ class _Compose(DockerCompose):
         return done.stdout
 
 
+def narrowed(definition: StackDefinition) -> StackDefinition:
+    """The definition narrowed to HARNESS_SERVICES=a,b and what they depend on (all of it when unset)."""
+    only = [n.strip() for n in os.environ.get("HARNESS_SERVICES", "").split(",") if n.strip()]
+    return with_services(definition, only) if only else definition
+
+
+def ensure_pulled(definition: StackDefinition, engine, services: set[str], built: dict[str, str]) -> None:
+    """Every image the run needs and does not build is in the engine, or one line naming it and the fix."""
+    from docker.errors import DockerException
+    for name in sorted(services):
+        spec = definition.services[name]
+        if not spec.image or spec.image in built or spec.build:
+            continue
+        try:
+            engine.images.get(spec.image)
+            continue
+        except DockerException:
+            pass
+        try:
+            engine.images.pull(spec.image)
+        except DockerException as exc:
+            cause = (str(exc).splitlines() or [""])[0][:160]
+            raise StackStartError(f"service '{name}': image {spec.image} is not in the Docker engine and cannot be "
+                                  f"pulled ({cause}); fix: `docker pull {spec.image}` where its registry is reachable "
+                                  f"(or `docker load` it), or leave the service out with HARNESS_SERVICES") from None
+
+
 class ComposeStack(Stack):
     """Containers from the compose file; endpoints are the ports Docker published on 127.0.0.1."""
 
     target = "compose"
 
     def __init__(self, definition: StackDefinition, engine, run_id: str | None = None):
-        only = [n.strip() for n in os.environ.get("HARNESS_SERVICES", "").split(",") if n.strip()]
-        if only:
-            definition = with_services(definition, only)
+        definition = narrowed(definition)
         super().__init__(definition, Timing(**definition.time))
         self.engine = engine
         self.run_id = run_id or uuid.uuid4().hex[:10]
@@ -82,7 +107,10 @@ class ComposeStack(Stack):
         engine = preflight()
         reap(engine)  # stacks of harness runs that were SIGKILLed
         sweep_stale_workdirs(temp_base() or tempfile.gettempdir())  # and their run directories
-        images = ensure_images(definition.compose_file, engine, log=lambda line: print(f"compose: {line}", flush=True))
+        services = set(narrowed(definition).services)  # HARNESS_SERVICES narrows the builds too
+        images = ensure_images(definition.compose_file, engine, log=lambda line: print(f"compose: {line}", flush=True),
+                               services=services)
+        ensure_pulled(definition, engine, services, images)
         stack = cls(definition, engine)
         stack.images = images  # service -> image tag, for the reports
         stack._guard()

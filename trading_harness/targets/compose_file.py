@@ -21,6 +21,8 @@ import yaml
 
 from trading_harness.definition import StackDefinition
 from trading_harness.errors import StackConfigError
+from trading_harness.images.build import built_image_name
+from trading_harness.stack_reader.yaml_doc import load as load_yaml
 from trading_harness.servers.prometheus import compress_intervals, config_file_flag
 from trading_harness.servers.python_service import TIME_ENV
 
@@ -35,7 +37,7 @@ def time_environment(definition: StackDefinition) -> dict[str, str]:
 
 def runtime_compose(definition: StackDefinition, project: str, labels: dict[str, str], images: dict[str, str],
                     data_dir: Path | None = None) -> dict:
-    doc = yaml.safe_load(definition.compose_file.read_text())
+    doc = load_yaml(definition.compose_file)
     doc["name"] = project
     services = {}
     for name, service in doc["services"].items():
@@ -43,8 +45,8 @@ def runtime_compose(definition: StackDefinition, project: str, labels: dict[str,
             continue  # narrowed by HARNESS_SERVICES
         service.pop("container_name", None)
         service["restart"] = "no"
-        if service.get("image") in images:
-            service["image"] = images[service["image"]]
+        if service.get("build") and built_image_name(name, service) in images:
+            service["image"] = images[built_image_name(name, service)]
             service.pop("build", None)
         service["ports"] = [_loopback_any_port(p) for p in service.get("ports") or []]
         service["volumes"] = [_absolute(v, definition.root, data_dir) for v in service.get("volumes") or []]
@@ -58,7 +60,10 @@ def runtime_compose(definition: StackDefinition, project: str, labels: dict[str,
             service["healthcheck"]["retries"] = max(int(service["healthcheck"].get("retries", 3)), HEALTHCHECK_RETRIES)
         if definition.services[name].kind == "prometheus" and data_dir is not None:
             _compress_prometheus(service, definition, data_dir / "prometheus" / name)
-        service["depends_on"] = {k: v for k, v in (service.get("depends_on") or {}).items() if k in definition.services}
+        depends = service.get("depends_on") or {}
+        if isinstance(depends, list):  # the short form: started, not awaited healthy
+            depends = {str(d): {"condition": "service_started"} for d in depends}
+        service["depends_on"] = {k: v for k, v in depends.items() if k in definition.services}
         services[name] = service
     doc["services"] = services
     doc["networks"] = {name: {"driver": (spec or {}).get("driver", "bridge"), "labels": labels}

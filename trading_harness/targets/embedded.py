@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from trading_harness.definition import ServiceSpec, StackDefinition
-from trading_harness.errors import HarnessError, StackConfigError, StackStartError
+from trading_harness.errors import HarnessError, ServiceAbsent, StackConfigError, StackStartError
 from trading_harness.servers import (
     LocalServer,
     PostgresServer,
@@ -20,6 +20,7 @@ from trading_harness.servers import (
     ScriptStep,
 )
 from trading_harness.servers.base import PortTaken
+from trading_harness.targets import local_plan
 from trading_harness.targets.stack import Address, Stack, Timing
 
 PORT_ATTEMPTS = 3
@@ -108,6 +109,12 @@ class EmbeddedStack(Stack):
             only = [name.strip() for name in os.environ["HARNESS_SERVICES"].split(",") if name.strip()]
         if only:
             definition = with_services(definition, only)
+        # What runs here: each service itself, a reference simulator in its place, or nothing (skipped, with why).
+        self.plan = local_plan.plan(definition)
+        definition = replace(definition, services={n: self.plan.run.get(n, s) for n, s in definition.services.items()})
+        definition.profile.embedded.update(
+            {**{n: f"runs as the reference simulator {m}" for n, m in self.plan.stand_ins.items()},
+             **{n: f"left out: {why}" for n, why in self.plan.left_out.items()}})
         super().__init__(definition, timing or Timing(**definition.time))
         self._own_workdir = workdir is None
         if workdir is None:
@@ -138,8 +145,8 @@ class EmbeddedStack(Stack):
         Processes are spawned from this thread only: the parent-death signal follows the spawning thread.
         """
         began = time.monotonic()
-        startup_order(self.definition.services)  # rejects cycles before anything starts
-        for name, spec in self.definition.services.items():
+        startup_order(self.plan.run)  # rejects cycles before anything starts
+        for name, spec in self.plan.run.items():
             self.servers[name] = RUNNERS[spec.kind](spec, self.definition, self.workdir)
         for server in self.servers.values():
             server.peers = self.servers
@@ -177,7 +184,7 @@ class EmbeddedStack(Stack):
         self.startup_seconds = time.monotonic() - began
 
     def _startable(self, ready: set[str], started: set[str]) -> list[str]:
-        return [n for n, spec in self.definition.services.items()
+        return [n for n, spec in self.plan.run.items()
                 if n not in started and set(spec.depends_on) <= ready]
 
     def _ready(self, server: LocalServer) -> None:
@@ -187,7 +194,14 @@ class EmbeddedStack(Stack):
             server.bootstrapped = True
 
     # -- Stack -----------------------------------------------------------
+    @property
+    def services(self) -> list[str]:
+        """The long-running services this target runs (a service left out is not among them)."""
+        return [name for name in super().services if name not in self.plan.left_out]
+
     def _server(self, service: str) -> LocalServer:
+        if service in self.plan.left_out:
+            raise ServiceAbsent(f"service '{service}' does not run on the embedded target: {self.plan.left_out[service]}")
         try:
             return self.servers[service]
         except KeyError:
@@ -244,7 +258,7 @@ class EmbeddedStack(Stack):
         if self._closed:
             return
         self._closed = True
-        for wave in reversed(startup_order(self.definition.services)):
+        for wave in reversed(startup_order(self.plan.run)):
             closing = [self.servers[name] for name in wave if name in self.servers]
             if len(closing) > 1:  # a wave's servers do not depend on each other: stop them together
                 with ThreadPoolExecutor(max_workers=len(closing)) as pool:

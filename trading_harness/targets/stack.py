@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from trading_harness.definition import StackDefinition
-from trading_harness.errors import ControlUnsupported, HarnessError
+from trading_harness.errors import ControlUnsupported, HarnessError, ServiceAbsent
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ class Stack(ABC):
 
     def grpc_address(self, service: str) -> Address:
         """Where a service's gRPC server listens (its GRPC_PORT), as seen from the harness."""
-        raise HarnessError(f"the {self.target} target does not expose gRPC endpoints for '{service}'")
+        raise ServiceAbsent(f"the {self.target} target exposes no gRPC endpoint for '{service}' (it publishes no GRPC_PORT)")
 
     def grpc_target(self, service: str) -> str:
         addr = self.grpc_address(service)
@@ -66,7 +66,7 @@ class Stack(ABC):
 
     def audit_address(self, service: str) -> Address:
         """Where a service's audit/control API listens (its AUDIT_PORT), as seen from the harness."""
-        raise HarnessError(f"the {self.target} target does not expose the audit/control API of '{service}'")
+        raise ServiceAbsent(f"the {self.target} target exposes no audit/control API for '{service}' (it publishes no AUDIT_PORT)")
 
     def audit_url(self, service: str) -> str:
         addr = self.audit_address(service)
