@@ -185,6 +185,7 @@ class StackDefinition:
     profile: StackProfile = field(default_factory=StackProfile)
     credentials: dict[str, str] = field(default_factory=dict)
     files: StackFiles | None = None
+    absent: dict[str, str] = field(default_factory=dict)  # services the target leaves out -> why (embedded)
 
     # -- files -----------------------------------------------------------
     @property

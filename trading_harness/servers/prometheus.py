@@ -85,9 +85,8 @@ class PrometheusServer(LocalServer):
         return config
 
     def _left_out(self, target: str) -> bool:
-        """A target on a service of the stack that this run does not start (the embedded target leaves it out)."""
-        host = str(target).rpartition(":")[0]
-        return host in self.definition.services and host not in self.peers
+        """A target on a service the embedded target leaves out (no local runner starts it)."""
+        return str(target).rpartition(":")[0] in self.definition.absent
 
     def _local_target(self, job: str, target: str, own_port: int) -> str:
         host, _, port = str(target).rpartition(":")

@@ -111,7 +111,8 @@ class EmbeddedStack(Stack):
             definition = with_services(definition, only)
         # What runs here: each service itself, a reference simulator in its place, or nothing (skipped, with why).
         self.plan = local_plan.plan(definition)
-        definition = replace(definition, services={n: self.plan.run.get(n, s) for n, s in definition.services.items()})
+        definition = replace(definition, services={n: self.plan.run.get(n, s) for n, s in definition.services.items()},
+                             absent=dict(self.plan.left_out))
         definition.profile.embedded.update(
             {**{n: f"runs as the reference simulator {m}" for n, m in self.plan.stand_ins.items()},
              **{n: f"left out: {why}" for n, why in self.plan.left_out.items()}})
