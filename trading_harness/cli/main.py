@@ -15,6 +15,7 @@
     harness journal-check    TODO.md or TODO-MASTER.md in a repository (trading_harness/cli/journal.py)
     harness topology         topology.json from the compose file (trading_harness/cli/topology.py)
     harness lint             static checks of a stack definition (trading_harness/lint/)
+    harness gate merge DIR.. one milestone verdict over the reports of a sharded run (cli/gate.py)
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ import sys
 import time
 from pathlib import Path
 
-from trading_harness.cli import journal, scenario, topology
+from trading_harness.cli import gate, journal, scenario, topology
 from trading_harness.cli.daemon import StateDir, running_definition
 from trading_harness.definition import StackDefinition
 from trading_harness.errors import HarnessError
@@ -179,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("validate", help="run the TSE-0001.3a features against the running stack; "
                                     "further arguments go to pytest")
     report.add_parser(sub)
-    for module in (journal, topology):
+    for module in (journal, topology, gate):
         module.add_parser(sub)  # each sets args.run
     lint_cli.add_parser(sub)
     scenario.add_parser(sub)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import allure_commons
 import pytest
-from allure_commons.model2 import Parameter, Status, TestBeforeResult, TestResultContainer
+from allure_commons.model2 import Parameter, Status, StatusDetails, TestBeforeResult, TestResultContainer
 from allure_commons.utils import uuid4
 
 from trading_harness.masking import mask
@@ -93,11 +93,16 @@ class ResultSpy:
     def __init__(self) -> None:
         self.current_nodeid: str | None = None
         self.uuids: dict[str, str] = {}
+        self.flaky: set[str] = set()  # nodeids that passed only on a retry
 
     @allure_commons.hookimpl
     def report_result(self, result) -> None:
         if self.current_nodeid:
             self.uuids[self.current_nodeid] = result.uuid
+            if self.current_nodeid in self.flaky and result.status == Status.PASSED:
+                if result.statusDetails is None:
+                    result.statusDetails = StatusDetails()
+                result.statusDetails.flaky = True  # Allure shows it as flaky
 
 
 def report_stack_fixture(stack_info: dict, children: list[str]) -> None:

@@ -29,6 +29,7 @@ class Row:
     scenarios: int = 0
     passed: int = 0
     failed: int = 0
+    flaky: int = 0  # passed only on a retry (pytest-rerunfailures): a pass unless --strict
     skipped: int = 0
     criteria_total: int = 0
     covered: list[str] = field(default_factory=list)
@@ -54,6 +55,7 @@ class Gate:
     interrupted: bool = False  # Ctrl-C or SIGTERM: the verdicts cover what ran before it
     terminated: bool = False  # SIGTERM: the run exits 143
     only_advisories_failed: bool = False  # every failed test was a @hardening advisory
+    missing_shards: list[str] = field(default_factory=list)  # `harness gate merge`: shards that never reported
     scenario_seconds: float = 0.0
     wall_seconds: float = 0.0
 
@@ -64,6 +66,8 @@ class Gate:
     @property
     def verdict(self) -> str | None:
         verdicts = {r.verdict for r in self.rows}
+        if self.missing_shards:
+            verdicts.add(INCOMPLETE)
         for verdict in (FAIL, INCOMPLETE, PASS):
             if verdict in verdicts:
                 return verdict
@@ -98,6 +102,7 @@ class Gate:
             "milestones": [{**asdict(r), "criteria": r.criteria} for r in self.rows],
             "not_encoded": self.not_encoded,
             "orphans": self.orphans,
+            "missing_shards": self.missing_shards,
             "timing": {"stack": self.stacks, "scenario_seconds": round(self.scenario_seconds, 3),
                        "wall_seconds": round(self.wall_seconds, 3)},
         }
@@ -126,7 +131,11 @@ def evaluate(catalogue: Catalogue, cases: dict[str, Case], results: list[Result]
             if case is None or key not in case.milestones:
                 continue
             row.scenarios += 1
-            row.passed += result.outcome == "passed"
+            flaky = result.outcome == "passed" and getattr(result, "flaky", False)
+            row.flaky += flaky
+            row.passed += result.outcome == "passed" and not (flaky and strict)
+            if flaky and strict:
+                row.failed += 1
             if result.outcome in ("failed", "error"):
                 if case.hardening and not strict:
                     row.advisories.append({"key": case.key, "name": case.name, "message": result.message})
@@ -152,9 +161,9 @@ def evaluate(catalogue: Catalogue, cases: dict[str, Case], results: list[Result]
 
 def render(gate: Gate, width: int = 100) -> list[str]:
     """The gate table and its footer, as terminal lines (notes wrapped to `width`)."""
-    header = ("milestone", "scenarios", "passed", "failed", "skipped", "criteria", "verdict")
-    table = [header] + [(r.key, str(r.scenarios), str(r.passed), str(r.failed), str(r.skipped), r.criteria, r.verdict)
-                        for r in gate.rows]
+    header = ("milestone", "scenarios", "passed", "failed", "flaky", "skipped", "criteria", "verdict")
+    table = [header] + [(r.key, str(r.scenarios), str(r.passed), str(r.failed), str(r.flaky), str(r.skipped), r.criteria,
+                         r.verdict) for r in gate.rows]
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths)))
              for row in table]
@@ -184,6 +193,8 @@ def render(gate: Gate, width: int = 100) -> list[str]:
         note(f"not encoded yet ({len(gate.not_encoded)}): {', '.join(gate.not_encoded)}")
     if gate.orphans:
         lines.append(f"orphan scenarios: {len(gate.orphans)} (see reports/traceability.html)")
+    for shard in gate.missing_shards:
+        note(f"INCOMPLETE: {shard}")
     if gate.interrupted:
         note("INTERRUPTED: the run was stopped (Ctrl-C or SIGTERM); the verdicts cover only what ran before it")
     if gate.verdict == INCOMPLETE and gate.allow_incomplete:

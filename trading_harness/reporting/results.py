@@ -21,6 +21,9 @@ class Result:
     message: str = ""
     allure_uuid: str | None = None
     worker: str | None = None
+    attempts: int = 1  # pytest-rerunfailures: each failed attempt before the last adds one
+    flaky: bool = False  # passed only on a retry
+    skip_reason: str = ""  # why it was skipped
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -38,6 +41,10 @@ class RunResults:
         if not isinstance(data, dict) or "key" not in data:
             return  # not a scenario of the features
         result = self.by_nodeid.setdefault(report.nodeid, Result(report.nodeid, data["key"]))
+        if report.outcome == "rerun":  # a failed attempt that pytest-rerunfailures runs again
+            result.attempts += 1
+            result.outcome, result.message = "not run", mask(_short(report))[:MESSAGE_LIMIT]
+            return
         result.worker = data.get("worker") or result.worker
         if data.get("allure_uuid"):
             result.allure_uuid = data["allure_uuid"]
@@ -49,10 +56,13 @@ class RunResults:
             result.duration = report.duration
             result.steps = data.get("steps") or []
             result.outcome = _phase_outcome(report, "failed")
+            result.flaky = result.outcome == "passed" and result.attempts > 1
         elif report.when == "teardown" and report.failed and result.outcome in ("passed", "skipped"):
             result.outcome = "error"
         if report.failed and not result.message:
             result.message = mask(_short(report))[:MESSAGE_LIMIT]
+        if report.skipped and not result.skip_reason:
+            result.skip_reason = mask(skip_reason(report))[:MESSAGE_LIMIT]
 
     @property
     def results(self) -> list[Result]:
@@ -65,6 +75,13 @@ def _phase_outcome(report, failed_as: str) -> str:
     if report.skipped:
         return "skipped"
     return "passed"
+
+
+def skip_reason(report) -> str:
+    """The reason pytest gives a skip: the text of its (file, line, 'Skipped: reason') longrepr."""
+    longrepr = report.longrepr
+    text = longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else str(longrepr or "")
+    return text.removeprefix("Skipped: ").strip()
 
 
 def _short(report) -> str:
