@@ -1,7 +1,8 @@
 """Four shards of the reference suite merge into the gate of the unsharded run, scenario by scenario.
 
-One unsharded `pytest features/` run (it also writes durations.json, which balances the shards),
-then `--shard 1/4` … `4/4` one after another, each with its own reports folder, then
+The unsharded run is the session's shared intact `pytest features/` run (tests/intact.py; in CI the
+one .ci/run made): it also wrote durations.json, which balances the shards. Then `--shard 1/4` …
+`4/4` one after another, each with its own reports folder, then
 `harness gate merge`. Leaving a shard out gives INCOMPLETE, naming it. Slow: five suite runs.
 """
 from __future__ import annotations
@@ -15,14 +16,14 @@ from pathlib import Path
 import junitparser
 import pytest
 
-from ..conftest import REPO
+from ..repo import LEAN, REPO
 
 SHARDS = 4
 ROW_FIELDS = ("key", "scenarios", "passed", "failed", "skipped", "criteria", "verdict")
 
 
 def _pytest(reports: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pytest", "features/", "-q", "-p", "no:cacheprovider",
+    return subprocess.run([sys.executable, "-m", "pytest", "features/", "-q", *LEAN,
                            f"--reports-dir={reports}", *args], cwd=REPO, capture_output=True, text=True, timeout=1800,
                           env={**os.environ, "HARNESS_GATE_ALLOW_INCOMPLETE": "0"})
 
@@ -34,18 +35,17 @@ def _merge(out: Path, *folders: Path) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory) -> dict:
+def runs(tmp_path_factory, features_run) -> dict:
     tmp = tmp_path_factory.mktemp("shards")
-    whole = _pytest(tmp / "whole")
-    assert whole.returncode == 0, whole.stdout[-3000:] + whole.stderr[-2000:]
-    durations = tmp / "whole" / "durations.json"
+    assert features_run.returncode == 0, features_run.output[-3000:]
+    durations = features_run.reports / "durations.json"
     assert durations.is_file()
     shards = []
     for index in range(1, SHARDS + 1):
         proc = _pytest(tmp / f"shard-{index}", f"--shard={index}/{SHARDS}", f"--shard-durations={durations}")
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
         shards.append(tmp / f"shard-{index}")
-    return {"tmp": tmp, "whole": tmp / "whole", "shards": shards}
+    return {"tmp": tmp, "whole": features_run.reports, "shards": shards}
 
 
 def _json(path: Path):
