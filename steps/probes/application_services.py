@@ -22,14 +22,14 @@ class NotApplicable(Exception):
 def application_services(stack: Stack) -> list[str]:
     """The application services of the stack under test, by their compose names."""
     definition = stack.definition
+    # The registry is infrastructure with its own contract (/health), even where it declares SERVICE_NAME.
+    infrastructure = set(definition.profile.services.values())
     declared = getattr(definition, "application_services", None)
     if callable(declared):
         found = [item if isinstance(item, str) else item.name for item in declared()]
-    else:  # before the definition classified services: the ecosystem's contract, infrastructure aside
-        infrastructure = set(definition.profile.services.values())
-        found = [name for name, spec in definition.services.items()
-                 if name not in infrastructure and _has_contract(spec)]
-    return [name for name in found if name in definition.services]
+    else:  # before the definition classified services: the ecosystem's contract
+        found = [name for name, spec in definition.services.items() if _has_contract(spec)]
+    return [name for name in found if name in definition.services and name not in infrastructure]
 
 
 def _has_contract(spec) -> bool:
