@@ -20,6 +20,11 @@ from trading_harness.targets.external import ExternalStack
 MARKER_TABLE = "harness_operations_marker"
 MARKER_KEY = "harness:operations:marker"
 COMMAND_TIMEOUT = 240
+# The operations criteria are about the commands, not the size of the stack: the operated stack runs the
+# infrastructure, the registry and one simulator (each kind of service the commands handle), so that its
+# starts, stops and restarts cost a fraction of the whole stack's. A run narrowed with HARNESS_SERVICES keeps
+# its own narrowing; a stack without these names (a foreign one) is operated whole.
+OPERATED_SERVICES = ("redis", "postgres", "service-registry", "exchange-simulator")
 
 
 class OperatedStack:
@@ -37,11 +42,19 @@ class OperatedStack:
     def run(self, *args: str, evidence=None, timeout: float = COMMAND_TIMEOUT) -> CommandResult:
         # the daemon stops if this session dies without cleaning up (SIGKILL)
         return run_harness("--state-dir", str(self.state.path), "--stack-dir", str(self.definition.root), *args,
-                           timeout=timeout, evidence=evidence, env={WATCH_ENV: str(os.getpid())})
+                           timeout=timeout, evidence=evidence,
+                           env={WATCH_ENV: str(os.getpid()), "HARNESS_SERVICES": ",".join(self.only())})
+
+    def only(self) -> list[str]:
+        """The services the operated stack is narrowed to ([] = the whole stack)."""
+        narrowed = [n.strip() for n in os.environ.get("HARNESS_SERVICES", "").split(",") if n.strip()]
+        if narrowed:
+            return narrowed
+        return list(OPERATED_SERVICES) if set(OPERATED_SERVICES) <= set(self.definition.services) else []
 
     def services(self) -> list[str]:
-        """The services `harness start` must bring up: the compose file's (HARNESS_SERVICES narrows both)."""
-        only = [n.strip() for n in os.environ.get("HARNESS_SERVICES", "").split(",") if n.strip()]
+        """The services `harness start` must bring up: the compose file's, narrowed like the commands."""
+        only = self.only()
         definition = with_services(self.definition, only) if only else self.definition
         return [name for name, spec in definition.services.items() if not spec.one_shot]
 

@@ -133,7 +133,9 @@ def cmd_logs(args, state: StateDir) -> int:
 
 def cmd_validate(args, state: StateDir) -> int:
     _attached(state, args.stack_dir)
-    argv = [sys.executable, "-m", "pytest", "features/", "-m", "TSE-0001.3a", "--target", "external",
+    # the checks need none of the pytest plugins of the dev tools (schemathesis, hypothesis, anyio): ~0.6 s less start-up
+    argv = [sys.executable, "-m", "pytest", "features/", "-p", "no:schemathesis", "-p", "no:hypothesispytest", "-p", "no:anyio",
+            "-m", "TSE-0001.3a", "--target", "external",
             "--target-file", str(state.target), *args.pytest_args]
     if args.stack_dir:
         argv += ["--stack-dir", args.stack_dir]
