@@ -7,10 +7,12 @@ stack folder: the living docs must say so.
 """
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,11 +42,16 @@ class PlantedRun:
         return (self.docs / name).read_text()
 
 
-def planted_run(base: Path) -> PlantedRun:
-    """The run, once per pytest process (both test modules read the same reports)."""
+def planted_run() -> PlantedRun:
+    """The run, once per pytest process (both test modules read the same reports).
+
+    Its folder is its own, not under pytest's basetemp: other pytest sessions of the same user prune
+    old basetemps, which removed the reports while the browser still read them. Removed at exit.
+    """
     if "run" in _done:
         return _done["run"]
-    root = base / "planted"
+    root = Path(tempfile.mkdtemp(prefix="harness-planted-"))
+    atexit.register(shutil.rmtree, root, True)
     stack = root / "stack"
     shutil.copytree(STACK, stack)
     edit(stack / "redis" / "users.acl", "~exchange:* +@read", "~exchanges:* +@read")

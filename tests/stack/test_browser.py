@@ -76,8 +76,8 @@ def read_pages(pages: list[dict]) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def planted(tmp_path_factory):
-    run = planted_run(tmp_path_factory.getbasetemp())
+def planted():
+    run = planted_run()
     assert run.returncode == 1, run.output[-3000:]
     return run
 

@@ -30,8 +30,8 @@ def fragment(page: str, element_id: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def planted(tmp_path_factory):
-    run = planted_run(tmp_path_factory.getbasetemp())
+def planted():
+    run = planted_run()
     assert run.returncode == 1, run.output[-3000:]
     return run
 

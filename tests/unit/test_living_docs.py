@@ -59,6 +59,8 @@ def site(model, tmp_path):
     }
     gate = {"verdict": "FAIL", "milestones": [{"key": MILESTONE, "verdict": "FAIL"}]}
     out = tmp_path / "living-docs"
+    (tmp_path / "allure-results").mkdir()
+    (tmp_path / "allure-results" / "0000-uuid-result.json").write_text("{}")
     # One milestone loses its scenarios, so the index has a NOT ENCODED row to show.
     encoded = [o for o in outlines if UNENCODED not in {m for c in o.cases for m in c.milestones}]
     Site(catalogue, encoded, results, gate, RUN, out, tmp_path / "allure-results",

@@ -139,8 +139,8 @@ class Site:
     def allure_link(self, uuid: str) -> str:
         if uuid in self.allure_links:
             return self.allure_links[uuid]
-        if self.allure_dir is None:
-            return ""
+        if self.allure_dir is None or not (Path(self.allure_dir) / f"{uuid}-result.json").is_file():
+            return ""  # no link rather than a broken one
         return Path(os.path.relpath(self.allure_dir, self.out), f"{uuid}-result.json").as_posix()
 
     def seed_link(self, milestone: Milestone) -> str:
