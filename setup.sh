@@ -39,10 +39,12 @@ command -v prometheus >/dev/null && command -v promtool >/dev/null || missing+=(
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || missing+=(postgresql)
 "$PYTHON" -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
 command -v cp >/dev/null || missing+=(coreutils)
+command -v bwrap >/dev/null || missing+=(bubblewrap)  # the sandbox of servers started from a stack's files
+command -v setpriv >/dev/null || missing+=(util-linux)
 [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; then
   say "creating the unprivileged 'postgres' user (PostgreSQL refuses to run as root)"
-  useradd --system --no-create-home --shell /usr/sbin/nologin postgres
+  useradd --system --user-group --no-create-home --shell /usr/sbin/nologin postgres
 fi
 
 if [ ! -x .venv/bin/python ]; then

@@ -13,7 +13,6 @@ from redis.retry import Retry
 from trading_harness.lint.credentials_found import Credential, healthcheck_commands
 from trading_harness.lint.findings import ERROR, Finding, where
 from trading_harness.lint.redis_config import RedisSide
-from trading_harness.servers.ports import LOOPBACK
 
 CHECK = "credentials"
 REGISTRY_KEYS = "registry:services:"  # simulators/registry/store.py; config:<service>:<environment> beside it
@@ -72,7 +71,7 @@ def check(cred: Credential, side: RedisSide, needs: list[Need]) -> list[Finding]
         if cred.password is not None and user.passwords and cred.password not in user.passwords:
             return [_wrong_redis_password(cred, side)]
         return []
-    if cred.password is not None and not _authenticates(run.port, cred.user, cred.password):
+    if cred.password is not None and not _authenticates(run.socket, cred.user, cred.password):
         return [_wrong_redis_password(cred, side)]
     findings = []
     for need in needs:
@@ -91,8 +90,8 @@ def _wrong_redis_password(cred: Credential, side: RedisSide) -> Finding:
                    "use the same password in both places")
 
 
-def _authenticates(port: int, user: str, password: str) -> bool:
-    client = redis.Redis(host=LOOPBACK, port=port, username=user, password=password, socket_timeout=3,
+def _authenticates(socket: str, user: str, password: str) -> bool:
+    client = redis.Redis(unix_socket_path=socket, username=user, password=password, socket_timeout=3,
                          socket_connect_timeout=2, retry=Retry(NoBackoff(), 0))
     try:
         client.connection_pool.get_connection().disconnect()  # connecting authenticates

@@ -3,13 +3,19 @@
 initdb as the unprivileged server user with the superuser and password from compose, the
 stack's postgresql.conf included, the database from POSTGRES_DB, then every init file in
 sorted order through `psql -v ON_ERROR_STOP=1` as the superuser. Always stopped and removed.
+
+The init SQL is code from the stack folder, so the cluster runs sandboxed (servers/sandbox.py):
+its own user and group, a minimal environment, no network (it listens on a Unix socket only,
+in its own network namespace when the machine allows), a read-only system view. Like the
+image, the init runs over the socket with trust; password logins are checked afterwards with
+scram-sha-256 (`require_passwords`), the lint's own queries then going through a role of its own.
 """
 from __future__ import annotations
 
 import gzip
 import os
-import pwd
 import re
+import secrets
 import shutil
 import signal
 import subprocess
@@ -20,9 +26,9 @@ import psycopg
 
 from trading_harness.errors import StackStartError
 from trading_harness.polling import wait_until
-from trading_harness.servers.ports import LOOPBACK, free_port
-from trading_harness.servers.postgres import INITDB_FLAGS, _c_locale_env
-from trading_harness.servers.processes import POSTGRES_BIN_DIRS, ManagedProcess, find_binary, run_checked, unprivileged_user
+from trading_harness.servers.identity import server_env, server_identity
+from trading_harness.servers.postgres import INITDB_FLAGS
+from trading_harness.servers.processes import POSTGRES_BIN_DIRS, Confinement, ManagedProcess, find_binary, run_checked
 from trading_harness.targets.embedded import owned_workdir
 
 READY_TIMEOUT = 30.0
@@ -54,12 +60,14 @@ class ThrowawayCluster:
         self.initdb_args = initdb_args or []
         self.initdb_failure: str | None = None
         self.conf, self.conf_lines = conf, conf_lines
-        self.user = unprivileged_user()
+        self.identity = server_identity()
         self.home = owned_workdir("trading-harness-lint-pg-")  # swept if this process is killed
         self.data = self.home / "data"
-        self.port = free_port()
+        self.port = 5432  # only names the socket file: the cluster listens on no TCP port
+        self.confinement = Confinement(self.identity, writable=[self.home], network=False)
         self.process: ManagedProcess | None = None
         self.conf_failure: ConfFailure | None = None
+        self._admin: str | None = None  # the lint's own role once passwords are required
 
     # -- lifecycle -----------------------------------------------------------------
     def __enter__(self) -> ThrowawayCluster:
@@ -79,7 +87,7 @@ class ThrowawayCluster:
         shutil.rmtree(self.home, ignore_errors=True)
 
     def _start(self) -> None:
-        os.chmod(self.home, 0o755)
+        os.chmod(self.home, 0o700)
         self._chown(self.home)
         pwfile = self.home / "pwfile"
         pwfile.write_text(self.password + "\n")
@@ -88,7 +96,7 @@ class ThrowawayCluster:
         initdb = find_binary("initdb", POSTGRES_BIN_DIRS)
         try:
             run_checked([initdb, "-D", str(self.data), "-U", self.superuser, f"--pwfile={pwfile}", *INITDB_FLAGS,
-                         *self.initdb_args], what="initdb", user=self.user, env=_c_locale_env())
+                         *self.initdb_args], what="initdb", env=server_env(), confinement=self.confinement)
         except StackStartError as exc:
             if not self.initdb_args:
                 raise
@@ -102,12 +110,12 @@ class ThrowawayCluster:
             with open(self.data / "postgresql.conf", "a") as conf:
                 conf.write("\ninclude 'stack.conf'\n")
         argv = [find_binary("postgres", POSTGRES_BIN_DIRS), "-D", str(self.data), "-c", f"port={self.port}",
-                "-c", f"listen_addresses={LOOPBACK}", "-c", f"unix_socket_directories={self.home}",
+                "-c", "listen_addresses=", "-c", f"unix_socket_directories={self.home}",
                 "-c", "logging_collector=off", "-c", "fsync=off", "-c", "synchronous_commit=off",
                 "-c", "full_page_writes=off", "-c", "dynamic_shared_memory_type=mmap",
                 "-c", "shared_buffers=16MB", "-c", "max_connections=40"]
-        self.process = ManagedProcess("lint-postgres", argv, self.home / "postgres.log", user=self.user,
-                                      env=_c_locale_env())
+        self.process = ManagedProcess("lint-postgres", argv, self.home / "postgres.log", env=server_env(),
+                                      confinement=self.confinement)
         self.process.start()
         wait_until(lambda: not self.process.running or self._answers(), READY_TIMEOUT, interval=0.02,
                    message="throwaway PostgreSQL for the lint")
@@ -137,12 +145,38 @@ class ThrowawayCluster:
             return conn.execute("SELECT 1").fetchone() == (1,)
 
     def connect(self, database: str | None = None, user: str | None = None, password: str | None = None):
-        """As `user` with `password` over TCP (password authentication); as the superuser over the socket (trust)."""
+        """As `user` with `password` (password authentication); without a user, as the superuser (trust).
+
+        Both over the Unix socket: the cluster has no network."""
         if user is None:
             return psycopg.connect(host=str(self.home), port=self.port, dbname=database or self.database,
-                                   user=self.superuser, connect_timeout=3, autocommit=True)
-        return psycopg.connect(host=LOOPBACK, port=self.port, dbname=database or self.database, user=user,
+                                   user=self._admin or self.superuser, connect_timeout=3, autocommit=True)
+        self.require_passwords()
+        return psycopg.connect(host=str(self.home), port=self.port, dbname=database or self.database, user=user,
                                password=password, connect_timeout=3, autocommit=True)
+
+    def require_passwords(self) -> None:
+        """After the init: every role logs in with its password (scram-sha-256), as over TCP in the image;
+        the lint's own queries go through a role of its own that keeps trust."""
+        if self._admin:
+            return
+        admin = f"harness_lint_{secrets.token_hex(4)}"
+        with self.connect("postgres") as conn:
+            conn.execute(psycopg.sql.SQL("CREATE ROLE {} SUPERUSER LOGIN").format(psycopg.sql.Identifier(admin)))
+            hba = self.data / "pg_hba.conf"
+            hba.write_text(f'local all "{admin}" trust\nlocal all all scram-sha-256\n')
+            self._chown(hba)
+            conn.execute("SELECT pg_reload_conf()")
+        self._admin = admin
+        wait_until(self._asks_password, READY_TIMEOUT, interval=0.01, message="the throwaway PostgreSQL's new pg_hba.conf")
+
+    def _asks_password(self) -> bool:
+        try:
+            psycopg.connect(host=str(self.home), port=self.port, dbname="postgres", user=self.superuser,
+                            connect_timeout=3).close()
+            return False
+        except psycopg.OperationalError:
+            return True
 
     # -- the entrypoint's init folder ------------------------------------------------
     def run_init(self, files: list[Path]) -> tuple[list[Path], InitFailure | None]:
@@ -155,13 +189,15 @@ class ThrowawayCluster:
             if path.name.endswith(".sh"):
                 continue  # the image sources these; the lint lists them (see init_sql)
             if path.name.endswith(".sql"):
-                argv, stdin = [*base, "-f", str(path)], None
+                stdin = path.read_bytes()
             elif path.name.endswith(".sql.gz"):
-                argv, stdin = [*base, "-f", "-"], gzip.decompress(path.read_bytes())
+                stdin = gzip.decompress(path.read_bytes())
             else:
                 continue  # the entrypoint ignores other files
+            # psql runs confined too: a meta-command (\! or \copy ... program) runs on its side
+            argv, drop = self.confinement.command([*base, "-f", "-"])
             result = subprocess.run(argv, input=stdin, capture_output=True, timeout=PSQL_TIMEOUT,
-                                    env={**_c_locale_env(), "PGHOSTADDR": ""})
+                                    env={**server_env(), "PGHOSTADDR": ""}, **drop)
             ran.append(path)
             if result.returncode != 0:
                 stderr = result.stderr.decode(errors="replace")
@@ -174,6 +210,4 @@ class ThrowawayCluster:
         return ran, None
 
     def _chown(self, path: Path) -> None:
-        if self.user:
-            entry = pwd.getpwnam(self.user)
-            os.chown(path, entry.pw_uid, entry.pw_gid)
+        self.identity.chown(path)

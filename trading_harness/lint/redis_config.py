@@ -20,9 +20,10 @@ NEWER_DIRECTIVES = {"locale-collate", "hide-user-data-from-log", "max-new-connec
                     "max-new-tls-connections-per-cycle", "cluster-slot-stats-enabled", "lazyfree-lazy-user-flush"}
 
 # Paths inside the container: the throwaway server uses its own (OVERRIDDEN, dropped silently; no pid file or
-# socket is written outside its temp dir) or runs without them (CONTAINER_PATHS, a note).
+# socket is written outside its temp dir). WITHHELD: never given to the server (other files, native code);
+# the lint runs without them (a note here; lint/dangerous.py names the danger).
 OVERRIDDEN = {"dir", "logfile", "aclfile", "unixsocket", "pidfile"}
-CONTAINER_PATHS = {"include"}
+WITHHELD = {"include", "loadmodule"}
 
 
 @dataclass
@@ -66,8 +67,6 @@ class RedisSide:
 def adaptable(text: str, error: str) -> str | None:
     """A note when the refused directive is one this build lacks or a container path, else None (an error)."""
     directive = text.split()[0].lower() if text.split() else ""
-    if directive in CONTAINER_PATHS:
-        return f"'{text}': a file inside the container, missing here; the lint ran without it"
     if "Active defragmentation cannot be enabled" in error:
         return f"'{text}': this redis-server has no defragmenting jemalloc; the lint ran without it"
     if directive in NEWER_DIRECTIVES and "Bad directive" in error:
@@ -76,7 +75,7 @@ def adaptable(text: str, error: str) -> str | None:
 
 
 def server_for(side: RedisSide) -> ThrowawayRedis:
-    return ThrowawayRedis(side.conf, side.acl, adaptable, OVERRIDDEN)
+    return ThrowawayRedis(side.conf, side.acl, adaptable, OVERRIDDEN, WITHHELD)
 
 
 def run(side: RedisSide, server: ThrowawayRedis, result: RedisRun) -> list[Finding]:
@@ -90,6 +89,9 @@ def run(side: RedisSide, server: ThrowawayRedis, result: RedisRun) -> list[Findi
         findings.append(Finding(CHECK, ERROR, where(side.conf or compose), f"service {side.service.name}: no ACL file "
                                 "(aclfile in redis.conf, mounted by a compose volume)",
                                 "set aclfile in redis.conf and mount the ACL file at that path"))
+    for line, text in server.withheld:
+        findings.append(Finding(CHECK, NOTE, where(side.conf, line), f"'{_short(text)}': the lint never reads included "
+                                "files or loads modules; it ran without this line", "nothing to fix for the lint"))
     for line, note in server.notes:
         findings.append(Finding(CHECK, NOTE, where(side.conf, line), note, "nothing to fix in the stack"))
     for refusal in result.refusals:

@@ -2,6 +2,11 @@
 
 A line Redis refuses is reported and blanked, and Redis tried again, so one run names every
 broken line. The lint gets its own admin user in the copied ACL for ACL DRYRUN.
+
+redis.conf is code from the stack folder: the copy never carries `include` or `loadmodule` (the
+lint names them as findings, lint/dangerous.py), and the server runs sandboxed
+(servers/sandbox.py): unprivileged, a minimal environment, no TCP port (a Unix socket in its
+directory, in a network namespace of its own when the machine allows), a read-only system view.
 """
 from __future__ import annotations
 
@@ -16,8 +21,8 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from trading_harness.polling import wait_until
-from trading_harness.servers.ports import LOOPBACK, free_port
-from trading_harness.servers.processes import ManagedProcess, find_binary
+from trading_harness.servers.identity import server_env, server_identity
+from trading_harness.servers.processes import Confinement, ManagedProcess, find_binary
 from trading_harness.targets.embedded import owned_workdir
 from trading_harness.stack_reader.bounded import is_readable_file, read_lines
 
@@ -42,21 +47,28 @@ class RedisRun:
 
     refusals: list[Refusal] = field(default_factory=list)
     client: redis.Redis | None = None
-    port: int | None = None
+    socket: str | None = None  # the server's Unix socket (it listens on no TCP port)
     failure: str | None = None
 
 
 class ThrowawayRedis:
     """Context manager: start redis-server on copies of conf and ACL until it loads them."""
 
-    def __init__(self, conf: Path | None, acl: Path | None, adaptable, overridden: set[str] = frozenset()):
+    def __init__(self, conf: Path | None, acl: Path | None, adaptable, overridden: set[str] = frozenset(),
+                 withheld: set[str] = frozenset()):
         self.conf_lines = read_lines(conf) if conf and is_readable_file(conf) else []
+        self.withheld: list[tuple[int, str]] = []  # (line, text) of directives the server never saw
         for index, line in enumerate(self.conf_lines):  # container paths the command line sets anyway
-            if line.split()[:1] and line.split()[0].lower() in overridden:
+            directive = line.split()[0].lower() if line.split() else ""
+            if directive in withheld:
+                self.withheld.append((index + 1, line.strip()))
+            if directive in overridden or directive in withheld:
                 self.conf_lines[index] = ""
         self.acl_lines = read_lines(acl) if acl and is_readable_file(acl) else []
         self.adaptable = adaptable  # (directive text, error) -> note text or None
         self.home = owned_workdir("trading-harness-lint-redis-")  # swept if this process is killed
+        self.identity = server_identity()
+        self.identity.chown(self.home)
         self.user, self.password = f"harness-lint-{secrets.token_hex(4)}", secrets.token_hex(16)
         self.process: ManagedProcess | None = None
         self.result = RedisRun()
@@ -86,20 +98,22 @@ class ThrowawayRedis:
             conf, acl = self.home / "redis.conf", self.home / "users.acl"
             conf.write_text("\n".join(self.conf_lines) + "\n")
             acl.write_text("\n".join([*self.acl_lines, f"user {self.user} on >{self.password} ~* &* +@all"]) + "\n")
-            port = free_port()
-            argv = [binary, str(conf), "--port", str(port), "--bind", LOOPBACK, "--protected-mode", "yes",
+            socket = self.home / f"redis-{attempt}.sock"
+            argv = [binary, str(conf), "--port", "0", "--unixsocket", str(socket), "--unixsocketperm", "700",
+                    "--protected-mode", "yes",
                     "--aclfile", str(acl), "--dir", str(self.home), "--daemonize", "no", "--supervised", "no",
                     "--logfile", "", "--save", "", "--appendonly", "no"]
             log = self.home / f"redis-{attempt}.log"
-            self.process = ManagedProcess("lint-redis", argv, log)
+            self.process = ManagedProcess("lint-redis", argv, log, env=server_env(),
+                                          confinement=Confinement(self.identity, writable=[self.home], network=False))
             self.process.start()
-            client = redis.Redis(host=LOOPBACK, port=port, username=self.user, password=self.password,
+            client = redis.Redis(unix_socket_path=str(socket), username=self.user, password=self.password,
                                  socket_timeout=3, socket_connect_timeout=1, decode_responses=True,
                                  retry=Retry(NoBackoff(), 0))
             wait_until(lambda c=client: not self.process.running or c.ping(), READY_TIMEOUT, interval=0.01,
                        message="throwaway redis-server for the lint")
             if self.process.running:
-                self.result.client, self.result.port = client, port
+                self.result.client, self.result.socket = client, str(socket)
                 return
             client.close()
             output = log.read_text(errors="replace")

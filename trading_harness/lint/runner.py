@@ -5,7 +5,7 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from trading_harness.lint import compose, credentials, init_sql, ports, redis_config
+from trading_harness.lint import compose, credentials, dangerous, init_sql, ports, redis_config
 from trading_harness.stack_reader import connections as stack_connections
 from trading_harness.stack_reader import sql_text
 from trading_harness.lint.credentials_found import of_service
@@ -14,7 +14,7 @@ from trading_harness.lint.layout import StackLayout
 from trading_harness.masking import register_secret
 from trading_harness.paths import project_root
 
-CHECKS = ("init-sql", "redis-config", "credentials", "ports", "compose")
+CHECKS = ("init-sql", "redis-config", "credentials", "ports", "compose", "dangerous")
 
 
 def lint(stack_dir: Path | str | None = None) -> LintReport:
@@ -25,6 +25,10 @@ def lint(stack_dir: Path | str | None = None) -> LintReport:
     redis_sides = [redis_config.RedisSide.of(layout, s) for s in layout.of_kind("redis")]
     pg_sides = [init_sql.PostgresSide.of(layout, s) for s in layout.of_kind("postgres")]
     _register_secrets(layout, redis_sides, pg_sides)
+    for side in redis_sides:  # named before anything runs: the servers below never see these lines
+        report.add(*dangerous.redis_findings(side, layout.root))
+    for side in pg_sides:
+        report.add(*dangerous.sql_findings(side))
     for kind, sides in (("redis", redis_sides), ("postgres", pg_sides)):
         if not sides:
             report.add(Finding("compose", NOTE, where(layout.compose_file), f"no {kind} service (image {kind}:*)", ""))

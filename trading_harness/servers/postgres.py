@@ -1,5 +1,10 @@
 """PostgreSQL: initdb, postgres and the init SQL, as an unprivileged user when run as root.
 
+The init SQL and postgresql.conf are the stack's code: the server runs as the server user and its
+own group (no supplementary groups), with a minimal environment, and, where bubblewrap runs, a
+read-only system view with only its directory writable (servers/sandbox.py). It shares the host's
+network: the tests reach it on loopback TCP.
+
 Like Nominatim's template database, a cluster with the init SQL applied is kept in a cache keyed
 by everything that shapes it (scripts, config, credentials, server binary); later runs copy it
 instead of running initdb and the scripts again. HARNESS_PG_TEMPLATE=0 turns this off.
@@ -8,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pwd
 import shutil
 import signal
 import subprocess
@@ -21,8 +25,9 @@ from trading_harness.errors import StackStartError
 from trading_harness.masking import mask
 from trading_harness.polling import wait_until
 from trading_harness.servers.base import POLL_INTERVAL, LocalServer
+from trading_harness.servers.identity import server_env, server_identity
 from trading_harness.servers.ports import free_port
-from trading_harness.servers.processes import POSTGRES_BIN_DIRS, ManagedProcess, find_binary, run_checked, unprivileged_user
+from trading_harness.servers.processes import POSTGRES_BIN_DIRS, Confinement, ManagedProcess, find_binary, run_checked
 
 KEEP_TEMPLATES = 3
 INITDB_FLAGS = ("--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C",
@@ -47,11 +52,13 @@ class PostgresServer(LocalServer):
     def prepare(self) -> None:
         self.initdb = find_binary("initdb", POSTGRES_BIN_DIRS)
         self.postgres = find_binary("postgres", POSTGRES_BIN_DIRS)
-        self.user = unprivileged_user()
+        self.identity = server_identity()
+        self.user = self.identity.user
         self.home = self.workdir / "postgres"
         self.data = self.home / "data"
         self.home.mkdir(exist_ok=True)
         self._chown(self.home)
+        self.confinement = Confinement(self.identity, writable=[self.home])
         if self.persistent and (self.data / "PG_VERSION").is_file():
             self.bootstrapped = True  # the cluster of an earlier start, data included
             return
@@ -76,7 +83,7 @@ class PostgresServer(LocalServer):
         os.chmod(pwfile, 0o600)
         try:
             run_checked([self.initdb, "-D", str(data), "-U", pg.superuser, f"--pwfile={pwfile}", *INITDB_FLAGS],
-                        what="initdb", user=self.user, env=_c_locale_env())
+                        what="initdb", env=_c_locale_env(), confinement=self.confinement)
         finally:
             pwfile.unlink(missing_ok=True)
         if self.definition.postgres_conf is None:
@@ -95,7 +102,7 @@ class PostgresServer(LocalServer):
             self._init_cluster(build)
             port = free_port()
             builder = ManagedProcess("postgres-template", ["nice", "-n", "10", *self._argv(build, port)],
-                                     self.home / "template.log", user=self.user, env=_c_locale_env())
+                                     self.home / "template.log", env=_c_locale_env(), confinement=self.confinement)
             builder.start()
             wait_until(lambda: self._closing.is_set() or not builder.running or self._answers(port),
                        self.definition.time["ready_timeout"], interval=POLL_INTERVAL, message="template cluster")
@@ -132,8 +139,8 @@ class PostgresServer(LocalServer):
                 "-c", "dynamic_shared_memory_type=mmap"]
 
     def command(self) -> ManagedProcess:
-        return ManagedProcess(self.name, self._argv(self.data, self.port), self.log_path, user=self.user,
-                              env=_c_locale_env())
+        return ManagedProcess(self.name, self._argv(self.data, self.port), self.log_path, env=_c_locale_env(),
+                              confinement=self.confinement)
 
     def stop(self) -> None:
         if self.process:
@@ -177,9 +184,7 @@ class PostgresServer(LocalServer):
                     raise StackStartError(init_failure_line(self.definition, script, exc, self.name)) from None
 
     def _chown(self, path: Path) -> None:
-        if self.user:
-            entry = pwd.getpwnam(self.user)
-            os.chown(path, entry.pw_uid, entry.pw_gid)
+        self.identity.chown(path)
 
 
 def _copy_tree(source: Path, target: Path) -> None:
@@ -209,9 +214,8 @@ def _prune(cache: Path) -> None:
 
 
 def _c_locale_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LC_")}
-    env["LANG"] = "C"
-    return env
+    """The server's whole environment: the C locale and a PATH, nothing of the harness's own."""
+    return server_env()
 
 
 def init_failure_line(definition, script: Path, exc: psycopg.Error, service: str) -> str:

@@ -10,16 +10,22 @@ import contextlib
 import ctypes
 import os
 import pwd
+import re
 import shutil
 import signal
 import subprocess
 import threading
+import select
+import time
 import uuid
 import weakref
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from trading_harness.errors import MissingBinary, StackStartError
 from trading_harness.masking import mask
+from trading_harness.servers import sandbox
+from trading_harness.servers.identity import ServerIdentity, server_identity
 
 _PR_SET_PDEATHSIG = 1
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -60,16 +66,48 @@ def find_binary(name: str, extra_dirs: list[Path] | None = None) -> str:
 
 def unprivileged_user() -> str | None:
     """The user servers that refuse root run as: None unless we are root."""
-    if os.geteuid() != 0:
-        return None
-    name = os.environ.get("HARNESS_SERVER_USER", "postgres")
+    return server_identity().user
+
+
+@dataclass(frozen=True)
+class Confinement:
+    """How a server started from a stack's files runs: its identity, and what its sandbox lets it see."""
+
+    identity: ServerIdentity
+    writable: list[Path] = field(default_factory=list)  # the first is its working directory
+    readable: list[Path] = field(default_factory=list)
+    network: bool = True  # False: a network namespace of its own (reached over Unix sockets)
+
+    def command(self, argv: list[str], info_fd: int | None = None) -> tuple[list[str], dict]:
+        """(argv, Popen keyword arguments): sandboxed when this machine can, else only the dropped identity."""
+        wrapped, sandboxed = sandbox.wrap(argv, self.identity, writable=self.writable, readable=self.readable,
+                                          network=self.network, info_fd=info_fd)
+        sandbox.tell_once(sandbox.describe(not self.network, self.identity))
+        return wrapped, ({} if sandboxed else self.identity.popen_kwargs())
+
+
+def _drop_to(user: str | None) -> dict:
+    """Popen arguments for a plain `user=`: that user, its own group and no supplementary groups."""
+    if user is None:
+        return {}
+    entry = pwd.getpwnam(user)
+    return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
+
+
+def _sandbox_pid(read_fd: int, timeout: float = 10.0) -> int | None:
+    """The server's pid that bwrap writes to its --info-fd (None when bwrap failed before it)."""
+    data, deadline = b"", time.monotonic() + timeout
     try:
-        pwd.getpwnam(name)
-    except KeyError:
-        raise StackStartError(
-            f"running as root, and PostgreSQL refuses root; user '{name}' does not exist. "
-            f"Create it (useradd --system {name}) or set HARNESS_SERVER_USER to an unprivileged user.") from None
-    return name
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([read_fd], [], [], max(0.0, deadline - time.monotonic()))
+            chunk = os.read(read_fd, 4096) if ready else b""
+            if not chunk:
+                break
+            data += chunk
+    finally:
+        os.close(read_fd)
+    match = re.search(rb'"child-pid"\s*:\s*(\d+)', data)
+    return int(match[1]) if match else None
 
 
 def _guard() -> None:
@@ -88,36 +126,51 @@ class ManagedProcess:
     """One server process in its own process group, logging to a file."""
 
     def __init__(self, name: str, argv: list[str], log_path: Path, *, env: dict[str, str] | None = None,
-                 user: str | None = None, cwd: Path | None = None):
+                 user: str | None = None, cwd: Path | None = None, confinement: Confinement | None = None):
         self.name = name
         self.argv = argv
         self.log_path = log_path
         self.env = env
         self.user = user
         self.cwd = cwd
+        self.confinement = confinement
         self.proc: subprocess.Popen | None = None
+        self._server_pid: int | None = None  # the server inside bwrap (proc is bwrap itself)
 
     def start(self) -> None:
         """Spawn the process. Call from the thread that lives as long as the stack."""
         if self.running:
             return
         _refuse_in_fast_tier(self.argv)
+        info_read, info_write = os.pipe() if self.confinement else (None, None)
+        argv, drop = self.confinement.command(self.argv, info_write) if self.confinement else (self.argv, _drop_to(self.user))
+        if info_read is not None and argv is self.argv:  # not sandboxed: no bwrap to tell us a pid
+            os.close(info_read), os.close(info_write)
+            info_read = info_write = None
         log = open(self.log_path, "ab")
         try:
             self.proc = subprocess.Popen(
-                self.argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                env={**(self.env or os.environ), "HARNESS_RUN_ID": RUN_ID}, cwd=self.cwd, user=self.user, start_new_session=True,
-                preexec_fn=_guard, close_fds=True)
+                argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                env={**(self.env if self.env is not None else os.environ), "HARNESS_RUN_ID": RUN_ID}, cwd=self.cwd,
+                start_new_session=True, preexec_fn=_guard, close_fds=True,
+                pass_fds=(info_write,) if info_write is not None else (), **drop)
         except FileNotFoundError:
-            raise MissingBinary(self.argv[0], INSTALL_HINTS.get(Path(self.argv[0]).name, "install it")) from None
+            if info_read is not None:
+                os.close(info_read)
+            raise MissingBinary(argv[0], INSTALL_HINTS.get(Path(argv[0]).name, "install it")) from None
         finally:
             log.close()
+            if info_write is not None:
+                os.close(info_write)
+        if info_read is not None:
+            self._server_pid = _sandbox_pid(info_read)
         with _live_lock:
             _live.add(self)
 
     @property
     def pid(self) -> int | None:
-        return self.proc.pid if self.proc else None
+        """The server's own pid (inside its sandbox when it has one)."""
+        return (self._server_pid or self.proc.pid) if self.proc else None
 
     @property
     def running(self) -> bool:
@@ -132,7 +185,7 @@ class ManagedProcess:
             return
         if self.proc.poll() is None:
             try:
-                os.kill(self.proc.pid, sig)
+                os.kill(self.pid, sig)
                 self.proc.wait(timeout=timeout)
             except (ProcessLookupError, subprocess.TimeoutExpired):
                 pass
@@ -159,11 +212,12 @@ class ManagedProcess:
 
 
 def run_checked(argv: list[str], *, what: str, user: str | None = None, env: dict[str, str] | None = None,
-                timeout: float = 60.0) -> None:
+                timeout: float = 60.0, confinement: Confinement | None = None) -> None:
     """Run a one-shot command (initdb); raise StackStartError with its output when it fails."""
     _refuse_in_fast_tier(argv)
+    argv, drop = confinement.command(argv) if confinement else (argv, _drop_to(user))
     with subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                          user=user, env=env, preexec_fn=_guard, start_new_session=True) as proc:
+                          env=env, preexec_fn=_guard, start_new_session=True, **drop) as proc:
         try:
             stdout, stderr = proc.communicate(timeout=timeout)
         except BaseException as exc:  # a timeout, Ctrl-C, SIGTERM: the command's own children go too (initdb's postgres)

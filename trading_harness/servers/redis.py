@@ -1,10 +1,17 @@
-"""redis-server with the stack's redis.conf and users.acl."""
+"""redis-server with the stack's redis.conf and users.acl.
+
+The files are the stack's code, so the server gets least privilege: the unprivileged server user
+and its own group (never root), a minimal environment, and, where bubblewrap runs, a read-only
+system view with only its data dir writable and the stack folder readable (servers/sandbox.py).
+It shares the host's network: the tests reach it on loopback TCP.
+"""
 from __future__ import annotations
 
 import redis
 
 from trading_harness.servers.base import LocalServer
-from trading_harness.servers.processes import ManagedProcess, find_binary
+from trading_harness.servers.identity import server_env, server_identity
+from trading_harness.servers.processes import Confinement, ManagedProcess, find_binary
 
 
 class RedisServer(LocalServer):
@@ -12,16 +19,21 @@ class RedisServer(LocalServer):
 
     def prepare(self) -> None:
         self.binary = find_binary("redis-server")
-        (self.workdir / "redis-data").mkdir(exist_ok=True)
+        self.identity = server_identity()
+        self.data = self.workdir / "redis-data"
+        self.data.mkdir(exist_ok=True)
+        self.identity.chown(self.data)
 
     def command(self) -> ManagedProcess:
         d = self.definition
         argv = [self.binary, str(d.redis_conf),
                 "--port", str(self.port), "--bind", self.host, "--protected-mode", "yes",
-                "--aclfile", str(d.acl_file), "--dir", str(self.workdir / "redis-data"),
+                "--aclfile", str(d.acl_file), "--dir", str(self.data),
                 "--daemonize", "no", "--supervised", "no", "--logfile", "",
                 "--save", "", "--appendonly", "yes" if self.persistent else "no"]
-        return ManagedProcess(self.name, argv, self.log_path)
+        readable = [d.root, d.redis_conf.parent, d.acl_file.parent]
+        return ManagedProcess(self.name, argv, self.log_path, env=server_env(), cwd=self.data,
+                              confinement=Confinement(self.identity, writable=[self.data], readable=readable))
 
     def probe(self) -> bool:
         user = self.definition.profile.user("healthcheck")
