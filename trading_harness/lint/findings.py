@@ -24,7 +24,7 @@ def where(path: Path, line: int | None = None) -> str:
 
 @dataclass(frozen=True)
 class Finding:
-    check: str       # the check family: init-sql, redis-config, credentials, ports, compose
+    check: str       # the check family: init-sql, redis-config, credentials, ports, compose, dangerous
     severity: str    # error, warning or note
     location: str    # file:line, or file:line (service S, VARIABLE)
     message: str     # what is wrong

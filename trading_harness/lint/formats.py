@@ -39,6 +39,11 @@ RULES = {
     "compose": ("The compose file follows the TSE-0001.3a rules",
                 "Every service needs a healthcheck, a restart policy, CPU and memory limits, ports on 127.0.0.1, a "
                 "declared network and depends_on conditions awaiting service_healthy."),
+    "dangerous": ("The init SQL and redis.conf reach nothing outside the servers they configure",
+                  "COPY ... PROGRAM or a server file, a file_fdw program, an untrusted language or C function, LOAD, "
+                  "lo_import/lo_export, pg_read_file, ALTER SYSTEM, a psql meta-command reaching the shell, "
+                  "loadmodule, or an include from outside the stack folder: the stack folder is code that the "
+                  "harness and the images run. Remove the line the finding names."),
 }
 GITLAB_SEVERITY = {ERROR: "major", WARNING: "minor", NOTE: "info"}
 SARIF_LEVEL = {ERROR: "error", WARNING: "warning", NOTE: "note"}

@@ -27,7 +27,7 @@ from trading_harness.definition import StackDefinition
 from trading_harness.servers import sandbox
 from trading_harness.targets.embedded import EmbeddedStack, with_services
 
-from .conftest import REPO, STACK
+from ..conftest import REPO, STACK
 
 HOSTILE = REPO / "tests" / "stacks" / "hostile"
 CANARY = "HARNESS_HOSTILE_CANARY"
