@@ -107,7 +107,20 @@ def _sandbox_pid(read_fd: int, timeout: float = 10.0) -> int | None:
     finally:
         os.close(read_fd)
     match = re.search(rb'"child-pid"\s*:\s*(\d+)', data)
-    return int(match[1]) if match else None
+    return _only_child(int(match[1]), deadline) if match else None
+
+
+def _only_child(init: int, deadline: float) -> int | None:
+    """The server below bwrap's pid-1 of the sandbox (it forks it at once); signals go to the server."""
+    while time.monotonic() < deadline:
+        try:
+            children = Path(f"/proc/{init}/task/{init}/children").read_text().split()
+        except OSError:
+            return None  # the sandbox is gone already
+        if children:
+            return int(children[0])
+        time.sleep(0.005)
+    return None
 
 
 def _guard() -> None:

@@ -4,8 +4,8 @@ Inside: a read-only view of the system (/usr, /etc and the /bin, /lib links), a 
 and /proc, the server's own directories writable, the stack folder read-only, and nothing else
 (no /root, /home, /work, other /tmp files). With `network=False` the server gets a network namespace
 of its own (loopback only: it is reached through Unix sockets in its directory). It runs as the
-server identity, with no capabilities, as pid 1 of its own pid namespace: when bwrap dies (the harness
-was killed) the server dies too.
+server identity, with no capabilities, in its own pid namespace whose init is bwrap's (it dies with
+bwrap, and the kernel then kills every process of the namespace: a SIGKILLed harness leaves none).
 
 What this machine can give is probed once per process (bwrap present, namespaces allowed as root or
 through user namespaces); `describe()` is the one line saying what was not given.
@@ -65,7 +65,7 @@ def _base(bwrap: str, network: bool) -> list[str]:
     userns = ["--unshare-user"] if os.geteuid() != 0 else []
     net = [] if network else ["--unshare-net"]
     return [bwrap, *userns, *net, "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
-            "--die-with-parent", "--as-pid-1", "--cap-drop", "ALL", *_system_view()]
+            "--die-with-parent", "--cap-drop", "ALL", *_system_view()]
 
 
 def _works(argv: list[str]) -> str:
