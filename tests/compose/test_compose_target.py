@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -20,8 +21,10 @@ from trading_harness.definition import StackDefinition
 from trading_harness.errors import HarnessError
 from trading_harness.polling import wait_until
 from trading_harness.targets.compose_owner import OWNER_PID, PROJECT, RUN_ID
+from trading_harness.targets.embedded import OWNER_FILE, WORKDIR_PREFIX, temp_base
 
 from ..conftest import LEAN, REPO, edit
+from ..miniproject import project
 
 HOLD_TEST = textwrap.dedent('''
     import json, os, threading
@@ -111,19 +114,93 @@ def test_normal_end_takes_the_stack_down(engine, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
-def test_interrupted_session_takes_the_stack_down(engine, tmp_path, sig):
+@pytest.mark.parametrize("sig, status", [(signal.SIGINT, 2), (signal.SIGTERM, 143)], ids=["ctrl-c", "sigterm"])
+def test_interrupted_session_takes_the_stack_down(engine, tmp_path, sig, status):
     proc, state = _session(tmp_path, hold=True)
     try:
         held = _held(proc, state)
         assert _left(engine, held["run_id"])
         proc.send_signal(sig)
-        proc.communicate(timeout=120)
+        out, _ = proc.communicate(timeout=120)
+        assert proc.returncode == status, out[-3000:]
+        assert "Traceback" not in out, out[-3000:]
         assert not _left(engine, held["run_id"]), "the session ended with its stack still there"
         assert not Path(held["workdir"]).exists(), "the run's directory outlived the run"
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+HOLD_FEATURE = """
+@TSE-0001.1a @exchange
+Feature: A scenario that holds the compose stack
+
+  @criterion:exchange.1a.rest-health
+  Scenario: The stack is held until the run is stopped
+    Given the compose stack is up
+    Then it waits to be stopped
+"""
+HOLD_STEP = '''
+
+@given("the compose stack is up")
+def compose_stack_up(stack):
+    Path(os.environ["STACK_FILE"]).write_text(json.dumps({"workdir": str(stack.workdir), "run_id": stack.run_id}))
+'''
+
+
+def _owned(engine, pid: int) -> list[str]:
+    """Containers, networks and volumes whose owner label names this process."""
+    selector = {"label": f"{OWNER_PID}={pid}"}
+    return ([f"container {c.name}" for c in engine.containers.list(all=True, filters=selector)]
+            + [f"network {n.name}" for n in engine.networks.list(filters=selector)]
+            + [f"volume {v.name}" for v in engine.volumes.list(filters=selector)])
+
+
+def _workdirs(pid: int) -> list[Path]:
+    """Run directories whose owner file names this process."""
+    base = Path(temp_base() or tempfile.gettempdir())
+    return [p for p in base.glob(f"{WORKDIR_PREFIX}*") if (p / OWNER_FILE).is_file()
+            and (p / OWNER_FILE).read_text().strip() == str(pid)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig, moment, status", [
+    (signal.SIGTERM, "stack-start", 143), (signal.SIGTERM, "scenario", 143),
+    (signal.SIGINT, "stack-start", 2), (signal.SIGINT, "scenario", 2),
+], ids=["sigterm-stack-start", "sigterm-scenario", "ctrl-c-stack-start", "ctrl-c-scenario"])
+def test_a_stopped_features_run_on_compose_exits_reports_and_leaves_nothing(engine, tmp_path, sig, moment, status):
+    """A CI cancel (SIGTERM) exits 143 and Ctrl-C 2, whether the stack was starting or a scenario running:
+    reports written with the gate saying so, no container, network, volume or run directory left."""
+    root = project(tmp_path / "project", feature=HOLD_FEATURE, conftest_extra=HOLD_STEP)
+    stack_file = tmp_path / "stack.json"
+    # PostgreSQL runs its init SQL before it is healthy: seconds in which the stack is still starting.
+    services = "postgres" if moment == "stack-start" else "redis"
+    env = {**os.environ, "PYTHONPATH": str(REPO), "STACK_FILE": str(stack_file), "HARNESS_SERVICES": services}
+    proc = subprocess.Popen([sys.executable, "-m", "pytest", "features/", *LEAN, "-q",
+                             "--target", "compose"], cwd=root, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        if moment == "stack-start":
+            wait_until(lambda: _owned(engine, proc.pid) or proc.poll() is not None, 240,
+                       message="the run to create its first container")
+        else:
+            wait_until(lambda: stack_file.exists() or proc.poll() is not None, 240,
+                       message="the held run to bring its stack up")
+        assert proc.poll() is None, proc.communicate(timeout=30)[0][-3000:]
+        proc.send_signal(sig)
+        out, _ = proc.communicate(timeout=240)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == status, out[-3000:]
+    assert "Traceback" not in out and "INTERNALERROR" not in out, out[-3000:]
+    if moment == "stack-start":
+        assert not stack_file.exists(), "the signal was meant to land while the stack was starting"
+    wait_until(lambda: not _owned(engine, proc.pid), 60, message=f"the run's {_owned(engine, proc.pid)} to be removed")
+    assert not _workdirs(proc.pid), "the run's directory outlived the run"
+    gate = json.loads((root / "reports" / "gate.json").read_text())
+    assert gate["interrupted"] is True and gate["exit_status"] == status, gate
+    assert gate["terminated"] is (sig == signal.SIGTERM), gate
 
 
 @pytest.mark.slow

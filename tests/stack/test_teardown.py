@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import uuid
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from trading_harness.polling import wait_until
+from trading_harness.targets.embedded import OWNER_FILE, WORKDIR_PREFIX, temp_base
 
 from ..conftest import LEAN, REPO, alive, descendants, edit
 from ..miniproject import project
@@ -57,8 +59,9 @@ def test_session_end_stops_every_server(tmp_path):
     _assert_all_gone(pids)
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=["ctrl-c", "sigterm", "sigkill"])
-def test_interrupted_session_leaves_no_server(tmp_path, sig):
+@pytest.mark.parametrize("sig, status", [(signal.SIGINT, 2), (signal.SIGTERM, 143), (signal.SIGKILL, -signal.SIGKILL)],
+                         ids=["ctrl-c", "sigterm", "sigkill"])
+def test_interrupted_session_leaves_no_server(tmp_path, sig, status):
     proc, pids_file = _start_session(tmp_path, hold=True)
     try:
         wait_until(pids_file.exists, 60, message="the held session to bring its stack up")
@@ -66,7 +69,8 @@ def test_interrupted_session_leaves_no_server(tmp_path, sig):
         everything = descendants(proc.pid)
         assert servers <= everything, "servers should be descendants of pytest before the signal"
         proc.send_signal(sig)
-        proc.wait(timeout=30)
+        out, _ = proc.communicate(timeout=30)
+        assert proc.returncode == status, out[-3000:]
         _assert_all_gone(everything)
     finally:
         if proc.poll() is None:
@@ -112,30 +116,52 @@ Feature: A scenario that holds the stack
 """
 
 
-@pytest.mark.parametrize("sig, status", [(signal.SIGTERM, 143), (signal.SIGINT, 2)], ids=["sigterm", "ctrl-c"])
-def test_a_stopped_features_run_tears_down_reports_and_exits(tmp_path, sig, status):
-    """SIGTERM (a CI cancel) does what Ctrl-C does: stack stopped, run directory removed, reports written."""
+def _workdirs(pid: int) -> list[Path]:
+    """Data directories whose owner file names this process."""
+    base = Path(temp_base() or tempfile.gettempdir())
+    return [p for p in base.glob(f"{WORKDIR_PREFIX}*") if (p / OWNER_FILE).is_file()
+            and (p / OWNER_FILE).read_text().strip() == str(pid)]
+
+
+@pytest.mark.parametrize("sig, moment, status", [
+    (signal.SIGTERM, "scenario", 143), (signal.SIGTERM, "stack-start", 143),
+    (signal.SIGINT, "scenario", 2), (signal.SIGINT, "stack-start", 2),
+], ids=["sigterm-scenario", "sigterm-stack-start", "ctrl-c-scenario", "ctrl-c-stack-start"])
+def test_a_stopped_features_run_tears_down_reports_and_exits(tmp_path, sig, moment, status):
+    """SIGTERM (a CI cancel) does what Ctrl-C does, during a scenario or while the stack starts: stack
+    stopped, data directory removed, reports written with the gate saying so; 143 after SIGTERM, 2 after Ctrl-C."""
     root = project(tmp_path / "project", feature=HOLD_FEATURE)
     stack_file = tmp_path / "stack.json"
-    env = {**os.environ, "PYTHONPATH": str(REPO), "STACK_FILE": str(stack_file), "HARNESS_SERVICES": "redis"}
+    # PostgreSQL's initdb and init SQL take seconds: the stack is still starting while they run.
+    services = "postgres" if moment == "stack-start" else "redis"
+    env = {**os.environ, "PYTHONPATH": str(REPO), "STACK_FILE": str(stack_file), "HARNESS_SERVICES": services}
     proc = subprocess.Popen([sys.executable, "-m", "pytest", "features/", *LEAN, "-q"], cwd=root,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
     try:
-        wait_until(stack_file.exists, 60, message="the held run to bring its stack up")
-        held = json.loads(stack_file.read_text())
-        servers = set(held["pids"].values())
-        assert servers and Path(held["workdir"]).is_dir()
+        if moment == "stack-start":
+            wait_until(lambda: (_workdirs(proc.pid) and descendants(proc.pid)) or proc.poll() is not None, 60,
+                       message="the run to start its first server")
+            workdirs = _workdirs(proc.pid)
+        else:
+            wait_until(stack_file.exists, 60, message="the held run to bring its stack up")
+            workdirs = [Path(json.loads(stack_file.read_text())["workdir"])]
+        assert proc.poll() is None and workdirs, proc.communicate(timeout=30)[0][-3000:]
+        servers = descendants(proc.pid)
         proc.send_signal(sig)
         out, _ = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == status, out[-3000:]
+    assert "Traceback" not in out and "INTERNALERROR" not in out, out[-3000:]
+    if moment == "stack-start":
+        assert not stack_file.exists(), "the signal was meant to land while the stack was starting"
     _assert_all_gone(servers)
-    assert not Path(held["workdir"]).exists(), "the run's data directory outlived the run"
+    assert not [w for w in workdirs if w.exists()], "the run's data directory outlived the run"
     gate = json.loads((root / "reports" / "gate.json").read_text())
     assert gate["interrupted"] is True and gate["exit_status"] == status, gate
+    assert gate["terminated"] is (sig == signal.SIGTERM), gate
     assert "INTERRUPTED" in out
 
 

@@ -95,6 +95,7 @@ class Gate:
         return {
             "verdict": self.verdict,
             "interrupted": self.interrupted,
+            "terminated": self.terminated,
             "exit_status": self.exit_status(pytest_status),
             "allow_incomplete": self.allow_incomplete,
             "strict": self.strict,
@@ -195,8 +196,10 @@ def render(gate: Gate, width: int = 100) -> list[str]:
         lines.append(f"orphan scenarios: {len(gate.orphans)} (see reports/traceability.html)")
     for shard in gate.missing_shards:
         note(f"INCOMPLETE: {shard}")
-    if gate.interrupted:
-        note("INTERRUPTED: the run was stopped (Ctrl-C or SIGTERM); the verdicts cover only what ran before it")
+    if gate.terminated:
+        note("INTERRUPTED by SIGTERM (terminated, exit 143): the verdicts cover only what ran before it")
+    elif gate.interrupted:
+        note("INTERRUPTED: the run was stopped (Ctrl-C); the verdicts cover only what ran before it")
     if gate.verdict == INCOMPLETE and gate.allow_incomplete:
         lines.append("--gate-allow-incomplete: INCOMPLETE does not fail this run")
     lines.append(footer(gate))

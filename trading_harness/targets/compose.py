@@ -29,6 +29,7 @@ from trading_harness.targets.compose_file import runtime_compose, time_environme
 from trading_harness.targets.compose_owner import PROJECT, Owner, reap
 from trading_harness.targets.embedded import owned_workdir, sweep_stale_workdirs, temp_base, with_services
 from trading_harness.targets.stack import Address, Stack, Timing
+from trading_harness.termination import Termination
 
 PROJECT_PREFIX = "harness-"
 UP_TIMEOUT = 300.0  # seconds for `up --wait`; an unhealthy service fails it long before
@@ -170,18 +171,12 @@ class ComposeStack(Stack):
         return mask(f"docker compose up --wait failed: {compose_error.strip().splitlines()[-1:] or 'no output'}")
 
     def _guard(self) -> None:
-        """Ctrl-C reaches the session's teardown; SIGTERM and interpreter exit run `down -v` too."""
+        """Interpreter exit runs `down -v`. SIGTERM is the process's to handle (pytest's plugin and the
+        daemon record it and exit 143); where nobody handles it, it becomes KeyboardInterrupt, so
+        `up` and the caller's `finally` take the stack down instead of the process dying with it up."""
         atexit.register(self.close)
-        if threading.current_thread() is not threading.main_thread():
-            return
-        previous = signal.getsignal(signal.SIGTERM)
-
-        def on_sigterm(signum, frame):
-            self.close()
-            signal.signal(signal.SIGTERM, previous if callable(previous) else signal.SIG_DFL)
-            raise KeyboardInterrupt(f"SIGTERM: the compose stack {self.project} was taken down")
-
-        signal.signal(signal.SIGTERM, on_sigterm)
+        if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+            Termination().install()
 
     # -- inspection through the docker SDK ------------------------------------
     def _containers(self, service: str | None = None, all: bool = False) -> list:  # noqa: A002 - SDK's name
@@ -240,6 +235,10 @@ class ComposeStack(Stack):
             return None, time.monotonic() - began
         container.reload()
         return container.attrs["State"]["ExitCode"], time.monotonic() - began
+
+    def ensure_running(self) -> None:
+        if not self._closed:  # a closed stack has nothing to restore (and no run directory to run compose in)
+            super().ensure_running()
 
     def is_running(self, service: str) -> bool:
         return any(c.status == "running" for c in self._containers(service))
