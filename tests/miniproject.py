@@ -35,18 +35,18 @@ FEATURE = textwrap.dedent("""
         Given a service
         Then it answers
 
-      Scenario Outline: <service> answers REST health
+      Scenario Outline: <venue> answers REST health
         Given a service
         Then it answers
 
         @exchange @criterion:exchange.1a.rest-health @severity:blocker
         Examples:
-          | service  |
+          | venue    |
           | exchange |
 
         @custodian @criterion:custodian.1a.rest-health
         Examples:
-          | service   |
+          | venue     |
           | custodian |
 
       @custodian
