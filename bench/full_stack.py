@@ -28,7 +28,8 @@ from stack_startup import baseline  # noqa: E402
 
 from trading_harness.definition import StackDefinition  # noqa: E402
 from trading_harness.polling import wait_until  # noqa: E402
-from trading_harness.targets.embedded import EmbeddedStack, temp_base  # noqa: E402
+from trading_harness.targets.embedded import EmbeddedStack  # noqa: E402
+from trading_harness.workdirs import temp_base  # noqa: E402
 
 TARGET_SECONDS = 4.0
 INFRA = ["redis", "postgres", "service-registry"]

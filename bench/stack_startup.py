@@ -27,7 +27,8 @@ from trading_harness.definition import StackDefinition  # noqa: E402
 from trading_harness.polling import wait_until  # noqa: E402
 from trading_harness.servers.ports import free_port  # noqa: E402
 from trading_harness.servers.processes import POSTGRES_BIN_DIRS, ManagedProcess, find_binary, run_checked, unprivileged_user  # noqa: E402
-from trading_harness.targets.embedded import EmbeddedStack, temp_base  # noqa: E402
+from trading_harness.targets.embedded import EmbeddedStack  # noqa: E402
+from trading_harness.workdirs import temp_base  # noqa: E402
 
 
 def baseline() -> float:

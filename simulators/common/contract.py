@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
-from .http import ApiError
+from .responses import ApiError
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 # White space spelt out (Python's str.isspace, and U+FEFF): \s differs between Python and the ECMA regular

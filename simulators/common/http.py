@@ -28,33 +28,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from .responses import JSON_TYPE, ApiError, Response  # noqa: F401 - handlers import them from here
+
 if TYPE_CHECKING:
     from .contract import Body, Field
 
-JSON_TYPE = "application/json"
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # NUL and lone surrogates: PostgreSQL and Redis refuse them
-
-
-class ApiError(Exception):
-    """A client-visible failure: status, short error code and a human sentence."""
-
-    def __init__(self, status: int, error: str, message: str, *, headers: dict[str, str] | None = None):
-        super().__init__(message)
-        self.status = status
-        self.error = error
-        self.message = message
-        self.headers = headers or {}
-
-    def response(self) -> Response:
-        return Response(self.status, {"error": self.error, "message": self.message}, dict(self.headers))
-
-
-@dataclass
-class Response:
-    status: int
-    body: object = None  # JSON-serialisable, bytes (sent as is, with content_type), or None for no body
-    headers: dict[str, str] = field(default_factory=dict)
-    content_type: str = JSON_TYPE
 
 
 def _reject_constant(name: str) -> float:

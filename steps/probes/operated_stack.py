@@ -14,8 +14,9 @@ from trading_harness.cli.daemon import WATCH_ENV, StateDir, running_definition
 from trading_harness.definition import StackDefinition
 from trading_harness.servers.ports import is_listening
 from trading_harness.targets import health
-from trading_harness.targets.embedded import OWNER_FILE, WORKDIR_PREFIX, temp_base, with_services
+from trading_harness.targets.embedded import with_services
 from trading_harness.targets.external import ExternalStack
+from trading_harness.workdirs import OWNER_FILE, WORKDIR_PREFIX, temp_base
 
 MARKER_TABLE = "harness_operations_marker"
 MARKER_KEY = "harness:operations:marker"

@@ -114,7 +114,7 @@ def test_data_dirs_of_killed_sessions_are_swept(tmp_path):
     """SIGKILL leaves a session's data dir behind; the next stack removes it, never a live one."""
     import subprocess
 
-    from trading_harness.targets.embedded import OWNER_FILE, WORKDIR_PREFIX, sweep_stale_workdirs
+    from trading_harness.workdirs import OWNER_FILE, WORKDIR_PREFIX, sweep_stale_workdirs
 
     dead = subprocess.Popen(["true"])
     dead.wait()

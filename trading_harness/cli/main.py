@@ -146,7 +146,7 @@ def _reap_leftovers() -> int:
     """Compose stacks whose owner process is gone, and embedded data directories likewise."""
     import tempfile
 
-    from trading_harness.targets.embedded import sweep_stale_workdirs, temp_base
+    from trading_harness.workdirs import sweep_stale_workdirs, temp_base
     removed = [f"data directory {p}" for p in sweep_stale_workdirs(temp_base() or tempfile.gettempdir())]
     try:
         from trading_harness.docker_engine import client

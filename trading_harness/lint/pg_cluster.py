@@ -27,9 +27,9 @@ import psycopg
 from trading_harness.errors import StackStartError
 from trading_harness.polling import wait_until
 from trading_harness.servers.identity import server_env, server_identity
-from trading_harness.servers.postgres import INITDB_FLAGS
+from trading_harness.servers.initdb import INITDB_FLAGS
 from trading_harness.servers.processes import POSTGRES_BIN_DIRS, Confinement, ManagedProcess, find_binary, run_checked
-from trading_harness.targets.embedded import owned_workdir
+from trading_harness.workdirs import owned_workdir
 
 READY_TIMEOUT = 30.0
 PSQL_TIMEOUT = 120.0

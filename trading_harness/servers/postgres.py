@@ -17,6 +17,7 @@ import shutil
 import signal
 import subprocess
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -26,12 +27,12 @@ from trading_harness.masking import mask
 from trading_harness.polling import wait_until
 from trading_harness.servers.base import POLL_INTERVAL, LocalServer
 from trading_harness.servers.identity import server_env, server_identity
+from trading_harness.servers.initdb import INITDB_FLAGS
 from trading_harness.servers.ports import free_port
 from trading_harness.servers.processes import POSTGRES_BIN_DIRS, Confinement, ManagedProcess, find_binary, run_checked
 
 KEEP_TEMPLATES = 3
-INITDB_FLAGS = ("--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C",
-                "--wal-segsize=1", "--no-sync", "--no-instructions")
+Diagnose = Callable[[Path, str], "str | None"]  # (stack folder, service) -> one line naming file:line, or None
 
 
 def template_cache() -> Path:
@@ -45,9 +46,10 @@ class PostgresServer(LocalServer):
     _wanted_template: Path | None = None
     _builder: threading.Thread | None = None
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, diagnose: Diagnose | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self._closing = threading.Event()
+        self.diagnose = diagnose  # the lint's diagnosis of a broken init, passed in (the lint uses this package)
 
     def prepare(self) -> None:
         self.initdb = find_binary("initdb", POSTGRES_BIN_DIRS)
@@ -83,7 +85,7 @@ class PostgresServer(LocalServer):
         os.chmod(pwfile, 0o600)
         try:
             run_checked([self.initdb, "-D", str(data), "-U", pg.superuser, f"--pwfile={pwfile}", *INITDB_FLAGS],
-                        what="initdb", env=_c_locale_env(), confinement=self.confinement)
+                        what="initdb", env=server_env(), confinement=self.confinement)
         finally:
             pwfile.unlink(missing_ok=True)
         if self.definition.postgres_conf is None:
@@ -102,7 +104,7 @@ class PostgresServer(LocalServer):
             self._init_cluster(build)
             port = free_port()
             builder = ManagedProcess("postgres-template", ["nice", "-n", "10", *self._argv(build, port)],
-                                     self.home / "template.log", env=_c_locale_env(), confinement=self.confinement)
+                                     self.home / "template.log", env=server_env(), confinement=self.confinement)
             builder.start()
             wait_until(lambda: self._closing.is_set() or not builder.running or self._answers(port),
                        self.definition.time["ready_timeout"], interval=POLL_INTERVAL, message="template cluster")
@@ -139,7 +141,7 @@ class PostgresServer(LocalServer):
                 "-c", "dynamic_shared_memory_type=mmap"]
 
     def command(self) -> ManagedProcess:
-        return ManagedProcess(self.name, self._argv(self.data, self.port), self.log_path, env=_c_locale_env(),
+        return ManagedProcess(self.name, self._argv(self.data, self.port), self.log_path, env=server_env(),
                               confinement=self.confinement)
 
     def stop(self) -> None:
@@ -181,7 +183,8 @@ class PostgresServer(LocalServer):
                 try:
                     conn.execute(script.read_text())
                 except psycopg.Error as exc:
-                    raise StackStartError(init_failure_line(self.definition, script, exc, self.name)) from None
+                    raise StackStartError(init_failure_line(self.definition, script, exc, self.name,
+                                                             self.diagnose)) from None
 
     def _chown(self, path: Path) -> None:
         self.identity.chown(path)
@@ -213,17 +216,12 @@ def _prune(cache: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _c_locale_env() -> dict[str, str]:
-    """The server's whole environment: the C locale and a PATH, nothing of the harness's own."""
-    return server_env()
-
-
-def init_failure_line(definition, script: Path, exc: psycopg.Error, service: str) -> str:
+def init_failure_line(definition, script: Path, exc: psycopg.Error, service: str,
+                      diagnose: Diagnose | None = None) -> str:
     """The one line a broken init stops the run with: the lint's diagnosis of the init SQL (file:line,
     statement, server error, the scripts that never ran), else the server's first error."""
     try:
-        from trading_harness.lint.init_sql import diagnose  # here: the lint imports this module
-        line = diagnose(definition.root, service)
+        line = diagnose(definition.root, service) if diagnose else None
     except Exception:  # noqa: BLE001 - the server's own error below still names the script
         line = None
     if line:

@@ -27,9 +27,10 @@ from trading_harness.polling import wait_until
 from trading_harness.targets import health
 from trading_harness.targets.compose_file import runtime_compose, time_environment, write_runtime_files
 from trading_harness.targets.compose_owner import PROJECT, Owner, reap
-from trading_harness.targets.embedded import owned_workdir, sweep_stale_workdirs, temp_base, with_services
+from trading_harness.targets.embedded import with_services
 from trading_harness.targets.stack import Address, Stack, Timing
 from trading_harness.termination import Termination
+from trading_harness.workdirs import owned_workdir, sweep_stale_workdirs, temp_base
 
 PROJECT_PREFIX = "harness-"
 UP_TIMEOUT = 300.0  # seconds for `up --wait`; an unhealthy service fails it long before

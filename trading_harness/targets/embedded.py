@@ -5,12 +5,14 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import replace
 from pathlib import Path
 
 from trading_harness.definition import ServiceSpec, StackDefinition
 from trading_harness.errors import HarnessError, ServiceAbsent, StackConfigError, StackStartError
+from trading_harness.lint import init_sql
 from trading_harness.servers import (
     LocalServer,
     PostgresServer,
@@ -22,23 +24,19 @@ from trading_harness.servers import (
 from trading_harness.servers.base import PortTaken
 from trading_harness.targets import local_plan
 from trading_harness.targets.stack import Address, Stack, Timing
+from trading_harness.workdirs import OWNER_FILE, WORKDIR_PREFIX, sweep_stale_workdirs, temp_base
 
 PORT_ATTEMPTS = 3
-RUNNERS: dict[str, type[LocalServer]] = {"redis": RedisServer, "postgres": PostgresServer, "python": PythonService,
-                                         "script": ScriptStep, "prometheus": PrometheusServer}
 
 
-def temp_base() -> str | None:
-    """Where stacks keep their data: HARNESS_TMPDIR, else memory-backed /dev/shm when it has room."""
-    if os.environ.get("HARNESS_TMPDIR"):
-        return os.environ["HARNESS_TMPDIR"]
-    try:
-        shm = os.statvfs("/dev/shm")
-        if os.access("/dev/shm", os.W_OK) and shm.f_bavail * shm.f_frsize > 1 << 30:
-            return "/dev/shm"
-    except OSError:
-        pass
-    return None  # the system's temp dir
+def _postgres(spec: ServiceSpec, definition: StackDefinition, workdir: Path) -> PostgresServer:
+    """PostgreSQL with the lint's diagnosis of its init SQL: a broken script stops the run at file:line."""
+    return PostgresServer(spec, definition, workdir, diagnose=init_sql.diagnose)
+
+
+RUNNERS: dict[str, Callable[[ServiceSpec, StackDefinition, Path], LocalServer]] = {
+    "redis": RedisServer, "postgres": _postgres, "python": PythonService, "script": ScriptStep,
+    "prometheus": PrometheusServer}
 
 
 def startup_order(services: dict[str, ServiceSpec]) -> list[list[str]]:
@@ -52,35 +50,6 @@ def startup_order(services: dict[str, ServiceSpec]) -> list[list[str]]:
         waves.append(wave)
         placed.update(wave)
     return waves
-
-
-WORKDIR_PREFIX = "trading-harness-"
-OWNER_FILE = "owner.pid"
-
-
-def owned_workdir(prefix: str = WORKDIR_PREFIX) -> Path:
-    """A fresh temp dir `trading-harness-…` with this process's owner file: swept if the process is killed."""
-    assert prefix.startswith(WORKDIR_PREFIX)
-    path = Path(tempfile.mkdtemp(prefix=prefix, dir=temp_base()))
-    (path / OWNER_FILE).write_text(str(os.getpid()))
-    return path
-
-
-def sweep_stale_workdirs(base: str) -> list[Path]:
-    """Remove data dirs left by harness processes that were killed (SIGKILL cannot clean up)."""
-    removed = []
-    for path in Path(base).glob(f"{WORKDIR_PREFIX}*"):
-        try:
-            owner = int((path / OWNER_FILE).read_text())
-            os.kill(owner, 0)
-            continue  # its owner still runs
-        except ProcessLookupError:
-            pass
-        except (OSError, ValueError):
-            continue  # no owner file (not ours, or still being created), or not ours to judge
-        shutil.rmtree(path, ignore_errors=True)
-        removed.append(path)
-    return removed
 
 
 def with_services(definition: StackDefinition, only: list[str]) -> StackDefinition:
