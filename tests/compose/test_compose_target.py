@@ -21,7 +21,7 @@ from trading_harness.definition import StackDefinition
 from trading_harness.errors import HarnessError
 from trading_harness.polling import wait_until
 from trading_harness.targets.compose_owner import OWNER_PID, PROJECT, RUN_ID
-from trading_harness.targets.embedded import OWNER_FILE, WORKDIR_PREFIX, temp_base
+from trading_harness.workdirs import OWNER_FILE, WORKDIR_PREFIX, temp_base
 
 from ..conftest import LEAN, REPO, edit
 from ..miniproject import project

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from trading_harness.polling import wait_until
-from trading_harness.targets.embedded import OWNER_FILE, WORKDIR_PREFIX, temp_base
+from trading_harness.workdirs import OWNER_FILE, WORKDIR_PREFIX, temp_base
 
 from ..conftest import LEAN, REPO, alive, descendants, edit
 from ..miniproject import project

@@ -23,8 +23,8 @@ from redis.retry import Retry
 from trading_harness.polling import wait_until
 from trading_harness.servers.identity import server_env, server_identity
 from trading_harness.servers.processes import Confinement, ManagedProcess, find_binary
-from trading_harness.workdirs import owned_workdir
 from trading_harness.stack_reader.bounded import is_readable_file, read_lines
+from trading_harness.workdirs import owned_workdir
 
 READY_TIMEOUT = 15.0
 MAX_ATTEMPTS = 30
