@@ -25,7 +25,7 @@ from trading_harness.definition import StackDefinition
 from trading_harness.errors import HarnessError
 from trading_harness.servers.ports import LOOPBACK
 from trading_harness.servers.processes import unprivileged_user
-from trading_harness.targets import open_target
+from trading_harness.targets import STARTABLE, open_target
 from trading_harness.targets.embedded import EmbeddedStack, with_services
 from trading_harness.targets.stack import Stack
 
@@ -207,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m trading_harness.cli.daemon")
     parser.add_argument("--state-dir")
     parser.add_argument("--stack-dir")
-    parser.add_argument("--target", choices=("embedded", "compose"), default="embedded")
+    parser.add_argument("--target", choices=STARTABLE, default="embedded")
     args = parser.parse_args(argv)
     state = StateDir(args.state_dir)
     state.path.mkdir(parents=True, exist_ok=True)

@@ -35,7 +35,7 @@ from trading_harness.lint import cli as lint_cli
 from trading_harness.masking import mask
 from trading_harness.paths import project_root
 from trading_harness.reporting import report
-from trading_harness.targets import health
+from trading_harness.targets import STARTABLE, health
 from trading_harness.targets.external import ExternalStack
 
 START_TIMEOUT = 60.0
@@ -166,11 +166,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stack-dir", help="stack definition directory (default: stack/)")
     sub = parser.add_subparsers(dest="command", required=True)
     start = sub.add_parser("start", help="start the stack in the background")
-    start.add_argument("--target", choices=("embedded", "compose"), default="embedded",
+    start.add_argument("--target", choices=STARTABLE, default="embedded",
                        help="local processes (default) or Docker Compose")
     sub.add_parser("stop", help="stop it; the data stays for the next start")
     restart = sub.add_parser("restart", help="stop, then start again (the data stays)")
-    restart.add_argument("--target", choices=("embedded", "compose"), default=None,
+    restart.add_argument("--target", choices=STARTABLE, default=None,
                          help="default: the target that was running")
     sub.add_parser("clean", help="stop it, remove its data, and remove compose stacks and data directories "
                                  "whose harness process is gone")
