@@ -1,0 +1,81 @@
+"""CONTRIBUTING.md's recipe 1, followed on a scratch copy of the repository: the new criterion's scenario
+passes on the reference stack and fails on a copy that breaks it. The code blocks are taken from
+CONTRIBUTING.md itself, so the recipe cannot drift from what works."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from ..conftest import LEAN, REPO
+
+RECIPE = (REPO / "CONTRIBUTING.md").read_text()
+MILESTONE = "orchestrator/TSE-0001.99"
+
+
+def blocks(language: str) -> list[str]:
+    """The fenced code blocks of recipe 1 in one language, dedented."""
+    recipe = RECIPE.split("## Recipe 1", 1)[1].split("\n## ", 1)[0]
+    return [textwrap.dedent(b) for b in re.findall(rf"```{language}\n(.*?)```", recipe, re.DOTALL)]
+
+
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory) -> Path:
+    """The repository copied with recipe 1 applied (seeds beside it, as ../shared/seeds is to the repo)."""
+    base = tmp_path_factory.mktemp("recipe")
+    root = base / "repo"
+    ignore = shutil.ignore_patterns("__pycache__", ".venv", "reports", "build", "*.egg-info", ".git")
+    for name in ("features", "steps", "fixtures", "stack", "trading_harness", "simulators"):
+        shutil.copytree(REPO / name, root / name, ignore=ignore)
+    for name in ("conftest.py", "pyproject.toml"):
+        shutil.copy(REPO / name, root / name)
+    seeds = REPO.parent / "shared" / "seeds"
+    if seeds.is_dir():
+        shutil.copytree(seeds, base / "shared" / "seeds")
+    [catalogue] = blocks("yaml")
+    [feature] = blocks("gherkin")
+    probe, step = blocks("python")
+    with (root / "features" / "milestones.yml").open("a") as out:
+        out.write("\n" + textwrap.indent(catalogue, "  "))  # under milestones:
+    (root / "features" / "orchestrator" / "redis_keepalive.feature").write_text(feature)
+    (root / "steps" / "probes" / "redis_directives.py").write_text(probe)
+    (root / "steps" / "redis_directives_steps.py").write_text(
+        "from pytest_bdd import parsers, then\n\nfrom steps.probes.redis_directives import directive\n\n\n" + step)
+    return root
+
+
+def run(root: Path, stack_dir: Path) -> tuple[int, dict]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "features/orchestrator/redis_keepalive.feature", *LEAN, "-q",
+         "--milestone", MILESTONE, "--stack-dir", str(stack_dir), f"--reports-dir={root / 'reports'}"],
+        cwd=root, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "PYTHONPATH": str(root), "HARNESS_GATE_ALLOW_INCOMPLETE": "0"})
+    gate = json.loads((root / "reports" / "gate.json").read_text()) if (root / "reports" / "gate.json").is_file() else {}
+    rows = {row["key"]: row for row in gate.get("milestones", [])}
+    assert MILESTONE in rows, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc.returncode, rows[MILESTONE]
+
+
+def test_the_recipe_has_every_part():
+    assert len(blocks("yaml")) == 1 and len(blocks("gherkin")) == 1 and len(blocks("python")) == 2
+
+
+def test_the_new_scenario_passes_on_the_reference_stack(scratch: Path):
+    code, row = run(scratch, scratch / "stack")
+    assert (code, row["verdict"], row["passed"]) == (0, "PASS", 1), row
+
+
+def test_the_new_scenario_fails_on_a_stack_that_breaks_it(scratch: Path, tmp_path: Path):
+    broken = tmp_path / "stack"
+    shutil.copytree(scratch / "stack", broken)
+    conf = broken / "redis" / "redis.conf"
+    conf.write_text("\n".join(line for line in conf.read_text().splitlines() if not line.startswith("tcp-keepalive")))
+    code, row = run(scratch, broken)
+    assert (code, row["verdict"], row["failed"]) == (1, "FAIL", 1), row
