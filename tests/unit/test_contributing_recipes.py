@@ -20,9 +20,9 @@ RECIPE = (REPO / "CONTRIBUTING.md").read_text()
 MILESTONE = "orchestrator/TSE-0001.99"
 
 
-def blocks(language: str) -> list[str]:
-    """The fenced code blocks of recipe 1 in one language, dedented."""
-    recipe = RECIPE.split("## Recipe 1", 1)[1].split("\n## ", 1)[0]
+def blocks(language: str, recipe: int = 1) -> list[str]:
+    """The fenced code blocks of a recipe in one language, dedented."""
+    recipe = RECIPE.split(f"## Recipe {recipe}", 1)[1].split("\n## ", 1)[0]
     return [textwrap.dedent(b) for b in re.findall(rf"```{language}\n(.*?)```", recipe, re.DOTALL)]
 
 
@@ -79,3 +79,52 @@ def test_the_new_scenario_fails_on_a_stack_that_breaks_it(scratch: Path, tmp_pat
     conf.write_text("\n".join(line for line in conf.read_text().splitlines() if not line.startswith("tcp-keepalive")))
     code, row = run(scratch, broken)
     assert (code, row["verdict"], row["failed"]) == (1, "FAIL", 1), row
+
+
+def engine_copy(tmp_path: Path) -> Path:
+    root = tmp_path / "engine"
+    shutil.copytree(REPO / "trading_harness", root / "trading_harness", ignore=shutil.ignore_patterns("__pycache__"))
+    return root
+
+
+def insert_entry(path: Path, table_opening: str, entry: str) -> None:
+    """The recipe's one table entry, written as the table's first row."""
+    text = path.read_text()
+    assert table_opening in text, f"{path}: no {table_opening!r}: the recipe no longer matches the code"
+    path.write_text(text.replace(table_opening, table_opening + "\n" + entry.rstrip() + "\n", 1))
+
+
+def python(root: Path, code: str) -> str:
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=root, capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "PYTHONPATH": str(root)})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout.strip()
+
+
+CLASSIFY = """
+    from trading_harness.stack_reader.kinds import Shape, classify
+    c = classify(Shape("sentinel-metrics", "leominov/redis_sentinel_exporter:1.7", []))
+    print(c.category, c.what)
+"""
+
+
+def test_recipe_2_a_new_kind_classifies_its_image_under_any_name(tmp_path: Path):
+    [entry] = blocks("python", recipe=2)
+    root = engine_copy(tmp_path)
+    assert python(root, CLASSIFY) == "unknown unknown"  # before the recipe
+    insert_entry(root / "trading_harness" / "stack_reader" / "kinds.py", "KINDS: tuple[Kind, ...] = (", entry)
+    assert python(root, CLASSIFY) == "exporter Redis Sentinel exporter"
+
+
+def test_recipe_3_a_new_target_is_offered_by_the_cli_and_the_plugin(tmp_path: Path):
+    [entry] = blocks("python", recipe=3)
+    root = engine_copy(tmp_path)
+    insert_entry(root / "trading_harness" / "targets" / "__init__.py", "TARGETS: dict[str, Target] = {", entry)
+    out = python(root, """
+        from trading_harness.targets import STARTABLE, TARGETS
+        print(" ".join(TARGETS), "|", " ".join(STARTABLE))
+    """)
+    assert out.split(" | ")[0].split()[0] == "k8s" and "k8s" in out.split(" | ")[1], out
+    proc = subprocess.run([sys.executable, "-m", "trading_harness.cli.main", "start", "--target", "no-such-target"],
+                          cwd=root, capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(root)})
+    assert proc.returncode != 0 and "k8s" in proc.stderr, proc.stderr[-2000:]
