@@ -57,6 +57,11 @@ class RunResult:
             results[case.get("name")] = state
         return results
 
+    def skip_reasons(self) -> dict[str, str]:
+        """Test name -> the reason it was skipped, for the skipped ones, from the JUnit XML."""
+        return {case.get("name"): case.find("skipped").get("message") or ""
+                for case in ET.parse(self.junit).getroot().iter("testcase") if case.find("skipped") is not None}
+
     def cucumber_scenarios(self) -> list[dict]:
         return [el for feature in json.loads(self.cucumber.read_text()) for el in feature.get("elements", [])]
 

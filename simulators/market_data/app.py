@@ -56,7 +56,8 @@ DEFAULT_SYMBOLS = "BTC/USD,ETH/USD,ADA/USD,SOL/USD,DOT/USD"
 # spread-drift: the spread widens 2% per tick; drop-every-10th: subscribers silently miss every 10th update;
 # slow-fanout: 60 ms per streamed update; late-feed: the first tick 3 s after start; audit-on-production:
 # the audit routes on the production port too; naive-scenarios: StreamScenario checks nothing, follows the live price.
-FAULTS = ("spread-drift", "drop-every-10th", "slow-fanout", "late-feed", "audit-on-production", "naive-scenarios")
+FAULTS = ("spread-drift", "drop-every-10th", "slow-fanout", "late-feed", "audit-on-production", "naive-scenarios",
+          "no-audit-routes")
 
 
 def _symbols(env, name: str = "DEFAULT_SYMBOLS", default: str = DEFAULT_SYMBOLS) -> tuple[str, ...]:
@@ -247,6 +248,8 @@ class MarketDataDomain(Domain):
             add_audit_routes(router, self)
 
     def audit_routes(self, router: Router) -> None:
+        if "no-audit-routes" in self.app.settings.faults:
+            return  # the fault: AUDIT_PORT is served, with no route on it
         add_audit_routes(router, self)
         add_chaos_routes(router, self.chaos)
 

@@ -16,7 +16,6 @@ from ..variants import (
     env,
     fault,
     uncovered_scenarios,
-    without_env,
 )
 
 IN_FOLDER = "market_data"  # the features/market_data folder: a node name -k matches
@@ -46,7 +45,7 @@ VARIANTS = {
     "a feed too volatile": variant([env(MARKET_DATA, PRICE_SIGMA="0.02")], "volatility_that_stays_within"),
     "a history of 5 prices": variant([env(MARKET_DATA, PRICE_HISTORY_LENGTH="5")], "history_of_each_symbol"),
     "no metrics endpoint": variant([fault(MARKET_DATA, "no-metrics")], "count_the_published_updates"),
-    "no audit API": variant([without_env(MARKET_DATA, "AUDIT_PORT")],
+    "an audit API that serves no route": variant([fault(MARKET_DATA, "no-audit-routes")],
                             "audit_api_sets or audit_api_applies or audit_api_pauses or audit_api_refuses"),
     "the audit API on the production port": variant([fault(MARKET_DATA, "audit-on-production")],
                                                      "production_port_does_not_serve"),
