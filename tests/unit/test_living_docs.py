@@ -205,3 +205,13 @@ def test_the_banner_names_what_makes_a_run_partial():
                                          {"interrupted": True})]
     assert titles == ["The target did not start", "The run was interrupted", "A subset of the features ran",
                       "Not the reference stack", "Services replaced by reference simulators"]
+
+
+def test_the_run_records_what_the_embedded_target_ran_in_a_services_place():
+    from types import SimpleNamespace
+
+    from fixtures.reporting import _substituted
+    profile = SimpleNamespace(embedded={"exchange-go": "runs as the reference simulator exchange",
+                                        "grafana": "left out: a third-party tool"})
+    assert _substituted(SimpleNamespace(definition=SimpleNamespace(profile=profile))) == profile.embedded
+    assert _substituted(SimpleNamespace(definition=SimpleNamespace(profile=SimpleNamespace(embedded={})))) == {}
