@@ -14,7 +14,7 @@ import pytest
 
 from . import intact
 from .repo import LEAN, REPO, STACK  # noqa: F401 - the tests import them from here
-from .tiers import apply_tier_markers, guard_fast_tier, warn_unplaced
+from .tiers import TESTS, apply_tier_markers, guard_fast_tier, warn_unplaced
 
 # The harness's own tests run narrowed feature runs (-k, -m): their milestones are INCOMPLETE by
 # design, so the gate must not fail them. Tests of the gate itself set it back to "0".
@@ -30,7 +30,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem):
     """A fast-tier test (not slow) starts no server: its fixtures, body and teardown run under the guard."""
-    if item.get_closest_marker("slow"):
+    # Only the harness's own tests: a features run given a path under tests/ (--stack-dir tests/stacks/...) loads
+    # this conftest too, and its scenarios must not run under the guard.
+    if item.get_closest_marker("slow") or TESTS not in Path(str(item.path)).resolve().parents:
         yield
         return
     with pytest.MonkeyPatch.context() as patch:

@@ -152,6 +152,11 @@ def load_dir(directory: Path, clock: Clock) -> dict[str, Scenario]:
 
 def load_file(path: str, clock: Clock) -> Scenario:
     file = Path(path)
-    if not file.is_file():
-        raise ScenarioError(f"{path}: no such scenario file")
-    return parse(file.read_text(), str(file), clock)
+    try:
+        if not file.is_file():
+            raise ScenarioError(f"{path}: no such scenario file")
+        text = file.read_text()
+    except (OSError, UnicodeDecodeError) as exc:  # a name too long, a directory loop, a file not UTF-8: a 422, never a 500
+        reason = exc.args[-1] if exc.args else exc
+        raise ScenarioError(f"{path[:200]}: cannot read the scenario file ({type(exc).__name__}: {reason})") from None
+    return parse(text, str(file), clock)
