@@ -90,11 +90,12 @@ def features_run(shared: Path) -> FeaturesRun:
 
 def _run_features(target: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "HARNESS_SERVICES"}
-    proc = subprocess.run([sys.executable, "-m", "pytest", "features/", *LEAN], cwd=REPO, capture_output=True,
-                          text=True, timeout=RUN_TIMEOUT, env={**env, "HARNESS_GATE_ALLOW_INCOMPLETE": "0"})
+    # Its own reports folder: reports/ may belong to another run (one run, one reports folder).
+    proc = subprocess.run([sys.executable, "-m", "pytest", "features/", *LEAN, f"--reports-dir={target / 'reports'}"],
+                          cwd=REPO, capture_output=True, text=True, timeout=RUN_TIMEOUT,
+                          env={**env, "HARNESS_GATE_ALLOW_INCOMPLETE": "0"})
     (target / "output.log").write_text(proc.stdout + proc.stderr)
     (target / "exit-status").write_text(str(proc.returncode))
-    shutil.copytree(REPO / "reports", target / "reports", dirs_exist_ok=True)
 
 
 def scenario_names(shared: Path) -> list[dict]:
