@@ -48,14 +48,16 @@ class Verdicts:
     failures: dict[str, str] = field(default_factory=dict)
     passed: list[str] = field(default_factory=list)
     left_out: dict[str, str] = field(default_factory=dict)
+    not_asked: dict[str, str] = field(default_factory=dict)  # the stack does not ask the service for it
 
     def conclude(self, what: str) -> None:
-        """Fail naming each failing service; skip (ServiceAbsent) when no service could be checked."""
+        """Fail naming each failing service; pass when the stack asks no service for it (the criterion only
+        constrains what is asked, as with dashboards); skip (ServiceAbsent) when no service could be checked."""
         if self.failures:
             lines = "\n".join(f"  {name}: {problem}" for name, problem in self.failures.items())
             passed = f" ({len(self.passed)} passed: {', '.join(self.passed)})" if self.passed else ""
             raise AssertionError(f"{len(self.failures)} application service(s) do not {what}{passed}:\n{lines}")
-        if not self.passed:
+        if not self.passed and not self.not_asked:
             reasons = "; ".join(f"{name}: {why}" for name, why in self.left_out.items())
             raise ServiceAbsent(f"no application service to check ({reasons or 'the stack declares none'})")
 
@@ -67,7 +69,9 @@ def each_service(stack: Stack, evidence: Evidence, what: str, check: Callable[[s
     for service in application_services(stack) if services is None else services:
         try:
             check(service)
-        except (ServiceAbsent, ControlUnsupported, DependsOnFailure, NotApplicable) as exc:
+        except NotApplicable as exc:
+            verdicts.not_asked[service] = str(exc)
+        except (ServiceAbsent, ControlUnsupported, DependsOnFailure) as exc:
             verdicts.left_out[service] = str(exc)
         except AssertionError as exc:
             verdicts.failures[service] = str(exc).strip() or type(exc).__name__
@@ -76,6 +80,7 @@ def each_service(stack: Stack, evidence: Evidence, what: str, check: Callable[[s
         else:
             verdicts.passed.append(service)
     evidence.record("contract", f"{what}: every application service",
-                    f"passed {verdicts.passed}, failed {sorted(verdicts.failures)}, left out {verdicts.left_out}")
+                    f"passed {verdicts.passed}, failed {sorted(verdicts.failures)}, left out {verdicts.left_out}, "
+                    f"not asked {verdicts.not_asked}")
     verdicts.conclude(what)
     return verdicts
