@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from trading_harness.lint.runner import lint
-from trading_harness.stack_reader.yaml_doc import LinedYaml
 from trading_harness.polling import wait_until
+from trading_harness.stack_reader.yaml_doc import LinedYaml
 
 from ..conftest import REPO, STACK, alive, descendants, edit
 
@@ -172,6 +172,20 @@ def test_an_if_not_exists_duplicate_is_a_warning_naming_both_places(tmp):
         and "02-schemas.sql:4" in report.warnings[0].line(), report.lines()
 
 
+@pytest.fixture
+def own_base():
+    """A data-directory base of this test's own (HARNESS_TMPDIR), so another worker's lint cannot show up in it;
+    under /dev/shm and world-traversable, as the unprivileged servers need."""
+    base = Path(tempfile.mkdtemp(prefix="lint-test-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None))
+    base.chmod(0o755)
+    yield base
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def _left_in(base: Path) -> list[str]:
+    return [p.name for p in base.glob("trading-harness-lint-*")]
+
+
 def _lint_dirs() -> set[str]:
     bases = {tempfile.gettempdir(), "/dev/shm", os.environ.get("HARNESS_TMPDIR") or tempfile.gettempdir()}
     return {str(p) for base in bases if os.path.isdir(base) for p in Path(base).glob("trading-harness-lint-*")}
@@ -228,10 +242,10 @@ def test_a_broken_init_stops_the_run_with_the_lints_one_line(run_features, stack
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test_a_stopped_lint_leaves_no_server_and_no_data(sig):
-    before = _lint_dirs()
+def test_a_stopped_lint_leaves_no_server_and_no_data(sig, own_base):
     proc = subprocess.Popen([sys.executable, "-m", "trading_harness.cli.main", "lint"], cwd=REPO,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "HARNESS_TMPDIR": str(own_base)})
     try:
         servers = wait_until(lambda: [pid for pid in descendants(proc.pid) if _is_server(pid)], 60, interval=0.01,
                              message="a throwaway server of the lint")
@@ -241,7 +255,7 @@ def test_a_stopped_lint_leaves_no_server_and_no_data(sig):
         proc.kill()
     assert proc.returncode != 0
     wait_until(lambda: not any(alive(pid) for pid in servers), 10, message="throwaway servers gone")
-    assert _lint_dirs() <= before, "throwaway server data left behind"
+    assert not _left_in(own_base), "throwaway server data left behind"
 
 
 def _is_server(pid: int) -> bool:
@@ -252,13 +266,13 @@ def _is_server(pid: int) -> bool:
 
 
 @pytest.mark.parametrize("variable, install", [("HARNESS_REDIS_SERVER", "redis-server"), ("HARNESS_INITDB", "postgresql")])
-def test_a_missing_binary_is_one_line_naming_the_install(variable, install):
-    before = _lint_dirs()
+def test_a_missing_binary_is_one_line_naming_the_install(variable, install, own_base):
     proc = subprocess.run([sys.executable, "-m", "trading_harness.cli.main", "lint"], cwd=REPO, capture_output=True,
-                          text=True, timeout=120, env={**os.environ, variable: "/nonexistent/binary"})
+                          text=True, timeout=120,
+                          env={**os.environ, variable: "/nonexistent/binary", "HARNESS_TMPDIR": str(own_base)})
     assert proc.returncode == 2 and proc.stdout == "", proc.stdout + proc.stderr
     assert proc.stderr.count("\n") == 1 and "apt-get install" in proc.stderr and install in proc.stderr, proc.stderr
-    assert _lint_dirs() <= before
+    assert not _left_in(own_base)
 
 
 def test_sql_statements_keep_their_first_line_through_comments_quotes_and_dollar_quotes(tmp_path):
