@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from pathlib import Path
 
 from mkdocs.structure.files import File, Files
@@ -27,9 +28,18 @@ def on_files(files: Files, config) -> Files:
     files.append(File.generated(config, "changelog.md", content=_page("changelog.md", "CHANGELOG.md")))
     if (LIVING_DOCS / "index.html").is_file():
         for path in sorted(LIVING_DOCS.rglob("*")):
-            if path.is_file():
+            if path.is_file() and path.suffix != ".md":  # the seeds' .md copies are not pages: on_post_build
                 rel = path.relative_to(LIVING_DOCS).as_posix()
                 files.append(File.generated(config, f"living-docs/{rel}", abs_src_path=str(path)))
     else:
         files.append(File.generated(config, "living-docs/index.html", content=NOT_YET))
     return files
+
+
+def on_post_build(config) -> None:
+    """The living docs' copies of the seed documents (.md), as they are: the living docs link to them."""
+    if (LIVING_DOCS / "index.html").is_file():
+        for path in LIVING_DOCS.rglob("*.md"):
+            target = Path(config["site_dir"]) / "living-docs" / path.relative_to(LIVING_DOCS)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
