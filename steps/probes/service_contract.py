@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 import re
 import signal
-import time
 
 from prometheus_client.parser import text_string_to_metric_families
 
 from steps.probes.application_services import NotApplicable
 from steps.probes.service_probe import ServiceProbe
+from trading_harness.polling import DeadlineExceeded, wait_until
 from trading_harness.targets.stack import Stack
 
 HEALTH, READY = "/api/v1/health", "/api/v1/ready"
@@ -50,12 +50,19 @@ def healthy(probe: ServiceProbe, stack: Stack, service: str) -> None:
 
 def ready(probe: ServiceProbe, stack: Stack, service: str, deadline: float) -> None:
     """GET /api/v1/ready: 200 with ready true; a 503 is waited out until the deadline (a dependency was restarted)."""
-    until = time.monotonic() + deadline
-    while True:
-        reply = probe.get(service, READY)
-        if reply.status_code != 503 or time.monotonic() >= until:
-            break
-        time.sleep(0.2)
+    replies = []
+
+    def answered() -> bool:
+        replies.append(probe.get(service, READY))
+        return replies[-1].status_code != 503
+
+    try:
+        wait_until(answered, deadline, interval=0.2, message=f"{service} {READY} to stop answering 503")
+    except DeadlineExceeded:
+        if not replies:
+            raise  # never answered: the deadline's message names the last error
+        # else the last reply, a 503, fails below with its body
+    reply = replies[-1]
     assert reply.status_code == 200, f"GET {READY} answered {reply.status_code} {reply.text[:SHOWN]}"
     body = _json_object(reply, READY)
     if "ready" in body:
