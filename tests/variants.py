@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -127,11 +127,13 @@ def _collected() -> tuple[str, ...]:
     return tuple(line for line in listed.splitlines() if "::" in line)
 
 
-def uncovered_scenarios(folder: str, variants: dict[str, Variant], minimum: int = 1) -> list[str]:
-    """The scenarios (outlines) of features/<folder> (a folder or a .feature file) that no variant's selection names."""
+def uncovered_scenarios(folder: str, variants: dict[str, Variant], minimum: int = 1,
+                        also: Iterable[str] = ()) -> list[str]:
+    """The scenarios (outlines) of features/<folder> (a folder or a .feature file) that no variant's selection names
+    and no fragment of `also` (scenarios another test breaks) is part of."""
     prefix = f"features/{folder}" + ("::" if folder.endswith(".feature") else "/")
     scenarios = {line.split("::")[-1].split("[")[0] for line in _collected() if line.startswith(prefix)}
     assert len(scenarios) >= minimum, f"features/{folder}: {len(scenarios)} scenarios, fewer than {minimum}"
     selections = " ".join(v.selection for v in variants.values())
-    words = {word for word in selections.replace("(", " ").replace(")", " ").split() if "_" in word}
+    words = {word for word in selections.replace("(", " ").replace(")", " ").split() if "_" in word} | set(also)
     return sorted(s for s in scenarios if not any(word in s for word in words))

@@ -5,8 +5,11 @@ GET /api/v1/ready (checks its Redis and PostgreSQL), Prometheus text at /api/v1/
 with its own field names (ts, severity, msg, component) when LOG_FORMAT=json, and a clean exit on SIGTERM.
 
 ORDER_ROUTER_FAULTS (comma-separated) breaks it on purpose:
+  unhealthy      GET /api/v1/health answers 200 with status "starting" for ever
   no-ready       GET /api/v1/ready answers 404 (the route does not exist)
+  no-metrics     GET /api/v1/metrics answers 404 (the route does not exist)
   plain-logs     plain-text log lines although LOG_FORMAT=json
+  error-logs     an ERROR line at start-up (a backend it cannot reach)
   slow-shutdown  SIGTERM takes 8 s to finish (past the 5 s the criterion allows)
 """
 from __future__ import annotations
@@ -104,7 +107,8 @@ class OrderRouter:
 
     # -- routes ---------------------------------------------------------------------
     async def health(self, request: web.Request) -> web.Response:
-        return web.json_response({"service": self.name, "status": "healthy", "version": self.version,
+        status = "starting" if "unhealthy" in self.faults else "healthy"
+        return web.json_response({"service": self.name, "status": status, "version": self.version,
                                   "uptime_seconds": round(time.monotonic() - self.started, 3)})
 
     async def ready(self, request: web.Request) -> web.Response:
@@ -145,7 +149,8 @@ class OrderRouter:
         app.router.add_get("/api/v1/health", self.health)
         if "no-ready" not in self.faults:
             app.router.add_get("/api/v1/ready", self.ready)
-        app.router.add_get("/api/v1/metrics", self.metrics)
+        if "no-metrics" not in self.faults:
+            app.router.add_get("/api/v1/metrics", self.metrics)
         app.router.add_post("/api/v1/orders", self.route_order)
         return app
 
@@ -159,6 +164,8 @@ class OrderRouter:
         await runner.setup()
         await web.TCPSite(runner, host, port).start()
         self.log("INFO", "order router started", host=host, port=port, version=self.version)
+        if "error-logs" in self.faults:
+            self.log("ERROR", "pricing backend unreachable", backend="pricing:9000")
         await stop.wait()
         self.log("INFO", "SIGTERM received, draining")
         if "slow-shutdown" in self.faults:

@@ -15,20 +15,10 @@ from trading_harness.definition import StackDefinition
 from trading_harness.targets.embedded import with_services
 
 from ..conftest import STACK
+from ..services.router_variants import BROKEN, SCENARIOS
 
 ROUTER = "order-router"
 SELECTION = "every_application_service or no_application_service_logs"  # features/services/application_services.feature
-SCENARIOS = {  # test name fragment -> the criterion's scenario
-    "health": "answers_its_rest_health_check",
-    "ready": "answers_that_it_is_ready",
-    "metrics": "exposes_prometheus_metrics",
-    "structured": "logs_structured_json_lines",
-    "clean": "logs_an_error_line",
-    "shutdown": "exits_0_within_5_seconds_of_sigterm",
-    "credentials": "uses_its_own_adapter_credentials",
-    "namespace": "keeps_its_redis_keys_in_its_own_namespace",
-    "schema": "reaches_its_own_postgresql_schema",
-}
 
 
 def order_router(**environment: str) -> dict:
@@ -85,16 +75,9 @@ def test_the_conforming_router_passes_every_bootstrap_criterion_by_its_name(tmp_
     assert result.returncode == 0
 
 
-SUPERUSER_URL = "postgres://postgres:postgres-dev-pass@postgres:5432/trading_ecosystem?sslmode=disable"
-
-
-@pytest.mark.parametrize("environment, broken", [
-    ({"ORDER_ROUTER_FAULTS": "no-ready"}, {"ready"}),
-    ({"ORDER_ROUTER_FAULTS": "plain-logs"}, {"structured"}),
-    ({"ORDER_ROUTER_FAULTS": "slow-shutdown"}, {"shutdown"}),
-    ({"DATABASE_URL": SUPERUSER_URL}, {"credentials"}),
-], ids=["no-ready", "plain-logs", "slow-shutdown", "as-superuser"])
-def test_a_broken_router_fails_the_scenario_of_the_criterion_it_breaks(tmp_path, run_features, environment, broken):
+@pytest.mark.parametrize("variant", sorted(BROKEN))
+def test_a_broken_router_fails_the_scenario_of_the_criterion_it_breaks(tmp_path, run_features, variant):
+    environment, broken = BROKEN[variant]
     result = run_features("--stack-dir", str(stack_with_router(tmp_path, **environment)), "-k", SELECTION,
                           env={"HARNESS_SERVICES": ROUTER}, timeout=300)
     assert failed_scenarios(result) == broken, result.output[-4000:]
