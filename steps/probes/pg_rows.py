@@ -117,6 +117,9 @@ BASELINES.update({
         if isinstance(value, Parent) else value for column, value in row.items()}
     for table, row in list(BASELINES.items()) if table.startswith("audit.")})
 
+# Words of a constraint name that say nothing of its columns.
+_NAME_NOISE = {"", "id", "key", "pkey", "fkey", "pk", "fk", "uq", "unique", "uniq", "idx", "check", "chk"}
+
 _CONSTRAINTS = """
 SELECT con.conname::text, con.contype::text, array_agg(att.attname::text ORDER BY k.ord)
 FROM pg_constraint con
@@ -373,14 +376,18 @@ class RowProbe:
         found = {name: (kind, list(columns)) for name, kind, columns in self._execute(_CONSTRAINTS, (table, list(kinds)))}
         if constraint in found:
             return found[constraint][1]
-        words = set(re.split(r"[^a-z0-9]+", constraint.lower()))
+        words = set(re.split(r"[^a-z0-9]+", constraint.lower())) - _NAME_NOISE
 
         def mentioned(columns: list[str]) -> float:
             return sum(bool(set(c.lower().split("_")) & words) for c in columns) / len(columns)
 
-        ranked = sorted(found.items(), key=lambda item: mentioned(item[1][1]), reverse=True)
-        if ranked and (mentioned(ranked[0][1][1]) > 0 or len(ranked) == 1):
-            return ranked[0][1][1]
+        # A primary key stands for the rule only when it is composite and the name mentions every column of it:
+        # a duplicate surrogate id is refused by any table and proves nothing of the criterion's rule.
+        candidates = {name: columns for name, (kind, columns) in found.items()
+                      if kind != "p" or (len(columns) > 1 and mentioned(columns) == 1)}
+        ranked = sorted(candidates.values(), key=mentioned, reverse=True)
+        if ranked and (mentioned(ranked[0]) > 0 or len(ranked) == 1):
+            return ranked[0]
         what = "UNIQUE" if "u" in kinds else "FOREIGN KEY"
         raise AssertionError(f"{table} has no {what} constraint like {constraint} (it has: "
                              f"{', '.join(found) or 'none of that kind'})")
