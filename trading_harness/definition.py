@@ -155,7 +155,11 @@ class ServiceSpec:
 
     @property
     def health_path(self) -> str:
-        return self.labels.get("harness.health", "/health")
+        """A `harness.health` label, else the path its compose healthcheck calls (the contract's by default)."""
+        if "harness.health" in self.labels:
+            return self.labels["harness.health"]
+        application = self.application
+        return application.health_path if application else "/health"
 
 
 @dataclass

@@ -51,5 +51,8 @@ class PythonService(LocalServer):
         return value
 
     def probe(self) -> bool:
-        reply = httpx.get(f"http://{self.host}:{self.port}{self.spec.health_path}", timeout=1.0)
-        return reply.status_code == 200
+        path = self.spec.health_path
+        reply = httpx.get(f"http://{self.host}:{self.port}{path}", timeout=1.0)
+        if reply.status_code != 200:  # raised, so the start-up failure says what the service answered
+            raise RuntimeError(f"GET {path} answered {reply.status_code}")
+        return True
