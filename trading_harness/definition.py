@@ -16,17 +16,25 @@ from trading_harness.masking import register_secret
 from trading_harness.paths import project_root
 from trading_harness.profile import StackProfile, read_profile_file
 from trading_harness.profile_inference import infer
+from trading_harness.service_kinds import kind_of
 from trading_harness.stack_files import StackFiles, locate
 from trading_harness.stack_reader import connections as stack_connections
 from trading_harness.stack_reader import sql_text
-from trading_harness.stack_reader.bounded import COMPOSE_NAMES, check_file, compose_path, is_readable_file, list_files, read_lines, read_text
+from trading_harness.stack_reader.bounded import (
+    COMPOSE_NAMES,
+    check_file,
+    compose_path,
+    is_readable_file,
+    list_files,
+    read_lines,
+    read_text,
+)
 from trading_harness.stack_reader.contract import Application, describe
 from trading_harness.stack_reader.kinds import APPLICATION, ONE_SHOT, Classification, Shape, classify, command_text
 from trading_harness.stack_reader.yaml_doc import LinedYaml
 
 PROFILE_FILE = "profile.toml"
 # The embedded runner of each category it can start (an application or step by its command, below).
-_RUNNERS = {"redis": "redis", "postgres": "postgres", "prometheus": "prometheus"}
 _INTERPOLATION = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::?-(?P<default>[^}]*))?\}")
 _DURATION = re.compile(r"^\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>ms|s|m|h)?\s*$")
 
@@ -112,15 +120,8 @@ class ServiceSpec:
 
     @property
     def kind(self) -> str | None:
-        """redis, postgres, prometheus, python or script: which embedded runner starts it (None: none can)."""
-        category = self.category
-        if category in _RUNNERS:
-            return _RUNNERS[category]
-        if category == ONE_SHOT and self.command[:1] == ["sh"] and len(self.command) == 2:
-            return "script"
-        if category in (APPLICATION, "unknown") and self.command[:2] == ["python", "-m"] and len(self.command) > 2:
-            return "python"
-        return None
+        """Which embedded runner starts it: a name of service_kinds.SERVICE_KINDS (None: none can)."""
+        return kind_of(self)
 
     @property
     def one_shot(self) -> bool:

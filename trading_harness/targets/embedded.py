@@ -5,7 +5,6 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import replace
 from pathlib import Path
@@ -13,15 +12,9 @@ from pathlib import Path
 from trading_harness.definition import ServiceSpec, StackDefinition
 from trading_harness.errors import HarnessError, ServiceAbsent, StackConfigError, StackStartError
 from trading_harness.lint import init_sql
-from trading_harness.servers import (
-    LocalServer,
-    PostgresServer,
-    PrometheusServer,
-    PythonService,
-    RedisServer,
-    ScriptStep,
-)
+from trading_harness.servers import LocalServer, PostgresServer
 from trading_harness.servers.base import PortTaken
+from trading_harness.service_kinds import SERVICE_KINDS
 from trading_harness.targets import local_plan
 from trading_harness.targets.stack import Address, Stack, Timing
 from trading_harness.workdirs import OWNER_FILE, WORKDIR_PREFIX, sweep_stale_workdirs, temp_base
@@ -29,14 +22,11 @@ from trading_harness.workdirs import OWNER_FILE, WORKDIR_PREFIX, sweep_stale_wor
 PORT_ATTEMPTS = 3
 
 
-def _postgres(spec: ServiceSpec, definition: StackDefinition, workdir: Path) -> PostgresServer:
+def run_postgres(spec: ServiceSpec, definition: StackDefinition, workdir: Path) -> PostgresServer:
     """PostgreSQL with the lint's diagnosis of its init SQL: a broken script stops the run at file:line."""
     return PostgresServer(spec, definition, workdir, diagnose=init_sql.diagnose)
 
 
-RUNNERS: dict[str, Callable[[ServiceSpec, StackDefinition, Path], LocalServer]] = {
-    "redis": RedisServer, "postgres": _postgres, "python": PythonService, "script": ScriptStep,
-    "prometheus": PrometheusServer}
 
 
 def startup_order(services: dict[str, ServiceSpec]) -> list[list[str]]:
@@ -117,7 +107,7 @@ class EmbeddedStack(Stack):
         began = time.monotonic()
         startup_order(self.plan.run)  # rejects cycles before anything starts
         for name, spec in self.plan.run.items():
-            self.servers[name] = RUNNERS[spec.kind](spec, self.definition, self.workdir)
+            self.servers[name] = SERVICE_KINDS[spec.kind].load_runner()(spec, self.definition, self.workdir)
         for server in self.servers.values():
             server.peers = self.servers
             server.persistent = self.persistent
