@@ -1,28 +1,29 @@
 """Sentences about multi-instance infrastructure (TSE-0001.12.0): per-instance volumes, audit schemas.
 
-Every name comes from the stack under test: instances from the compose file's SERVICE_INSTANCE_NAME,
-the image's user from its Dockerfile, login roles from the init SQL (StackDefinition.postgres.roles),
-tables and columns from the catalog.
+Every name comes from the stack under test: instances from the compose file's SERVICE_INSTANCE_NAME
+and the volume step from its shape (steps/probes/volume_init.py), the image's user from its
+Dockerfile, roles and schemas from the stack profile ("the audit adapter", "the audit_correlator
+schema"), login roles from the init SQL (StackDefinition.postgres.roles), tables and columns from the
+catalog, and health_check()'s report in whatever form it has (steps/probes/health_function.py).
 """
 from __future__ import annotations
-
-import os
-import re
 
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from steps.probes.compose_file import ComposeFile
+from steps.probes import volume_init
+from steps.probes.dependencies import domain_schema
+from steps.probes.health_function import healthy, schema_reports
 from steps.probes.outcome import Outcome
 from steps.probes.pg_rows import RowProbe
 from steps.probes.postgres_probe import PostgresProbe
+from steps.probes.principals import postgres_role
 from steps.probes.service_probe import ServiceProbe
 from steps.probes.simulator_spec import simulator
 from trading_harness.definition import StackDefinition
+from trading_harness.errors import DependsOnFailure
 from trading_harness.evidence import Evidence
 from trading_harness.targets.stack import Stack
-
-COMPLETED = "service_completed_successfully"
 
 
 def _names(text: str) -> list[str]:
@@ -32,112 +33,38 @@ OLD = "2000-01-01T00:00:00Z"
 
 
 # -- the compose file ------------------------------------------------------------------------------
-def _instances(compose: ComposeFile) -> dict[str, str]:
-    """compose service -> SERVICE_INSTANCE_NAME, for every service that names an instance."""
-    services = compose.doc.get("services") or {}
-    return {name: str(env["SERVICE_INSTANCE_NAME"]) for name, spec in services.items()
-            for env in [_env(spec)] if env.get("SERVICE_INSTANCE_NAME")}
-
-
-def _env(spec: dict) -> dict:
-    env = spec.get("environment") or {}
-    return env if isinstance(env, dict) else dict(str(item).split("=", 1) for item in env if "=" in str(item))
-
-
-def _mounts(spec: dict) -> list[tuple[str, str, bool]]:
-    """(source, target, read_only) of every short-syntax volume."""
-    mounts = []
-    for entry in spec.get("volumes") or []:
-        parts = str(entry).split(":")
-        if len(parts) >= 2:
-            mounts.append((os.path.normpath(parts[0]), parts[1], len(parts) == 3 and "ro" in parts[2]))
-    return mounts
-
-
-def _init_services(compose: ComposeFile) -> dict[str, dict]:
-    """The one-shot steps: no port, restart "no", a shell script as command."""
-    return {name: spec for name, spec in (compose.doc.get("services") or {}).items()
-            if str(spec.get("restart")) in ("no", "False") and not spec.get("ports")
-            and list(spec.get("command") or [])[:1] == ["sh"]}
-
-
-def _volume_init(compose: ComposeFile) -> tuple[str, dict]:
-    found = {name: spec for name, spec in _init_services(compose).items() if "INSTANCES" in _env(spec)}
-    assert len(found) == 1, f"expected one one-shot volume initialisation service (restart \"no\", " \
-                            f"command [sh, script], INSTANCES), found {sorted(found) or 'none'}"
-    return next(iter(found.items()))
-
-
-@then("a one-shot service runs the volume initialisation script for every simulator instance")
-def init_service(compose: ComposeFile):
-    name, spec = _volume_init(compose)
-    env, mounts = _env(spec), _mounts(spec)
-    script = spec["command"][1]
-    sources = [source for source, target, ro in mounts if target == script and ro]
-    assert sources, f"{name}: its script {script} is not mounted read-only from the stack definition"
-    assert (compose.path.parent / sources[0]).is_file(), f"{name}: {sources[0]} is not in {compose.path.parent}"
-    volumes_dir = env.get("VOLUMES_DIR")
-    assert any(target == volumes_dir and not ro and source == "volumes" for source, target, ro in mounts), \
-        f"{name}: VOLUMES_DIR {volumes_dir!r} is not ./volumes mounted writable ({mounts})"
-    listed = str(env["INSTANCES"]).split()
-    missing = sorted(set(_instances(compose).values()) - set(listed))
-    assert not missing, f"{name}: INSTANCES does not list {missing}"
-
-
-@then("the volume initialisation gives the directories to the user the simulator image runs as")
-def init_owner(compose: ComposeFile):
-    name, spec = _volume_init(compose)
-    builds = {str((s.get("build") or {}).get("dockerfile")) for n, s in (compose.doc.get("services") or {}).items()
-              if n in _instances(compose) and isinstance(s.get("build"), dict)}
-    assert len(builds) == 1, f"the simulator instances are built from {builds or 'no Dockerfile'}"
-    context = (compose.path.parent / next(iter(
-        s["build"].get("context", ".") for n, s in compose.doc["services"].items() if n in _instances(compose)))).resolve()
-    dockerfile = (context / builds.pop()).read_text()
-    users = re.findall(r"(?m)^USER\s+(\S+)", dockerfile)
-    assert users, "the simulator image has no USER: it runs as root"
-    uid = re.search(rf"useradd\b[^\n]*--uid\s+(\d+)[^\n]*\b{re.escape(users[-1])}\b", dockerfile)
-    assert uid, f"the Dockerfile does not say which uid {users[-1]} has"
-    env = _env(spec)
-    assert str(env.get("VOLUME_UID")) == uid[1], f"{name}: VOLUME_UID {env.get('VOLUME_UID')!r}, image user uid {uid[1]}"
-
-
-@then("every simulator instance mounts its own data and logs directories from ./volumes/<instance>")
-def instance_mounts(compose: ComposeFile):
-    problems, seen = [], {}
-    for service, instance in _instances(compose).items():
-        spec = compose.service(service)
-        env, mounts = _env(spec), _mounts(spec)
-        for variable, kind in (("DATA_DIR", "data"), ("LOG_DIR", "logs")):
-            path = env.get(variable)
-            wanted = os.path.normpath(f"volumes/{instance}/{kind}")
-            sources = [source for source, target, ro in mounts if target == path and not ro]
-            if not path:
-                problems.append(f"{service}: no {variable}")
-            elif sources != [wanted]:
-                problems.append(f"{service}: {variable}={path} is mounted from {sources or 'nothing'}, expected ./{wanted}")
-            elif wanted in seen:
-                problems.append(f"{service} and {seen[wanted]} share ./{wanted}")
-            else:
-                seen[wanted] = service
+def _check(problems: list[str]) -> None:
     assert not problems, "\n".join(problems)
 
 
+@then("a one-shot service runs the volume initialisation script for every simulator instance")
+def init_service(stack_definition: StackDefinition):
+    _check(volume_init.init_problems(stack_definition.compose_file.parent, stack_definition.services))
+
+
+@then("the volume initialisation gives the directories to the user the simulator image runs as")
+def init_owner(stack_definition: StackDefinition):
+    _check(volume_init.owner_problems(stack_definition.compose_file.parent, stack_definition.services))
+
+
+@then("every simulator instance mounts its own data and logs directories from ./volumes/<instance>")
+def instance_mounts(stack_definition: StackDefinition):
+    assert volume_init.instances(stack_definition.services), "no service names its instance (SERVICE_INSTANCE_NAME)"
+    _check(volume_init.mount_problems(stack_definition.services))
+
+
 @then("every simulator instance starts only after the volume initialisation completed successfully")
-def instances_wait_for_init(compose: ComposeFile):
-    name, _ = _volume_init(compose)
-    wrong = {}
-    for service in _instances(compose):
-        depends = compose.service(service).get("depends_on") or {}
-        condition = (depends.get(name) or {}).get("condition") if isinstance(depends, dict) else None
-        if condition != COMPLETED:
-            wrong[service] = condition
-    assert not wrong, f"depends_on {name} is not {COMPLETED}: {wrong}"
+def instances_wait_for_init(stack_definition: StackDefinition):
+    _check(volume_init.wait_problems(stack_definition.services))
 
 
 # -- what each instance sees -----------------------------------------------------------------------
 @when(parsers.parse("a client asks the {service} which directories it uses"), target_fixture="instance_volumes")
 def asks_volumes(service_probe: ServiceProbe, service: str) -> dict:
     reply = service_probe.get(service, "/api/v1/adapter")
+    if reply.status_code == 404 or "volumes" not in reply.json():
+        pytest.skip(f"{service} does not report the directories it uses (GET /api/v1/adapter with volumes): "
+                    f"only the compose file's mounts are checked")
     assert reply.status_code == 200, reply.text
     volumes = reply.json().get("volumes") or {}
     assert volumes.get("data") and volumes.get("logs"), f"{service} reports no data or logs directory: {volumes}"
@@ -167,6 +94,7 @@ def written(stack: Stack, instance_volumes: dict, service: str):
 
 
 # -- the audit schemas -----------------------------------------------------------------------------
+_TABLES_SCENARIO = "'Schema {domain} holds the four audit tables'"
 _TWIN_SHAPE = {
     "columns": """SELECT table_name, column_name, data_type, is_nullable, coalesce(column_default, '')
                   FROM information_schema.columns WHERE table_schema = %s""",
@@ -179,6 +107,33 @@ _TWIN_SHAPE = {
 }
 
 
+def _exists(pg: PostgresProbe, schema: str) -> bool:
+    outcome = pg.run("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,))
+    assert outcome.ok, outcome
+    return bool(outcome.reply)
+
+
+def _schema(stack: Stack, pg: PostgresProbe, domain: str) -> str:
+    """The domain's schema (the stack profile's name); a missing one is the tables scenario's failure."""
+    name = domain_schema(stack, domain)
+    if not _exists(pg, name):
+        raise DependsOnFailure(f"depends on schema {name} of the {domain} domain, which does not exist "
+                               f"(the failure of {_TABLES_SCENARIO.format(domain=domain)})")
+    return name
+
+
+@then(parsers.parse("the {domain} schema exists and has the tables {names}"))
+def schema_exists_with_tables(stack: Stack, pg_session: PostgresProbe, domain: str, names: str):
+    profile = stack.definition.profile
+    assert domain in profile.domains and profile.domains[domain].schema, \
+        f"the stack defines no {domain} schema (its init SQL creates {sorted(profile.domains)})"
+    name = profile.domains[domain].schema
+    assert _exists(pg_session, name), f"schema {name} of the {domain} domain does not exist"
+    present = set(_tables(pg_session, name, require=False))
+    missing = [n for n in _names(names) if n not in present]
+    assert not missing, f"schema {name} lacks tables {missing} (has {sorted(present)})"
+
+
 def _shape(pg: PostgresProbe, schema: str, tables: set[str]) -> dict[str, set]:
     shape = {}
     for what, query in _TWIN_SHAPE.items():
@@ -189,12 +144,11 @@ def _shape(pg: PostgresProbe, schema: str, tables: set[str]) -> dict[str, set]:
     return shape
 
 
-@then(parsers.parse('every table of schema "{schema}" has a twin in schema "{twin}" with the same columns, '
-                    'constraints and indexes'))
-def twin_tables(pg_session: PostgresProbe, schema: str, twin: str):
-    outcome = pg_session.run("SELECT tablename FROM pg_tables WHERE schemaname = %s", (schema,))
-    assert outcome.ok and outcome.reply, f"schema {schema} has no tables: {outcome}"
-    tables = {row[0] for row in outcome.reply}
+@then(parsers.parse("every table of the {domain} schema has a twin in the {twin_domain} schema with the same columns, "
+                    "constraints and indexes"))
+def twin_tables(stack: Stack, pg_session: PostgresProbe, domain: str, twin_domain: str):
+    schema, twin = _schema(stack, pg_session, domain), _schema(stack, pg_session, twin_domain)
+    tables = set(_tables(pg_session, schema))
     original, copy = _shape(pg_session, schema, tables), _shape(pg_session, twin, tables)
     differences = []
     for what in _TWIN_SHAPE:
@@ -203,9 +157,10 @@ def twin_tables(pg_session: PostgresProbe, schema: str, twin: str):
     assert not differences, "\n".join(differences)
 
 
-def _tables(pg: PostgresProbe, schema: str) -> list[str]:
+def _tables(pg: PostgresProbe, schema: str, require: bool = True) -> list[str]:
     outcome = pg.run("SELECT tablename FROM pg_tables WHERE schemaname = %s ORDER BY tablename", (schema,))
-    assert outcome.ok and outcome.reply, f"schema {schema} has no tables: {outcome}"
+    assert outcome.ok, outcome
+    assert outcome.reply or not require, f"schema {schema} has no tables"
     return [row[0] for row in outcome.reply]
 
 
@@ -220,37 +175,42 @@ _STATEMENTS = {  # each needs the privilege and touches no row
 def _try(pg: PostgresProbe, schema: str, privileges: str) -> dict[str, Outcome]:
     results = {}
     for table in _tables(pg, schema):
-        qualified = f"{schema}.{table}"
+        qualified = f'"{schema}"."{table}"'
         first = pg.run("SELECT quote_ident(attname) FROM pg_attribute WHERE attrelid = %s::regclass AND attnum = 1",
                        (qualified,))
         for privilege in _names(privileges):
-            results[f"{privilege} on {qualified}"] = pg.run(_STATEMENTS[privilege].format(t=qualified, c=first.reply[0][0]))
+            results[f"{privilege} on {schema}.{table}"] = pg.run(
+                _STATEMENTS[privilege].format(t=qualified, c=first.reply[0][0]))
     return results
 
 
-@then(parsers.parse('it may {privileges} on every table of schema "{schema}"'))
-def may(pg_session: PostgresProbe, privileges: str, schema: str):
-    refused = [f"{what}: {outcome}" for what, outcome in _try(pg_session, schema, privileges).items() if not outcome.ok]
+@then(parsers.parse("it may {privileges} on every table of the {domain} schema"))
+def may(stack: Stack, pg_session: PostgresProbe, privileges: str, domain: str):
+    results = _try(pg_session, _schema(stack, pg_session, domain), privileges)
+    refused = [f"{what}: {outcome}" for what, outcome in results.items() if not outcome.ok]
     assert not refused, f"{pg_session.role} was refused:\n" + "\n".join(refused)
 
 
-@then(parsers.parse('it may not {privileges} on any table of schema "{schema}"'))
-def may_not(pg_session: PostgresProbe, privileges: str, schema: str):
-    allowed = [what for what, outcome in _try(pg_session, schema, privileges.replace(" or ", ", ")).items()
-               if outcome.ok or "permission denied" not in outcome.error]
+@then(parsers.parse("it may not {privileges} on any table of the {domain} schema"))
+def may_not(stack: Stack, pg_session: PostgresProbe, privileges: str, domain: str):
+    results = _try(pg_session, _schema(stack, pg_session, domain), privileges.replace(" or ", ", "))
+    allowed = [what for what, outcome in results.items() if outcome.ok or "permission denied" not in outcome.error]
     assert not allowed, f"{pg_session.role} was allowed: {allowed}"
 
 
-@then(parsers.re(r'of the login roles the init SQL creates, only (?P<roles>.+?) (?:has|have) (?P<privilege>[A-Z]+) '
-                 r'on schema "(?P<schema>[^"]+)"'))
-def only_roles(stack_definition: StackDefinition, pg_session: PostgresProbe, roles: str, privilege: str, schema: str):
+@then(parsers.re(r"of the login roles the init SQL creates, only (?P<who>.+?) (?:has|have) (?P<privilege>[A-Z]+) "
+                 r"on the (?P<domain>\w+) schema$"))
+def only_roles(stack: Stack, stack_definition: StackDefinition, pg_session: PostgresProbe, who: str, privilege: str,
+               domain: str):
+    schema = _schema(stack, pg_session, domain)
+    expected = sorted({postgres_role(stack_definition.profile, part) for part in _names(who)})
     logins = sorted(stack_definition.postgres.roles)
     assert logins, "the init SQL creates no login role"
     outcome = pg_session.run("SELECT r, has_schema_privilege(r, %s, %s) FROM unnest(%s::text[]) AS r",
                              (schema, privilege, logins))
     assert outcome.ok, outcome
     holders = sorted(role for role, allowed in outcome.reply if allowed)
-    assert holders == sorted(_names(roles)), f"{privilege} on {schema}: {holders}, expected {_names(roles)}"
+    assert holders == expected, f"{privilege} on {schema}: {holders}, expected {expected} ({who})"
 
 
 # -- updated_at triggers ---------------------------------------------------------------------------
@@ -262,16 +222,21 @@ def role_transactions():
         probe.close()
 
 
-@given(parsers.parse('a transaction as "{role}"'), target_fixture="row_probe")
-def transaction_as(stack: Stack, evidence: Evidence, unique: str, role_transactions: list, role: str) -> RowProbe:
+@given(parsers.parse("a transaction as the {who}"), target_fixture="row_probe")
+def transaction_as(stack: Stack, evidence: Evidence, unique: str, role_transactions: list, who: str) -> RowProbe:
+    role = postgres_role(stack.definition.profile, who)
     probe = RowProbe(stack.postgres_dsn(role), role, evidence, unique)
     role_transactions.append(probe)
     return probe
 
 
-@when(parsers.parse('it inserts a row with an old updated_at into every table of schema "{schema}" that has the '
-                    'column, and updates the row'), target_fixture="updated_rows")
-def insert_and_update(row_probe: RowProbe, schema: str) -> dict[str, tuple]:
+@when(parsers.parse("it inserts a row with an old updated_at into every table of the {domain} schema that has the "
+                    "column, and updates the row"), target_fixture="updated_rows")
+def insert_and_update(stack: Stack, row_probe: RowProbe, domain: str) -> dict[str, tuple]:
+    schema = domain_schema(stack, domain)
+    if not row_probe.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)):
+        raise DependsOnFailure(f"depends on schema {schema}, which does not exist "
+                               f"(the failure of {_TABLES_SCENARIO.format(domain=domain)})")
     tables = [row[0] for row in row_probe.execute(
         "SELECT table_name FROM information_schema.columns WHERE table_schema = %s AND column_name = 'updated_at' "
         "ORDER BY table_name", (schema,))]
@@ -297,12 +262,18 @@ def updated_at_moved(updated_rows: dict[str, tuple]):
 
 
 # -- health_check() --------------------------------------------------------------------------------
-@then(parsers.parse("it reports the schemas {names} healthy, each with the number of tables it has"))
-def health_reports(pg_session: PostgresProbe, outcome: Outcome, names: str):
-    assert outcome.ok, outcome
-    reported = {row[0]: (row[1], row[2]) for row in outcome.reply}
-    for schema in _names(names):
-        assert schema in reported, f"health_check() does not report {schema}: {outcome.reply}"
-        count = pg_session.run("SELECT count(*) FROM pg_tables WHERE schemaname = %s", (schema,))
-        assert reported[schema] == (count.reply[0][0], "healthy"), \
-            f"{schema}: health_check() says {reported[schema]}, the schema has {count.reply[0][0]} tables"
+@then(parsers.parse("it reports the schemas of the domains {domains} healthy, each with the number of tables it has"))
+def health_reports(stack: Stack, pg_session: PostgresProbe, outcome: Outcome, domains: str):
+    assert outcome.ok, f"health_check() failed: {outcome}"
+    schemas = [_schema(stack, pg_session, d) for d in _names(domains)]
+    reported = schema_reports(outcome.reply, schemas)
+    problems = []
+    for schema in schemas:
+        if schema not in reported:
+            problems.append(f"health_check() does not report {schema}: {outcome.reply}")
+            continue
+        count, status = reported[schema]
+        tables = len(_tables(pg_session, schema, require=False))
+        if count != tables or not healthy(status):
+            problems.append(f"{schema}: health_check() says {count} tables, {status!r}; the schema has {tables} tables")
+    assert not problems, "\n".join(problems)

@@ -15,8 +15,7 @@ import subprocess
 from trading_harness.errors import StackStartError
 from trading_harness.servers.base import LocalServer
 from trading_harness.servers.processes import ManagedProcess, find_binary
-
-USER_IDS = {"VOLUME_UID": os.getuid, "VOLUME_GID": os.getgid}
+from trading_harness.stack_reader.owners import as_local, owner_variables
 
 
 class ScriptStep(LocalServer):
@@ -34,8 +33,9 @@ class ScriptStep(LocalServer):
 
     def environment(self) -> dict[str, str]:
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+        owners = owner_variables(self.spec.environment)  # VOLUME_UID, OWNER=uid:gid, ...: the harness's own ids
         for key, value in self.spec.environment.items():
-            env[key] = str(USER_IDS[key]()) if key in USER_IDS else self._localise(value)
+            env[key] = as_local(key, value, os.getuid(), os.getgid()) if key in owners else self._localise(value)
         return env
 
     def _localise(self, value: str) -> str:
