@@ -303,3 +303,18 @@ def test_build_contexts_resolve_against_the_compose_folder_and_narrow():
     assert image_specs(compose, {"redis", "postgres"}) == [], "HARNESS_SERVICES narrows the builds"
     reference = {s.name: s.context for s in image_specs(ROOT / "stack" / "docker-compose.yml")}
     assert reference["trading-harness/simulators:dev"] == ROOT
+
+
+def test_a_copy_of_the_stack_builds_from_the_checkout_unless_its_dockerfile_is_its_own(tmp_path):
+    """A broken variant is a copy of stack/ in a folder of its own: its `..` holds the copy's Dockerfile but none of
+    the simulators' sources. Unchanged, it builds from the checkout; changed, from the copy's own folder."""
+    import shutil
+
+    from trading_harness.images.build import image_specs
+    copy = tmp_path / "stack"
+    shutil.copytree(ROOT / "stack", copy)
+    contexts = {s.name: s.context for s in image_specs(copy / "docker-compose.yml")}
+    assert contexts["trading-harness/simulators:dev"] == ROOT
+    (copy / "Dockerfile").write_text((copy / "Dockerfile").read_text() + "\nLABEL team=own\n")
+    contexts = {s.name: s.context for s in image_specs(copy / "docker-compose.yml")}
+    assert contexts["trading-harness/simulators:dev"] == tmp_path

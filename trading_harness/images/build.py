@@ -77,11 +77,14 @@ def image_specs(compose_file: Path, services: set[str] | None = None) -> list[Im
 
 def _context(compose_file: Path, context: str, dockerfile: str) -> Path:
     """The context relative to the compose file's folder, as compose resolves it. A copy of stack/ elsewhere (a
-    test's broken variant) whose `..` holds no such Dockerfile builds the simulators from the checkout."""
+    test's broken variant) whose `..` holds no such Dockerfile, or the reference's own Dockerfile unchanged,
+    builds the simulators from the checkout (the copy's `..` holds none of their sources)."""
     here = Path(os.path.normpath(compose_file.parent.resolve() / context))
-    if not (here / dockerfile).is_file() and Path(context).parts[:1] == ("..",):
+    if Path(context).parts[:1] == ("..",):
         checkout = Path(os.path.normpath(project_root() / "stack" / context))
-        if (checkout / dockerfile).is_file():
+        theirs, ours = here / dockerfile, checkout / dockerfile
+        # A copy of stack/ (a folder of its own, or the copy's own Dockerfile unchanged) builds from the checkout.
+        if ours.is_file() and here != checkout and (not theirs.is_file() or theirs.read_bytes() == ours.read_bytes()):
             return checkout
     return here
 
