@@ -41,7 +41,6 @@ def created_201(reply: Reply, created: dict):
     created["id_column"] = next(k for k, v in created["body"].items() if v == ids[0])
 
 
-@then(parsers.parse("monitor_user finds that record in {table}"))
 def monitor_finds(stack: Stack, evidence: Evidence, created: dict, table: str):
     rows = monitor_rows(stack, evidence, f"SELECT 1 FROM {table} WHERE {created['id_column']} = %s", (created["id"],))
     assert rows, f"{created['id']} is not in {table}"
@@ -52,10 +51,11 @@ def monitor_finds_in_domain(stack: Stack, evidence: Evidence, created: dict, tab
     monitor_finds(stack, evidence, created, f"{schema(stack.definition.profile, domain)}.{table}")
 
 
-@then(parsers.parse("monitor_user does not find that record in {table}"))
-def monitor_does_not_find(stack: Stack, evidence: Evidence, created: dict, table: str):
-    rows = monitor_rows(stack, evidence, f"SELECT 1 FROM {table} WHERE {created['id_column']} = %s", (created["id"],))
-    assert not rows, f"{created['id']} leaked into {table}"
+@then(parsers.parse("the monitor user does not find that record in table {table} of the {domain} schema"))
+def monitor_does_not_find(stack: Stack, evidence: Evidence, created: dict, table: str, domain: str):
+    qualified = f"{schema(stack.definition.profile, domain)}.{table}"
+    rows = monitor_rows(stack, evidence, f"SELECT 1 FROM {qualified} WHERE {created['id_column']} = %s", (created["id"],))
+    assert not rows, f"{created['id']} leaked into {qualified}"
 
 
 @then(parsers.parse("reading {path}/<id> from the {service} returns the same record"))

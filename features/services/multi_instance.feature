@@ -1,8 +1,9 @@
 @TSE-0001.12.0 @orchestrator @exchange
 Feature: Two exchange instances run side by side, isolated from each other
-  exchange-okx and exchange-binance are instances of the exchange simulator. Each has its own
-  PostgreSQL schema and role and its own Redis namespace and ACL user, and its instance name shows
-  in its health, its discovery keys and its metric labels.
+  exchange-okx and exchange-binance (the seeds' venues) are instances of the exchange simulator. Each
+  has its own PostgreSQL schema and role and its own Redis namespace and ACL user (whatever the stack
+  profile calls them), and its instance name shows in its health, its discovery keys and its metric
+  labels.
 
   @criterion:orchestrator.12.0.instance-name
   Scenario Outline: The <instance> instance reports its own instance name
@@ -19,10 +20,10 @@ Feature: Two exchange instances run side by side, isolated from each other
   Scenario Outline: The <instance> instance keeps its data in its own schema and namespace
     When a client creates a record with {'user_id': '$unique', 'account_type': 'SPOT'} at /api/v1/accounts on the <instance>
     Then the reply is 201 with the new record's id
-    And monitor_user finds that record in <schema>.accounts
-    And monitor_user does not find that record in <other>.accounts
-    And the discovery keys of the <instance> are <schema>:service:<instance>:info and :heartbeat
-    And the <instance> holds PostgreSQL sessions only as "<schema>_adapter"
+    And the monitor user finds that record in table accounts of the <schema> schema
+    And the monitor user does not find that record in table accounts of the <other> schema
+    And the discovery keys of the <instance> are {<schema>}:service:<instance>:info and :heartbeat
+    And the <instance> holds PostgreSQL sessions only as the <schema> adapter
 
     Examples:
       | instance         | schema           | other            |
@@ -34,12 +35,12 @@ Feature: Two exchange instances run side by side, isolated from each other
     Given a PostgreSQL session as the <schema> adapter
     When it reads table accounts of the <other> schema
     Then it is refused permission on the <other> schema
-    And the Redis user "<user>" may write "<schema>:probe" but not "<other>:probe"
+    And the <schema> adapter may write "{<schema>}:probe" but not "{<other>}:probe"
 
     Examples:
-      | instance         | schema           | other            | user                     |
-      | exchange-okx     | exchange_okx     | exchange_binance | exchange-okx-adapter     |
-      | exchange-binance | exchange_binance | exchange_okx     | exchange-binance-adapter |
+      | instance         | schema           | other            |
+      | exchange-okx     | exchange_okx     | exchange_binance |
+      | exchange-binance | exchange_binance | exchange_okx     |
 
   @criterion:orchestrator.12.0.instance-aware-metrics
   Scenario Outline: The metrics of <instance> carry its instance name

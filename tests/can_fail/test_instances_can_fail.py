@@ -9,9 +9,12 @@ that omits a schema.
 """
 from __future__ import annotations
 
+import shutil
+
 import pytest
 import yaml
 
+from ..conftest import REPO
 from ..variants import Variant, append, assert_all_pass, assert_fails, text, uncovered_scenarios
 
 FEATURE = "orchestrator/multi_instance_infra.feature"
@@ -118,3 +121,40 @@ def test_the_same_scenarios_pass_against_the_intact_stack(run_features):
 def test_every_multi_instance_scenario_has_a_broken_variant():
     uncovered = uncovered_scenarios(FEATURE, VARIANTS, minimum=9)
     assert not uncovered, f"scenarios no broken variant selects: {uncovered}"
+
+
+# The same criteria on a stack that names and shapes everything its own way (tests/stacks/renamed: a
+# prepare-dirs step with OWNER=uid:gid, roles app_<domain> and readonly, a jsonb health_check() keyed
+# by schema, its own trigger): the harness reads its names, and each break still fails.
+RENAMED = REPO / "tests" / "stacks" / "renamed"
+RENAMED_VARIANTS = {
+    "a foreign volume step that gives the directories to root": Variant(
+        [text("docker-compose.yml", 'OWNER: "10001:10001"', 'OWNER: "0:0"')], COMPOSE_CHECK, "db"),
+    "a foreign volume step that forgets an instance": Variant(
+        [text("docker-compose.yml", "SERVICES: exchange-simulator exchange-okx", "SERVICES: exchange-simulator")],
+        COMPOSE_CHECK, "db"),
+    "a foreign health_check() that reports audit only": Variant(
+        [text("db/init/40_health.sql", "unnest(ARRAY['audit', 'audit_correlator'])", "unnest(ARRAY['audit'])")],
+        "schemahealth_check_reports_both_audit_schemas", "db"),
+    "a foreign twin schema without its trigger": Variant(
+        [text("db/init/35_updated_at.sql", "IN ('audit', 'audit_correlator')", "IN ('audit')")],
+        "update_of_any_schema_table_moves_its_updated_at and audit_correlator", "db"),
+    "a foreign monitor role allowed to write the twin": Variant(
+        [append("db/init/30_table_grants.sql", "GRANT DELETE ON audit_correlator.service_metrics TO readonly;")],
+        "monitor_user_reads_schema and audit_correlator", "db"),
+    "a foreign venue role granted the other venue's schema": Variant(
+        [append("db/init/27_exchange_binance.sql", "GRANT USAGE ON SCHEMA exchange_binance TO app_exchange_okx;\n"
+                                                   "GRANT SELECT ON ALL TABLES IN SCHEMA exchange_binance TO app_exchange_okx;")],
+        "cannot_reach_the_other_instances_data and exchange-okx", "db,cache"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(RENAMED_VARIANTS))
+def test_scenario_fails_against_a_broken_foreign_stack(name, run_features, tmp_path):
+    def renamed_copy():
+        target = tmp_path / "renamed"
+        shutil.copytree(RENAMED, target)
+        return target
+
+    assert_fails(RENAMED_VARIANTS[name], run_features, renamed_copy)

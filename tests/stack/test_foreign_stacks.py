@@ -71,6 +71,20 @@ def test_a_renamed_stack_passes_data_adapters(run_features, tmp_path):
     assert (row["verdict"], row["failed"], row["skipped"]) == ("PASS", 0, 0), row
 
 
+@pytest.mark.slow
+def test_a_renamed_stack_passes_multi_instance_infrastructure(run_features, tmp_path):
+    """Its own volume step (prepare-dirs: STATE_ROOT, OWNER=uid:gid, SERVICES), mounts at /srv, an
+    audit_correlator twin used by app_audit and readonly, a jsonb health_check() keyed by schema, its own
+    updated_at trigger, and two exchange venues with their own schema, role, user and namespace:
+    TSE-0001.12.0 passes with no failure and nothing skipped."""
+    result = run_features("--stack-dir", str(RENAMED), "--milestone", "orchestrator/TSE-0001.12.0",
+                          env=STRICT, timeout=600)
+    row = _gate_row(tmp_path, "orchestrator/TSE-0001.12.0")
+    assert result.returncode == 0, result.output[-4000:]
+    assert (row["verdict"], row["failed"], row["skipped"]) == ("PASS", 0, 0), row
+    assert row["passed"] >= 31, row
+
+
 def test_a_foreign_image_never_breaks_the_external_target(tmp_path):
     """A Go service's image is not something the harness knows how to run; attached to, it is only HTTP."""
     import shutil

@@ -7,3 +7,6 @@ CREATE ROLE app_trading LOGIN PASSWORD 'tr-sql-secret';
 CREATE ROLE app_test_coordination LOGIN PASSWORD 'tc-sql-secret';
 CREATE ROLE app_audit LOGIN PASSWORD 'au-sql-secret';
 CREATE ROLE readonly LOGIN PASSWORD 'ro-sql-secret';
+-- TSE-0001.12.0: two exchange venues run as instances of the exchange simulator, each with its own role.
+CREATE ROLE app_exchange_okx LOGIN PASSWORD 'okx-sql-secret';
+CREATE ROLE app_exchange_binance LOGIN PASSWORD 'bnb-sql-secret';
