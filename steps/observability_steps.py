@@ -16,34 +16,23 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 from pytest_bdd import given, parsers, then, when
 
+from steps.probes.prometheus_config import (
+    config_path,
+    http_services,
+    metrics_path,
+    prometheus_service,
+    read_scrapes,
+    scrapes,
+    wrongly_scraped,
+)
 from steps.probes.promql import dashboard_queries, dashboards, metric_names
-from trading_harness.definition import ServiceSpec, StackDefinition
+from trading_harness.definition import StackDefinition
 from trading_harness.evidence import Evidence
 from trading_harness.polling import DeadlineExceeded, wait_until
 from trading_harness.servers.processes import find_binary
 from trading_harness.targets.stack import Stack
 
 TIMEOUT = httpx.Timeout(5.0, connect=2.0)
-
-
-def http_services(definition: StackDefinition) -> dict[str, ServiceSpec]:
-    """The services that serve HTTP with /metrics: the registry and every simulator (kind python)."""
-    return {name: spec for name, spec in definition.services.items() if spec.kind == "python"}
-
-
-def prometheus_service(definition: StackDefinition) -> str:
-    found = [name for name, spec in definition.services.items() if spec.kind == "prometheus"]
-    assert found, f"{definition.compose_file} runs no Prometheus (an image named prometheus:*)"
-    return found[0]
-
-
-def config_path(definition: StackDefinition) -> Path:
-    spec = definition.services[prometheus_service(definition)]
-    flags = dict(arg[2:].split("=", 1) for arg in spec.command if arg.startswith("--") and "=" in arg)
-    target = flags.get("config.file", "/etc/prometheus/prometheus.yml")
-    sources = [m.source for m in spec.volumes if m.is_bind and m.target == target]
-    assert sources, f"the prometheus service does not mount its --config.file {target} from the stack definition"
-    return (definition.root / sources[0]).resolve()
 
 
 def _promtool(evidence: Evidence, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
@@ -66,20 +55,10 @@ def check_config(prometheus_config: Path, evidence: Evidence):
     assert result.returncode == 0, f"promtool check config {prometheus_config}:\n{result.stdout}{result.stderr}"
 
 
-@then("it scrapes /metrics of every HTTP service of the compose file, the service registry included")
+@then("it scrapes the metrics of every HTTP service of the compose file, the service registry included")
 def scrapes_every_service(stack_definition: StackDefinition, prometheus_config: Path):
-    config = yaml.safe_load(prometheus_config.read_text()) or {}
-    scraped = {}
-    for job in config.get("scrape_configs") or []:
-        path = job.get("metrics_path", "/metrics")
-        for static in job.get("static_configs") or []:
-            for target in static.get("targets") or []:
-                scraped[str(target)] = (job.get("job_name"), path, job.get("scheme", "http"))
-    expected = {f"{name}:{spec.container_port}": name for name, spec in http_services(stack_definition).items()}
-    assert stack_definition.registry_service in expected.values(), "the service registry is not an HTTP service"
-    missing = [f"{name} ({target})" for target, name in expected.items() if target not in scraped]
-    wrong = [f"{target}: job {job} scrapes {scheme}://{target}{path}" for target, (job, path, scheme) in scraped.items()
-             if target in expected and (path != "/metrics" or scheme != "http")]
+    scraped = scrapes(yaml.safe_load(prometheus_config.read_text()) or {})
+    missing, wrong = wrongly_scraped(stack_definition, scraped)
     assert not missing and not wrong, f"not scraped: {missing}; scraped wrongly: {wrong}"
 
 
@@ -194,15 +173,16 @@ def instances_apart(prometheus: PrometheusProbe, stack: Stack):
 
 
 # -- one service's metrics ------------------------------------------------------------------------
-@when("a client scrapes /metrics on every HTTP service of the stack", target_fixture="scrapes")
+@when("a client scrapes the metrics of every HTTP service of the stack", target_fixture="scrapes")
 def scrape_every_service(stack: Stack, service_probe) -> dict:
-    """service -> its /metrics reply, for each HTTP service of the compose file that this run reaches."""
+    """service -> its metrics reply, at the path its stack scrapes, for each HTTP service this run reaches."""
     every = list(http_services(stack.definition))
     names = [name for name in every if name in stack.services]
     if not names and every:
         stack.http_url(every[0])  # an external target without them skips, naming the entry to add
     assert names, f"this run reaches no HTTP service of {stack.definition.compose_file}"
-    return {name: service_probe.metrics(name)[0] for name in names}
+    scraped = read_scrapes(stack.definition)
+    return {name: service_probe.get(name, metrics_path(stack.definition.services[name], scraped)) for name in names}
 
 
 @then("promtool check metrics accepts every scrape")
@@ -210,7 +190,7 @@ def lint_metrics(scrapes: dict, evidence: Evidence):
     refused = []
     for name, reply in scrapes.items():
         if reply.status_code != 200:
-            refused.append(f"{name}: /metrics answered {reply.status_code}: {reply.text[:200]}")
+            refused.append(f"{name}: {reply.request.url.path} answered {reply.status_code}: {reply.text[:200]}")
             continue
         result = _promtool(evidence, "check", "metrics", stdin=reply.text)
         if result.returncode != 0:
@@ -227,11 +207,12 @@ SUFFIXES = {"counter": ("_total", "_created"), "histogram": ("_bucket", "_sum", 
 
 def exported_metrics(stack: Stack, evidence: Evidence) -> dict[str, set[str]]:
     """service -> every series name its /metrics can carry (a family with no sample yet counts)."""
-    exported = {}
-    for name in http_services(stack.definition):
-        reply = httpx.get(stack.http_url(name) + "/metrics", timeout=TIMEOUT)
-        evidence.record("http", f"GET {name}/metrics", f"{reply.status_code} ({len(reply.text)} bytes)")
-        assert reply.status_code == 200, f"{name}/metrics: {reply.status_code}"
+    exported, scraped = {}, read_scrapes(stack.definition)
+    for name, spec in http_services(stack.definition).items():
+        path = metrics_path(spec, scraped)
+        reply = httpx.get(stack.http_url(name) + path, timeout=TIMEOUT)
+        evidence.record("http", f"GET {name}{path}", f"{reply.status_code} ({len(reply.text)} bytes)")
+        assert reply.status_code == 200, f"{name}{path}: {reply.status_code}"
         names = set()
         for family in text_string_to_metric_families(reply.text):
             names.add(family.name)

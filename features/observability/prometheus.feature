@@ -1,7 +1,7 @@
 @TSE-0001.3a @orchestrator @observability
 Feature: Prometheus collects the metrics of every service of the stack
   The stack carries a Prometheus configuration (stack/prometheus/prometheus.yml) that scrapes
-  /metrics of every HTTP service, the service registry included. A real Prometheus server runs it
+  the metrics (/metrics, or the path the service serves) of every HTTP service, the service registry included. A real Prometheus server runs it
   (the embedded stack points its targets at the run's ports) and reports every target up. Every
   service's metrics pass promtool's linter, and no exported label collides with a target label:
   the instance name is exported as service_instance, since Prometheus owns `instance`.
@@ -10,7 +10,7 @@ Feature: Prometheus collects the metrics of every service of the stack
   Scenario: The Prometheus configuration is valid and scrapes every HTTP service
     Given the Prometheus configuration of the stack
     Then promtool check config accepts it
-    And it scrapes /metrics of every HTTP service of the compose file, the service registry included
+    And it scrapes the metrics of every HTTP service of the compose file, the service registry included
 
   @criterion:orchestrator.3a.prometheus-targets-up @severity:critical
   Scenario: Prometheus reports up == 1 for every target
@@ -19,7 +19,7 @@ Feature: Prometheus collects the metrics of every service of the stack
 
   @criterion:orchestrator.3a.metrics-lint
   Scenario: The metrics of every HTTP service pass promtool check metrics
-    When a client scrapes /metrics on every HTTP service of the stack
+    When a client scrapes the metrics of every HTTP service of the stack
     Then promtool check metrics accepts every scrape
 
   @criterion:orchestrator.3a.metric-label-collisions

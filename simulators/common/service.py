@@ -154,7 +154,8 @@ class ServiceApp:
             return Response(200 if ready_now else 503, {"ready": ready_now, "components": components,
                                                         "service": s.service_name, "instance": s.instance})
 
-        @router.route("GET", "/metrics", media="text/plain")
+        @router.route("GET", "/api/v1/metrics", media="text/plain")  # the contract's other path: a stand-in
+        @router.route("GET", "/metrics", media="text/plain")         # serves whichever the stack scrapes
         def metrics(_: Request) -> Response:
             if "no-metrics" in s.faults:
                 raise ApiError(404, "not_found", "fault no-metrics")
@@ -214,7 +215,7 @@ class ServiceApp:
             if "no-grpc" not in s.faults:
                 self.grpc.start()
             servers.append(make_server(s.http_host, s.http_port, self.router, logger=logging.getLogger("http"),
-                                       quiet_paths=("/api/v1/health", "/api/v1/ready", "/metrics"),
+                                       quiet_paths=("/api/v1/health", "/api/v1/ready", "/metrics", "/api/v1/metrics"),
                                        observer=self.metrics.observe))
             if s.audit_port:
                 servers.append(make_server(s.audit_host, s.audit_port, self.audit_router,

@@ -73,6 +73,7 @@ def build_router(settings: Settings, client: redis.Redis, metrics: Metrics | Non
         return Response(200, {"status": "healthy", "service": settings.service_name, "redis": "ok"})
 
     if metrics:
+        @router.route("GET", "/api/v1/metrics", media="text/plain")  # the contract's other path (a stand-in)
         @router.route("GET", "/metrics", media="text/plain")
         def scrape(_: Request) -> Response:
             """Prometheus text exposition (RED metrics, runtime, service_ready)."""
