@@ -253,6 +253,12 @@ class JsonHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
+    def handle_error(self, request, client_address) -> None:
+        """A request that broke outside the router (a client gone, a socket timeout under load) is one structured
+        log line, not socketserver's plain-text traceback on stderr, which would break the service's JSON logs."""
+        logging.getLogger("http").warning("the connection from %s ended with an error", client_address[0],
+                                          exc_info=True)
+
 
 def make_server(host: str, port: int, router: Router, *, max_body: int = 64 * 1024,
                 request_timeout: float = 10.0, quiet_paths: Iterable[str] = ("/health",),

@@ -10,6 +10,7 @@ import json
 import shutil
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 
 from ..conftest import REPO
 
@@ -50,3 +51,41 @@ def test_every_milestone_runs_without_a_false_failure(run_features, tmp_path):
     for key in MILESTONES:
         assert gate[key]["passed"] > 0, gate[key]
     assert sum(state == "passed" for state in outcomes.values()) >= 250, gate
+
+
+# -- planted defects, in a copy ---------------------------------------------------------------------
+PLANTED_SQL = ("-- Planted by tests/stack/test_ecosystem_stack.py: one domain schema and one table missing.\n"
+               "DROP SCHEMA risk CASCADE;\nDROP TABLE custodian.settlements CASCADE;\n")
+SCHEMAS_FAILURE = "(the failure of 'The database has all seven domain schemas')"
+TABLES_FAILURE = "(the failure of 'The custodian schema has its tables')"
+
+
+def _failure_messages(result) -> dict[str, str]:
+    messages = {}
+    for case in ET.parse(result.junit).getroot().iter("testcase"):
+        for tag in ("failure", "error"):
+            if (found := case.find(tag)) is not None:
+                messages[case.get("name")] = (found.get("message") or "") + (found.text or "")
+    return messages
+
+
+def test_each_planted_defect_is_named_by_one_failure_and_its_dependents_skip(run_features, tmp_path):
+    root = tmp_path / "ecosystem"
+    shutil.copytree(ECOSYSTEM, root)
+    (root / "config" / "postgres" / "initdb" / "099_planted.sql").write_text(PLANTED_SQL)
+    result = run_features("--stack-dir", str(root), "-m", "postgres", "-rs",
+                          env={"HARNESS_SERVICES": "redis,postgres"}, timeout=900)
+    failures = _failure_messages(result)
+    schemas = [name for name in failures if name == "test_the_database_has_all_seven_domain_schemas"]
+    tables = [name for name in failures if "schema_has_its_tables" in name]
+    assert set(failures) == {*schemas, *tables} and len(schemas) == len(tables) == 1, \
+        f"failures {sorted(failures)}\n" + result.output[-4000:]
+    assert "risk" in failures[schemas[0]] and "settlements" in failures[tables[0]] \
+        and "custodian" in tables[0], failures
+    reasons = result.skip_reasons()
+    on_schema = [r for r in reasons.values() if "depends on schema risk" in r or "of the risk domain" in r]
+    on_table = [r for r in reasons.values() if "depends on table custodian.settlements" in r]
+    assert on_schema and all(SCHEMAS_FAILURE in r for r in on_schema), reasons
+    assert on_table and all(TABLES_FAILURE in r for r in on_table), reasons
+    others = [r for r in reasons.values() if r not in on_schema and r not in on_table]
+    assert not [r for r in others if "the failure of" in r], others  # nothing else depends on a failure
