@@ -22,6 +22,7 @@ from steps.probes.prometheus_config import (
     metrics_path,
     prometheus_service,
     read_scrapes,
+    scraped_in_this_run,
     scrapes,
     wrongly_scraped,
 )
@@ -81,12 +82,6 @@ class PrometheusProbe:
         return self.get("/api/v1/query", query=promql)["result"]
 
 
-def configured_targets(definition: StackDefinition) -> int:
-    config = yaml.safe_load(config_path(definition).read_text()) or {}
-    return sum(len(static.get("targets") or []) for job in config.get("scrape_configs") or []
-               for static in job.get("static_configs") or [])
-
-
 @given("the Prometheus server of the stack", target_fixture="prometheus")
 def prometheus_server(stack: Stack, evidence: Evidence) -> PrometheusProbe:
     # An external target that does not list it skips the scenario, naming the entry to add.
@@ -94,7 +89,7 @@ def prometheus_server(stack: Stack, evidence: Evidence) -> PrometheusProbe:
 
 
 def _all_up(prometheus: PrometheusProbe, definition: StackDefinition, seconds: float) -> list[dict]:
-    wanted = configured_targets(definition)
+    wanted = len(scraped_in_this_run(definition))
     seen = {"targets": []}
 
     def all_up() -> list[dict] | None:

@@ -69,6 +69,14 @@ def read_scrapes(definition: StackDefinition) -> dict[str, Scrape]:
         return {}
 
 
+def scraped_in_this_run(definition: StackDefinition) -> list[str]:
+    """Every static target of the configuration that Prometheus scrapes in this run: those on a service the target
+    leaves out (StackDefinition.absent: an exporter the embedded target cannot run) are not (servers.prometheus)."""
+    config = yaml.safe_load(config_path(definition).read_text()) or {}
+    return [str(target) for job in (config.get("scrape_configs") or []) for static in (job.get("static_configs") or [])
+            for target in (static.get("targets") or []) if str(target).rpartition(":")[0] not in definition.absent]
+
+
 def metrics_path(spec: ServiceSpec, scraped: dict[str, Scrape]) -> str:
     """Where the service serves its metrics, as its stack declares it (see the module's docstring)."""
     declared = spec.labels.get("harness.metrics") or spec.environment.get("METRICS_PATH")

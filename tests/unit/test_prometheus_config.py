@@ -11,7 +11,14 @@ import httpx
 import pytest
 
 from steps.observability_steps import lint_metrics
-from steps.probes.prometheus_config import http_services, metrics_path, read_scrapes, scrapes, wrongly_scraped
+from steps.probes.prometheus_config import (
+    http_services,
+    metrics_path,
+    read_scrapes,
+    scraped_in_this_run,
+    scrapes,
+    wrongly_scraped,
+)
 from trading_harness.definition import StackDefinition
 
 from ..conftest import REPO, STACK
@@ -70,3 +77,11 @@ def test_a_scrape_that_is_not_200_is_one_failure_naming_the_path():
     with pytest.raises(AssertionError) as failure:
         lint_metrics({"order-router": reply}, evidence)
     assert "order-router: /api/v1/metrics answered 404" in str(failure.value)
+
+
+def test_targets_on_services_the_run_leaves_out_are_not_expected_up():
+    definition = StackDefinition.load(ECOSYSTEM)
+    every = scraped_in_this_run(definition)
+    assert "redis-exporter:9121" in every and len(every) == 11
+    definition.absent = {"redis-exporter": "an exporter", "postgres-exporter": "an exporter"}
+    assert len(scraped_in_this_run(definition)) == 9 and "redis-exporter:9121" not in scraped_in_this_run(definition)
