@@ -163,21 +163,22 @@ class ServiceSpec:
         return application.health_path if application else "/health"
 
 
+# Secrets stay out of reprs: allure-pytest-bdd reports a step's arguments (fixtures included) by their repr.
 @dataclass
 class RedisUser:
     name: str
     enabled: bool
-    passwords: list[str]
+    passwords: list[str] = field(repr=False)
     key_patterns: list[str]
-    rules: list[str]
+    rules: list[str] = field(repr=False)  # `>password` among them
 
 
 @dataclass
 class PostgresSpec:
     superuser: str
-    password: str
+    password: str = field(repr=False)
     database: str
-    roles: dict[str, str] = field(default_factory=dict)
+    roles: dict[str, str] = field(default_factory=dict, repr=False)  # role -> password
 
 
 @dataclass
@@ -191,6 +192,9 @@ class StackDefinition:
     credentials: dict[str, str] = field(default_factory=dict)
     files: StackFiles | None = None
     absent: dict[str, str] = field(default_factory=dict)  # services the target leaves out -> why (embedded)
+
+    def __repr__(self) -> str:  # short, and without the credentials it holds (see RedisUser)
+        return f"StackDefinition(root={str(self.root)!r}, services={list(self.services)})"
 
     # -- files -----------------------------------------------------------
     @property

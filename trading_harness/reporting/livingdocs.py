@@ -144,9 +144,12 @@ class Site:
         return Path(os.path.relpath(self.allure_dir, self.out), f"{uuid}-result.json").as_posix()
 
     def seed_link(self, milestone: Milestone) -> str:
+        """The seed's URL, or its copy in seeds/; "" when this checkout has no seeds (no link, not a broken one)."""
         if self.seeds_url:
             return self.catalogue.link(milestone, self.seeds_url)
-        return f"seeds/{milestone.document}#{milestone.anchor}"
+        if not (self.catalogue.seeds / milestone.document).is_file():
+            return ""
+        return f"seeds/{Path(milestone.document).name}#{milestone.anchor}"
 
     def copy_seeds(self) -> list[Path]:
         """The seed documents the catalogue cites, copied into seeds/ (links stay inside the site)."""
