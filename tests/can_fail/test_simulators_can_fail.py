@@ -49,7 +49,7 @@ VARIANTS = {
                                           "exchange_prices_btcusd", f"{EXCHANGE},{MARKET_DATA}"),
     "breaker-never-opens": Variant([env(EXCHANGE, CIRCUIT_BREAKER_FAILURES="1000")], f"circuit_breaker and {EXCHANGE}",
                                    f"{EXCHANGE},{MARKET_DATA}"),
-    "config-not-cached": Variant([text("embedded.toml", "config_cache_ttl = 0.5", "config_cache_ttl = 0")],
+    "config-not-cached": Variant([text("embedded.toml", "config_cache_ttl = 1.5", "config_cache_ttl = 0")],
                                  f"caches_a_configuration_value and {EXCHANGE}"),
     "feed-without-btc": Variant([env(MARKET_DATA, DEFAULT_SYMBOLS="ADA/USD,SOL/USD")],
                                 "receives_a_marketdata_price_stream or serves_its_active_symbols", MARKET_DATA),
