@@ -13,6 +13,7 @@ import pytest
 
 from trading_harness.reporting.catalogue import load
 
+from .. import npm
 from ..conftest import REPO
 from .planted_failure import MILESTONE_PAGE, planted_run
 
@@ -51,18 +52,7 @@ def chromium() -> str:
 
 def node_modules() -> Path:
     """axe-core and playwright-core from the npm registry, in a cache folder (installed on first use)."""
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "trading-harness" / "browser-tools"
-    modules = cache / "node_modules"
-    if (modules / "axe-core" / "axe.min.js").is_file() and (modules / "playwright-core").is_dir():
-        return modules
-    if not shutil.which("node") or not shutil.which("npm"):
-        pytest.skip("the browser check needs node and npm (apt-get install -y nodejs npm)")
-    cache.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.run(["npm", "install", "--prefix", str(cache), "--no-audit", "--no-fund", "--no-save",
-                           *NPM_PACKAGES], capture_output=True, text=True, timeout=900)
-    if proc.returncode != 0 or not (modules / "axe-core" / "axe.min.js").is_file():
-        pytest.skip(f"npm could not install {' '.join(NPM_PACKAGES)}: {(proc.stderr or proc.stdout)[-300:]}")
-    return modules
+    return npm.node_modules("browser-tools", NPM_PACKAGES, "axe-core/axe.min.js", "playwright-core")
 
 
 def read_pages(pages: list[dict]) -> list[dict]:

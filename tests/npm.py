@@ -1,0 +1,26 @@
+"""npm packages a test reads reports with, pinned, installed once into a cache folder outside the repository."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+
+def node_modules(folder: str, packages: tuple[str, ...], *present: str) -> Path:
+    """<cache>/trading-harness/<folder>/node_modules with `packages` installed (once: `present` are the paths
+    under node_modules that show an earlier install); a skip naming the fix when node or npm is missing."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "trading-harness" / folder
+    modules = cache / "node_modules"
+    if all((modules / path).exists() for path in present):
+        return modules
+    if not shutil.which("node") or not shutil.which("npm"):
+        pytest.skip(f"reading the reports with {', '.join(packages)} needs node and npm (apt-get install -y nodejs npm)")
+    cache.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run(["npm", "install", "--prefix", str(cache), "--no-audit", "--no-fund", "--no-save", *packages],
+                          capture_output=True, text=True, timeout=900)
+    if proc.returncode != 0 or not all((modules / path).exists() for path in present):
+        pytest.skip(f"npm could not install {' '.join(packages)}: {(proc.stderr or proc.stdout)[-300:]}")
+    return modules
