@@ -49,7 +49,7 @@ VARIANTS = {
     "a Prometheus configuration naming a job twice": Variant(  # Prometheus would refuse it: not started here
         [prometheus_jobs(lambda jobs: jobs.append(dict(_job(jobs, OKX))))], SCRAPE_CONFIG, "redis"),
     "a job scraping the wrong path": Variant(
-        [prometheus_jobs(lambda jobs: _job(jobs, OKX).__setitem__("metrics_path", "/api/v1/metrics"))],
+        [prometheus_jobs(lambda jobs: _job(jobs, OKX).__setitem__("metrics_path", "/api/v2/metrics"))],
         f"{SCRAPE_CONFIG} or {TARGETS_UP}", EVERYTHING),
     "a simulator exporting the seeds' instance label": Variant(
         [fault(OKX, "instance-label")], f"{COLLISIONS} or {INSTANCES_APART}", EVERYTHING),
