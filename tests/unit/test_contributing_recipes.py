@@ -109,11 +109,29 @@ CLASSIFY = """
 
 
 def test_recipe_2_a_new_kind_classifies_its_image_under_any_name(tmp_path: Path):
-    [entry] = blocks("python", recipe=2)
+    entry, _ = blocks("python", recipe=2)
     root = engine_copy(tmp_path)
     assert python(root, CLASSIFY) == "unknown unknown"  # before the recipe
     insert_entry(root / "trading_harness" / "stack_reader" / "kinds.py", "KINDS: tuple[Kind, ...] = (", entry)
     assert python(root, CLASSIFY) == "exporter Redis Sentinel exporter"
+
+
+def test_recipe_2_a_runnable_kind_is_one_complete_table_entry(tmp_path: Path):
+    _, entry = blocks("python", recipe=2)
+    root = engine_copy(tmp_path)
+    insert_entry(root / "trading_harness" / "service_kinds.py", "SERVICE_KINDS: dict[str, ServiceKind] = {", entry)
+    out = python(root, """
+        import inspect
+        from types import SimpleNamespace
+        from trading_harness.lint.runner import CHECKS
+        from trading_harness.service_kinds import SERVICE_KINDS, kind_of
+        kind = SERVICE_KINDS["valkey"]
+        assert kind.lint in CHECKS and kind.image and kind.description
+        assert list(inspect.signature(kind.load_runner()).parameters)[:3] == ["spec", "definition", "workdir"]
+        assert list(inspect.signature(kind.load_health()).parameters) == ["stack", "service"]
+        print(kind_of(SimpleNamespace(category="redis", command=["valkey-server", "/etc/valkey.conf"])))
+    """)
+    assert out == "valkey", out
 
 
 def test_recipe_3_a_new_target_is_offered_by_the_cli_and_the_plugin(tmp_path: Path):
