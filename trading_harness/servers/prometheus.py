@@ -8,13 +8,16 @@ Prometheus would report it down for ever.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import yaml
 
 from trading_harness.definition import parse_duration
 from trading_harness.errors import StackConfigError
 from trading_harness.servers.base import LocalServer
-from trading_harness.servers.processes import ManagedProcess, find_binary
+from trading_harness.servers.identity import server_env, server_identity
+from trading_harness.servers.processes import Confinement, ManagedProcess, find_binary
 from trading_harness.stack_reader.yaml_doc import load as load_yaml
 
 READY_PATH = "/-/ready"
@@ -51,7 +54,10 @@ class PrometheusServer(LocalServer):
 
     def prepare(self) -> None:
         self.binary = find_binary("prometheus")
-        (self.workdir / "prometheus-data").mkdir(exist_ok=True)
+        self.identity = server_identity()
+        self.data = self.workdir / "prometheus-data"
+        self.data.mkdir(exist_ok=True)
+        self.identity.chown(self.data)
 
     @property
     def flags(self) -> dict[str, str]:
@@ -77,6 +83,10 @@ class PrometheusServer(LocalServer):
         if not isinstance(config, dict):
             raise StackConfigError(f"{self.config_source()}: expected a mapping (global:, scrape_configs:)")
         compress_intervals(config, self.definition.time.get("scrape_interval"))
+        if config.get("rule_files"):  # read from the stack folder, wherever the rewritten file is
+            source = Path(self.config_source()).parent
+            config["rule_files"] = [self.local_path(f) or f if str(f).startswith("/") else str(source / str(f))
+                                    for f in config["rule_files"]]
         own_port = self.spec.container_port
         for job in config.get("scrape_configs") or []:
             for static in job.get("static_configs") or []:
@@ -99,13 +109,15 @@ class PrometheusServer(LocalServer):
         return f"{peer.host}:{peer.ports[int(port)]}"
 
     def command(self) -> ManagedProcess:
-        config = self.workdir / f"{self.name}.yml"
+        # The stack's configuration, rewritten, beside the data: the unprivileged server sees only that folder.
+        config = self.data / f"{self.name}.yml"
         config.write_text(yaml.safe_dump(self.rewritten_config(), sort_keys=False))
-        flags = {**self.flags, "config.file": str(config),
-                 "storage.tsdb.path": str(self.workdir / "prometheus-data"),
+        flags = {**self.flags, "config.file": str(config), "storage.tsdb.path": str(self.data),
                  "web.listen-address": f"{self.host}:{self.port}"}
         argv = [self.binary, *(f"--{name}={value}" for name, value in flags.items())]
-        return ManagedProcess(self.name, argv, self.log_path)
+        return ManagedProcess(self.name, argv, self.log_path, env=server_env(), cwd=self.data,
+                              confinement=Confinement(self.identity, writable=[self.data], readable=[
+                                  self.definition.root, Path(self.config_source()).parent]))
 
     def probe(self) -> bool:
         return httpx.get(f"http://{self.host}:{self.port}{READY_PATH}", timeout=1.0).status_code == 200
