@@ -10,7 +10,7 @@ Feature: Market data flows from the simulator to the risk monitor accurately, fa
     Then every received update equals the published price with the same feed sequence in the Redis history
     And the risk monitor saw no gap in the feed sequence of any symbol
 
-  @criterion:market-data.13a.latency
+  @criterion:market-data.13a.latency @timing
   Scenario: Updates reach the risk monitor within 50 ms at the 99th percentile at 10 updates per second
     Given the feed publishes 10 updates per second per symbol
     And the risk monitor subscribes to the prices of BTC/USD, ETH/USD, ADA/USD, SOL/USD and DOT/USD

@@ -105,17 +105,17 @@ def test_the_reference_stack_lints_clean():
     assert report.errors == [], report.lines()
 
 
-def test_the_cli_prints_one_line_per_finding_masks_passwords_and_exits_1():
-    before = _lint_dirs()
+def test_the_cli_prints_one_line_per_finding_masks_passwords_and_exits_1(own_base):
     proc = subprocess.run([sys.executable, "-m", "trading_harness.cli.main", "lint", "--stack-dir", str(BROKEN)],
-                          cwd=REPO, capture_output=True, text=True, timeout=120)
+                          cwd=REPO, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "HARNESS_TMPDIR": str(own_base)})
     assert proc.returncode == 1, proc.stdout + proc.stderr
     lines = proc.stdout.splitlines()
     assert len(lines) == len(DEFECTS) + 1 and "6 error(s)" in lines[-1], proc.stdout
     assert all(re.match(r"^\S+:\d+( \(service [^)]+\))?: error \[[a-z-]+\]: .+; fix: .+", line) for line in lines[:-1]), lines
     leaked = [secret for secret in SECRETS if secret in proc.stdout + proc.stderr]
     assert not leaked, proc.stdout
-    assert _lint_dirs() <= before, "throwaway server data left behind"
+    assert not _left_in(own_base), "throwaway server data left behind"  # a base of its own: no other worker's lint
 
 
 def test_the_cli_exits_0_on_the_reference_stack():

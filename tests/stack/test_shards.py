@@ -18,6 +18,9 @@ import pytest
 
 from ..repo import LEAN, REPO
 
+# One worker runs the whole module: its module fixture (the expensive runs) is then made once, not once per worker.
+pytestmark = pytest.mark.xdist_group("shards")
+
 SHARDS = 4
 ROW_FIELDS = ("key", "scenarios", "passed", "failed", "skipped", "criteria", "verdict")
 
