@@ -72,6 +72,14 @@ def _trace(stack: Stack, evidence: Evidence, trace_id: str) -> httpx.Response:
     return reply
 
 
+def _dangling(trace: dict, client_span: str) -> list[str]:
+    """Spans whose parent the trace does not hold yet: a span is reported when it ends, so an enclosing span
+    arrives after its children. A trace is read once none is left (or its deadline passes)."""
+    spans = trace.get("spans", {})
+    return [span_id for span_id, span in spans.items()
+            if span.get("parent_span_id") and span["parent_span_id"] != client_span and span["parent_span_id"] not in spans]
+
+
 def _services_of(trace: dict) -> set[str]:
     return {span["service_name"] for span in trace.get("spans", {}).values()}
 
@@ -85,10 +93,10 @@ def trace_has_spans(stack: Stack, evidence: Evidence, traced_orders: list, trace
     for traced in traced_orders:
         seen: dict = {}
 
-        def complete(trace_id: str = traced.trace_id) -> bool:
+        def complete(trace_id: str = traced.trace_id, client: str = traced.client_span_id) -> bool:
             reply = _trace(stack, evidence, trace_id)
             seen["trace"] = reply.json() if reply.status_code == 200 else {}
-            return wanted <= _services_of(seen["trace"])
+            return wanted <= _services_of(seen["trace"]) and not _dangling(seen["trace"], client)
 
         with suppress(DeadlineExceeded):
             wait_until(complete, max(0.0, deadline - time.monotonic()), interval=0.2, message="the trace's spans")
