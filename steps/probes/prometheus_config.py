@@ -13,7 +13,8 @@ from pathlib import Path
 import yaml
 
 from trading_harness.definition import ServiceSpec, StackDefinition
-from trading_harness.stack_reader.contract import METRICS
+from trading_harness.servers.prometheus import config_file_flag
+from trading_harness.stack_reader.contract import METRICS, declared_metrics_path
 
 METRICS_PATHS = (METRICS, "/api/v1/metrics")  # the ecosystem's contract: some services serve the second
 
@@ -40,8 +41,7 @@ def prometheus_service(definition: StackDefinition) -> str:
 
 def config_path(definition: StackDefinition) -> Path:
     spec = definition.services[prometheus_service(definition)]
-    flags = dict(arg[2:].split("=", 1) for arg in spec.command if arg.startswith("--") and "=" in arg)
-    target = flags.get("config.file", "/etc/prometheus/prometheus.yml")
+    target = config_file_flag(spec.command)
     sources = [m.source for m in spec.volumes if m.is_bind and m.target == target]
     assert sources, f"the prometheus service does not mount its --config.file {target} from the stack definition"
     return (definition.root / sources[0]).resolve()
@@ -79,7 +79,7 @@ def scraped_in_this_run(definition: StackDefinition) -> list[str]:
 
 def metrics_path(spec: ServiceSpec, scraped: dict[str, Scrape]) -> str:
     """Where the service serves its metrics, as its stack declares it (see the module's docstring)."""
-    declared = spec.labels.get("harness.metrics") or spec.environment.get("METRICS_PATH")
+    declared = declared_metrics_path(spec.environment, spec.labels)
     if declared:
         return declared
     for port in spec.container_ports:
@@ -98,7 +98,7 @@ def wrongly_scraped(definition: StackDefinition, scraped: dict[str, Scrape]) -> 
             missing.append(f"{name} ({target})")
             continue
         scrape = scraped[found]
-        declared = spec.labels.get("harness.metrics") or spec.environment.get("METRICS_PATH")
+        declared = declared_metrics_path(spec.environment, spec.labels)
         allowed = (declared,) if declared else METRICS_PATHS
         if scrape.path not in allowed or scrape.scheme != "http":
             wrong.append(f"{found}: job {scrape.job} scrapes {scrape.scheme}://{found}{scrape.path} "

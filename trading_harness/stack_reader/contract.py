@@ -70,7 +70,7 @@ def describe(name: str, environment: dict[str, str], healthcheck: str, labels: d
     service = env.get("SERVICE_NAME") or name
     health = health_path(healthcheck, labels)
     ready = labels.get("harness.ready") or (health[: -len("health")] + "ready" if health.endswith("health") else READY)
-    metrics = labels.get("harness.metrics") or env.get("METRICS_PATH") or METRICS
+    metrics = declared_metrics_path(env, labels) or METRICS
     return Application(
         name=service,
         instance=env.get("SERVICE_INSTANCE_NAME") or service,
@@ -83,6 +83,11 @@ def describe(name: str, environment: dict[str, str], healthcheck: str, labels: d
         redis_users=tuple(users(env, REDIS)),
         postgres_users=tuple(users(env, POSTGRES)),
     )
+
+
+def declared_metrics_path(environment: dict[str, str], labels: dict[str, str]) -> str | None:
+    """The metrics path a service declares (a `harness.metrics` label or METRICS_PATH); None: the contract's."""
+    return labels.get("harness.metrics") or environment.get("METRICS_PATH") or None
 
 
 def _port(value: str | None) -> int | None:
