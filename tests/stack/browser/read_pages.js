@@ -33,6 +33,9 @@ const fs = require("fs");
         found.rowsTotal = await page.locator(f.rows).count();
         found.output = await page.locator(`${f.form} output`).first().innerText();
         await page.locator(`${f.form} button[type=reset]`).first().click();
+        // The form reapplies its filter after the reset event has run (a timer): wait for its count to change.
+        await page.waitForFunction(([css, before]) => document.querySelector(css).textContent !== before,
+          [`${f.form} output`, found.output], { timeout: 10000 }).catch(() => {});
         found.rowsAfterReset = await page.locator(`${f.rows}:visible`).count();
       }
       if (job.axe) {
