@@ -93,7 +93,7 @@ def trace_has_spans(stack: Stack, evidence: Evidence, traced_orders: list, trace
     for traced in traced_orders:
         seen: dict = {}
 
-        def complete(trace_id: str = traced.trace_id, client: str = traced.client_span_id) -> bool:
+        def complete(trace_id: str = traced.trace_id, client: str = traced.client_span_id, seen: dict = seen) -> bool:
             reply = _trace(stack, evidence, trace_id)
             seen["trace"] = reply.json() if reply.status_code == 200 else {}
             return wanted <= _services_of(seen["trace"]) and not _dangling(seen["trace"], client)

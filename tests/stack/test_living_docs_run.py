@@ -135,7 +135,8 @@ def test_links_go_both_ways_and_stay_inside_the_reports(planted):
     assert f'href="living-docs/{MILESTONE_PAGE}#s-' in trace  # to the scenarios
     page = planted.page()
     assert 'href="../traceability.html#t-orchestrator-3a-' in page or 'href="../traceability.html#t-' in page
-    if catalogue.load(REPO / "features" / "milestones.yml").seeds.is_dir():  # the seeds beside the checkout (../shared/seeds): linked and copied
+    # the seeds beside the checkout (../shared/seeds): linked and copied
+    if catalogue.load(REPO / "features" / "milestones.yml").seeds.is_dir():
         assert re.search(r'href="seeds/[^"]+\.md#', page) and list((planted.docs / "seeds").glob("*.md"))
     else:  # a checkout without them: the source is named, never linked to a page that does not exist
         assert "(the seeds are not in this checkout)" in page and not re.search(r'href="seeds/', page)

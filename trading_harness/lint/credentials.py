@@ -6,11 +6,12 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from trading_harness.lint import credentials_postgres, credentials_redis
-from trading_harness.lint.credentials_found import POSTGRES, REDIS, Credential, of_service
+from trading_harness.lint.credentials_found import Credential, of_service
 from trading_harness.lint.findings import Finding
 from trading_harness.lint.init_sql import PostgresSide
 from trading_harness.lint.layout import StackLayout
 from trading_harness.lint.redis_config import RedisSide
+from trading_harness.stack_reader.kinds import POSTGRES, REDIS
 
 CHECK = credentials_redis.CHECK
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from trading_harness.lint.layout import Service
 from trading_harness.stack_reader import connections as stack_connections
-from trading_harness.stack_reader.kinds import APPLICATION, ONE_SHOT, POSTGRES, REDIS, UNKNOWN
+from trading_harness.stack_reader.kinds import APPLICATION, ONE_SHOT, REDIS, UNKNOWN
 
 # Categories whose environment holds the stack's own users (a server's, an exporter's or a tool's does not).
 CONNECTING = (APPLICATION, ONE_SHOT, UNKNOWN)

@@ -7,11 +7,11 @@ import re
 
 import psycopg
 
-from trading_harness.stack_reader import sql_text
 from trading_harness.lint.credentials_found import Credential
 from trading_harness.lint.credentials_redis import CHECK, location
 from trading_harness.lint.findings import ERROR, Finding, where
 from trading_harness.lint.init_sql import PostgresSide
+from trading_harness.stack_reader import sql_text
 
 
 def roles(side: PostgresSide) -> dict[str, sql_text.PasswordSetting | None]:

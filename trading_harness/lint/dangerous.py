@@ -16,11 +16,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from trading_harness.stack_reader import sql_text
-from trading_harness.stack_reader.bounded import read_lines
 from trading_harness.lint.findings import ERROR, Finding, where
 from trading_harness.lint.init_sql import PostgresSide
 from trading_harness.lint.redis_config import RedisSide
+from trading_harness.stack_reader import sql_text
+from trading_harness.stack_reader.bounded import read_lines
 
 CHECK = "dangerous"
 UNTRUSTED_LANGUAGES = {"plpythonu", "plpython2u", "plpython3u", "plperlu", "pltclu", "plluau", "plsh", "plr",

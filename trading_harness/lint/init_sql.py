@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from trading_harness.lint import locales
-from trading_harness.stack_reader import sql_text
 from trading_harness.lint.findings import ERROR, NOTE, WARNING, Finding, where
 from trading_harness.lint.layout import Service, StackLayout
 from trading_harness.lint.pg_cluster import InitFailure, ThrowawayCluster
+from trading_harness.stack_reader import sql_text
 from trading_harness.stack_reader.bounded import read_lines
 
 CHECK = "init-sql"

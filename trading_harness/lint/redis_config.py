@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trading_harness.stack_reader.bounded import is_readable_file, read_lines
 from trading_harness.lint.findings import ERROR, NOTE, Finding, where
 from trading_harness.lint.layout import Service, StackLayout
 from trading_harness.lint.redis_server import RedisRun, ThrowawayRedis
+from trading_harness.stack_reader.bounded import is_readable_file, read_lines
 
 CHECK = "redis-config"
 # Directives of later Redis releases this build may not know (the stack targets its own image).

@@ -6,13 +6,13 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from trading_harness.lint import compose, credentials, dangerous, init_sql, ports, redis_config
-from trading_harness.stack_reader import connections as stack_connections
-from trading_harness.stack_reader import sql_text
 from trading_harness.lint.credentials_found import of_service
 from trading_harness.lint.findings import NOTE, Finding, LintReport, where
 from trading_harness.lint.layout import StackLayout
 from trading_harness.masking import register_secret
 from trading_harness.paths import project_root
+from trading_harness.stack_reader import connections as stack_connections
+from trading_harness.stack_reader import sql_text
 
 CHECKS = ("init-sql", "redis-config", "credentials", "ports", "compose", "dangerous")
 

@@ -22,9 +22,9 @@ import yaml
 from trading_harness.definition import StackDefinition
 from trading_harness.errors import StackConfigError
 from trading_harness.images.build import built_image_name
-from trading_harness.stack_reader.yaml_doc import load as load_yaml
 from trading_harness.servers.prometheus import compress_intervals, config_file_flag
 from trading_harness.servers.python_service import TIME_ENV
+from trading_harness.stack_reader.yaml_doc import load as load_yaml
 
 HEALTHCHECK_INTERVAL = "1s"
 HEALTHCHECK_RETRIES = 10  # at a 1 s interval: a loaded machine's slow check is not yet "unhealthy"

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from trading_harness.definition import StackDefinition
-from trading_harness.errors import ControlUnsupported, HarnessError, ServiceAbsent
+from trading_harness.errors import ControlUnsupported, ServiceAbsent
 
 
 @dataclass(frozen=True)
