@@ -46,7 +46,6 @@ class Discovery:
         self.beat()
         if "no-heartbeat" in self.settings.faults:
             log.warning("fault no-heartbeat: registered once, never refreshed")
-            return
         self._thread = threading.Thread(target=self._run, name="heartbeat", daemon=True)
         self._thread.start()
 
@@ -63,7 +62,8 @@ class Discovery:
 
     def _run(self) -> None:
         while not self._stop.wait(self.settings.heartbeat_interval):
-            self.beat()
+            if "no-heartbeat" not in self.settings.faults:  # switchable: no refresh while it is on
+                self.beat()
 
     # -- one heartbeat ------------------------------------------------------------
     def beat(self) -> None:

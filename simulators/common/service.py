@@ -45,6 +45,7 @@ from .metrics import Metrics
 from .openapi import shape
 from .peers import CircuitOpen, Peers, PeerUnavailable
 from .readiness import Readiness
+from .faults import add_fault_routes
 from .settings import Defaults, ServiceSettings
 
 log = logging.getLogger("service")
@@ -130,6 +131,7 @@ class ServiceApp:
         def audit_health(_: Request) -> Response:
             return Response(200, {"service": s.service_name, "instance": s.instance, "api": "audit"})
 
+        add_fault_routes(router, s.faults)
         self.domain.audit_routes(router)
         router.publish_openapi(f"{s.service_name} audit/control API", s.version)
         return router
@@ -197,8 +199,7 @@ class ServiceApp:
 
         self.domain.routes(router)
         router.publish_openapi(s.service_name, s.version, f"The production API of {s.service_name}.")
-        if "errors-500" in s.faults:
-            router.dispatch = _client_errors_as_500(router.dispatch)
+        router.dispatch = _client_errors_as_500(router.dispatch, s.faults)
         router.dispatch = tracing.http_dispatch(router.dispatch)  # W3C traceparent in, server span around
         return router
 
@@ -268,13 +269,13 @@ class ServiceApp:
         log.info("stopped", extra={"shutdown_seconds": round(time.monotonic() - began, 3)})
 
 
-def _client_errors_as_500(dispatch):
-    """The errors-500 fault: every 4xx answer becomes a 500."""
+def _client_errors_as_500(dispatch, faults):
+    """The errors-500 fault, while it is on: every 4xx answer becomes a 500."""
     def broken(request: Request) -> Response:
         try:
             return dispatch(request)
         except ApiError as exc:
-            if exc.status < 500:
+            if exc.status < 500 and "errors-500" in faults:
                 return Response(500, {"error": "internal_error", "message": "fault errors-500"})
             raise
     return broken

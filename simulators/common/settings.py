@@ -19,12 +19,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .config import ConfigError, Env, redact_url
+from .faults import Faults
 from .logs import FORMATS, LEVELS
 
 # Deliberate defects, to prove that the acceptance scenarios can fail (never set them in production).
 FAULTS = ("no-heartbeat", "no-expiry", "health-500", "metrics-full-path", "no-metrics", "no-deregister",
           "ready-ignores-postgres", "ready-ignores-redis", "no-grpc", "errors-500", "no-channel-pool",
           "instance-label", "camel-case-metric", "no-trace-propagation")
+# Those checked on every request or cycle, so GET/PUT /audit/v1/faults switches them on a running simulator
+# (simulators/common/faults.py); the others act only at start.
+SWITCHABLE = ("no-heartbeat", "health-500", "no-metrics", "errors-500")
 ENVIRONMENTS = ("development", "testing", "production")
 _INSTANCE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _NAMESPACE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -39,6 +43,7 @@ class Defaults:
     http_port: int = 8080
     grpc_port: int = 50051
     faults: tuple[str, ...] = ()  # the domain's own deliberate faults, beside FAULTS
+    switchable: tuple[str, ...] = ()  # those of them a running simulator switches (checked per request)
 
 
 @dataclass(frozen=True)
@@ -69,7 +74,7 @@ class ServiceSettings:
     call_timeout: float
     log_level: str
     log_format: str
-    faults: frozenset[str] = frozenset()
+    faults: Faults = field(default_factory=lambda: Faults(FAULTS))  # mutable: switched at run time
     data_dir: str | None = None  # DATA_DIR: the instance's own data directory (TSE-0001.12.0)
     log_dir: str | None = None  # LOG_DIR: the instance's own logs directory
     env: Env = field(default=None, compare=False, repr=False)  # for the domain's own variables
@@ -110,7 +115,8 @@ class ServiceSettings:
             call_timeout=env.duration("GRPC_CALL_TIMEOUT", "2s", allow_zero=False),
             log_level=env.choice("LOG_LEVEL", "info", LEVELS),
             log_format=env.choice("LOG_FORMAT", "json", FORMATS),
-            faults=env.flags("SIMULATOR_FAULTS", FAULTS + defaults.faults),
+            faults=Faults(FAULTS + defaults.faults, env.flags("SIMULATOR_FAULTS", FAULTS + defaults.faults),
+                          SWITCHABLE + defaults.switchable),
             data_dir=env.string("DATA_DIR", "") or None,
             log_dir=env.string("LOG_DIR", "") or None,
             env=env,

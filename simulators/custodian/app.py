@@ -44,6 +44,7 @@ FAULTS = ("never-settles",  # settlements never leave PENDING/IN_PROGRESS
           "not-idempotent",  # a repeated external_id becomes a second settlement
           "no-holdings-check",  # an uncovered settlement is not FAILED (PostgreSQL refuses it; it stays IN_PROGRESS)
           "positions-only")  # completion changes positions but not balances
+SWITCHABLE = FAULTS  # every one is checked per settlement step, so a running custodian switches them
 
 
 POSITION = body("A position of an account in a symbol; the currency defaults to the symbol's quote.",
@@ -52,7 +53,7 @@ POSITION = body("A position of an account in a symbol; the currency defaults to 
 
 
 class CustodianDomain(Domain):
-    defaults = Defaults(service_name="custodian-simulator", namespace="custodian", faults=FAULTS)
+    defaults = Defaults(service_name="custodian-simulator", namespace="custodian", faults=FAULTS, switchable=SWITCHABLE)
 
     def __init__(self, app):
         super().__init__(app)

@@ -87,15 +87,18 @@ FAULTS = ("non-atomic-balance-check",  # the balance check and the debit in sepa
           "no-settlement",  # the settlement dispatcher never sends
           "settlement-no-retry",  # an instruction the custodian did not acknowledge is dropped
           "no-book-rebuild")  # resting limit orders are not put back on the book after a restart
+# Checked on every request, so a running exchange switches them (the others act at start)
+SWITCHABLE = ("non-atomic-balance-check", "stale-price", "no-balance-check", "no-audit", "cancel-keeps-lock",
+              "float-money")
 
 
 class ExchangeDomain(Domain):
-    defaults = Defaults(service_name="exchange-simulator", namespace="exchange", faults=FAULTS)
+    defaults = Defaults(service_name="exchange-simulator", namespace="exchange", faults=FAULTS, switchable=SWITCHABLE)
 
     def __init__(self, app):
         super().__init__(app)
         faults = app.settings.faults
-        audit.disabled = "no-audit" in faults
+        audit.faults = faults
         self.assets = tuple(a for a in ASSETS if a != "USDT") if "no-usdt" in faults else ASSETS
         self.balances = Balances(app.db, self.assets, deposit_to_locked="deposit-to-locked" in faults)
         self.accounts = Accounts(app.db, self.balances)

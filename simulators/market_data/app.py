@@ -58,6 +58,7 @@ DEFAULT_SYMBOLS = "BTC/USD,ETH/USD,ADA/USD,SOL/USD,DOT/USD"
 # the audit routes on the production port too; naive-scenarios: StreamScenario checks nothing, follows the live price.
 FAULTS = ("spread-drift", "drop-every-10th", "slow-fanout", "late-feed", "audit-on-production", "naive-scenarios",
           "no-audit-routes")
+SWITCHABLE = ("drop-every-10th", "slow-fanout", "naive-scenarios")  # checked per stream (the others act at start)
 
 
 def _symbols(env, name: str = "DEFAULT_SYMBOLS", default: str = DEFAULT_SYMBOLS) -> tuple[str, ...]:
@@ -87,7 +88,8 @@ def _decimal(env, name: str, default: str) -> Decimal:
 
 
 class MarketDataDomain(Domain):
-    defaults = Defaults(service_name="market-data-simulator", namespace="market_data", faults=FAULTS)
+    defaults = Defaults(service_name="market-data-simulator", namespace="market_data", faults=FAULTS,
+                        switchable=SWITCHABLE)
 
     def __init__(self, app):
         super().__init__(app)
@@ -119,7 +121,7 @@ class MarketDataDomain(Domain):
         dropped = app.metrics.counter("market_data_writes_dropped_total",
                                       "Published prices not stored (queue full or store down).", ("store",))
         self.hub = Hub(env.integer("STREAM_QUEUE_SIZE", 1000, minimum=1, maximum=1_000_000),
-                       drop_every=10 if "drop-every-10th" in faults else 0,
+                       drop_every=lambda: 10 if "drop-every-10th" in faults else 0,
                        on_overflow=lambda sub: self.slow_dropped.inc())
         max_queue = env.integer("PRICE_WRITE_QUEUE", 10_000, minimum=1, maximum=10_000_000)
         self.history_writer = BatchWriter("history", self.history.write, max_queue=max_queue,
@@ -273,8 +275,7 @@ class _Servicer(pb_grpc.MarketDataServicer):
     def __init__(self, domain: MarketDataDomain):
         self.domain = domain
         self.feed = domain.feed
-        self.slow = "slow-fanout" in domain.app.settings.faults
-        self.naive = "naive-scenarios" in domain.app.settings.faults
+        self.faults = domain.app.settings.faults
 
     def GetPrice(self, request, context):  # noqa: N802 - gRPC method name
         quote = self.feed.quote(request.symbol)
@@ -314,7 +315,7 @@ class _Servicer(pb_grpc.MarketDataServicer):
                                   f"subscriber too slow: {sub.queue.maxsize} updates queued; subscribe again")
                 quote = sub.get(timeout=0.25)
                 if quote is not None:
-                    if self.slow:
+                    if "slow-fanout" in self.faults:
                         self.domain.stopping.wait(0.06)
                     yield quote
         finally:
@@ -329,7 +330,7 @@ class _Servicer(pb_grpc.MarketDataServicer):
     def StreamScenario(self, request, context):  # noqa: N802
         symbol = request.symbol
         kind = pb.ScenarioType.Name(request.type) if request.type in pb.ScenarioType.values() else "?"
-        if self.naive:
+        if "naive-scenarios" in self.faults:
             yield from self._naive_scenario(request)
             return
         try:

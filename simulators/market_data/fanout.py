@@ -44,7 +44,8 @@ class Subscription:
 class Hub:
     """The feed's listener: hands every published quote to every subscription."""
 
-    def __init__(self, maxsize: int = 1000, *, drop_every: int = 0, on_overflow=None):
+    def __init__(self, maxsize: int = 1000, *, drop_every=0, on_overflow=None):
+        """drop_every: an int, or a callable giving it when a subscription starts (a switchable fault)."""
         self.maxsize = maxsize
         self.drop_every = drop_every
         self.on_overflow = on_overflow or (lambda sub: None)
@@ -56,7 +57,8 @@ class Hub:
 
     def add(self, symbols, initial: list[Quote]) -> Subscription:
         """A subscription that starts with `initial` (call under the feed's publish lock, so nothing is missed)."""
-        sub = Subscription(frozenset(symbols), self.maxsize, drop_every=self.drop_every)
+        every = self.drop_every() if callable(self.drop_every) else self.drop_every
+        sub = Subscription(frozenset(symbols), self.maxsize, drop_every=every)
         for quote in initial:
             sub.offer(quote)
         with self._lock:

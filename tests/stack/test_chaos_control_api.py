@@ -55,3 +55,43 @@ def test_bad_queries_of_the_risk_monitor_and_the_correlator(stack):
 def test_control_routes_are_not_on_the_production_port(stack, service):
     reply = httpx.post(f"{stack.http_url(service)}/audit/v1/chaos/reset", timeout=5)
     assert reply.status_code == 404, reply.text
+
+
+FAULT_SWITCH_BAD = [
+    ({"faults": {"errors-500": True, "no-grpc": True}}, "start_only_fault"),  # acts only at start
+    ({"faults": {"errors-500": True, "no-such-fault": True}}, "unknown_fault"),
+    ({"faults": {"errors-500": "on"}}, "wrong_type"),
+    ({"faults": {}}, "invalid_value"),
+    ({"faults": ["errors-500"]}, "wrong_type"),
+    ({"errors-500": True}, "unknown_field"),
+]
+
+
+@pytest.mark.parametrize("body, code", FAULT_SWITCH_BAD)
+def test_a_bad_fault_switch_is_a_json_4xx_and_switches_nothing(stack, body, code):
+    base = stack.audit_url(EXCHANGE)
+    before = httpx.get(f"{base}/audit/v1/faults", timeout=5).json()
+    reply = httpx.put(f"{base}/audit/v1/faults", json=body, timeout=5)
+    assert reply.status_code == 422 and reply.json()["error"] == code, reply.text
+    if code == "start_only_fault":
+        assert "SIMULATOR_FAULTS" in reply.json()["message"] and "no-grpc" in reply.json()["message"]
+    assert httpx.get(f"{base}/audit/v1/faults", timeout=5).json() == before
+
+
+def test_a_fault_switched_on_a_running_service_breaks_it_until_switched_off(stack):
+    """errors-500 on: a malformed order is a 500 on the production port; off again: the 4xx it should be."""
+    base, api = stack.audit_url(EXCHANGE), stack.http_url(EXCHANGE)
+    malformed = lambda: httpx.post(f"{api}/api/v1/orders", json={"symbol": 1}, timeout=5).status_code  # noqa: E731
+    assert malformed() == 422
+    try:
+        on = httpx.put(f"{base}/audit/v1/faults", json={"faults": {"errors-500": True}}, timeout=5)
+        assert on.status_code == 200 and on.json()["active"] == ["errors-500"], on.text
+        assert malformed() == 500
+    finally:
+        off = httpx.put(f"{base}/audit/v1/faults", json={"faults": {"errors-500": False}}, timeout=5)
+    assert off.status_code == 200 and off.json()["active"] == [], off.text
+    assert malformed() == 422
+
+
+def test_the_fault_switch_is_not_on_the_production_port(stack):
+    assert httpx.get(f"{stack.http_url(EXCHANGE)}/audit/v1/faults", timeout=5).status_code == 404

@@ -137,6 +137,7 @@ def test_every_check_of_schemathesis_passes_on_the_audit_api_and_the_stack_reset
         state = _reset(service, url, noted)
     _assert_no_failures(report)
     assert state["baseline"] is True and state["scenario_id"] is None, state
+    assert state["faults"] == [], f"the fuzz left faults switched on: {state['faults']}"
     assert httpx.get(f"{stack.http_url(service)}/api/v1/ready", timeout=5).status_code == 200
     if noted:
         assert _noted(service, url) == noted
@@ -152,11 +153,14 @@ def _noted(service: str, url: str) -> dict:
 
 def _reset(service: str, url: str, noted: dict) -> dict:
     """Back to normal after the fuzz: what _noted read, then the chaos reset (the feed's pause and interval
-    included). The chaos state afterwards."""
+    included) and every switchable fault off (PUT /audit/v1/faults). The chaos state afterwards, with "faults"."""
     for path, seconds in noted.items():
         httpx.put(f"{url}{path}", json={"seconds": seconds}, timeout=5).raise_for_status()
     httpx.post(f"{url}/audit/v1/chaos/reset", timeout=5).raise_for_status()
-    return httpx.get(f"{url}/audit/v1/chaos", timeout=5).raise_for_status().json()
+    switchable = httpx.get(f"{url}/audit/v1/faults", timeout=5).raise_for_status().json()["switchable"]
+    faults = httpx.put(f"{url}/audit/v1/faults", json={"faults": dict.fromkeys(switchable, False)},
+                       timeout=5).raise_for_status().json() if switchable else {"active": []}
+    return {**httpx.get(f"{url}/audit/v1/chaos", timeout=5).raise_for_status().json(), "faults": faults["active"]}
 
 
 BROKEN = {
