@@ -38,6 +38,7 @@ from .config_client import ConfigClient, ConfigUnavailable
 from .contract import Text
 from .database import Database, DatabaseUnavailable
 from .discovery import Discovery
+from .faults import add_fault_routes
 from .grpc_server import GrpcServer
 from .http import ApiError, Request, Response, Router, make_server
 from .logs import setup_logging
@@ -45,7 +46,6 @@ from .metrics import Metrics
 from .openapi import shape
 from .peers import CircuitOpen, Peers, PeerUnavailable
 from .readiness import Readiness
-from .faults import add_fault_routes
 from .settings import Defaults, ServiceSettings
 
 log = logging.getLogger("service")
