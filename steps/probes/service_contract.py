@@ -162,14 +162,18 @@ def clean(stack: Stack, service: str) -> None:
 
 
 # -- signals -------------------------------------------------------------------------------
-def stops_on_sigterm(stack: Stack, service: str, seconds: float) -> None:
-    """SIGTERM: exit code 0 within `seconds`; the service is started again before the next one is signalled,
-    so each shuts down in a whole stack (its deregistration reaches the registry)."""
+def stops_on_sigterm(stack: Stack, service: str, seconds: float, restarts: list | None = None) -> None:
+    """SIGTERM: exit code 0 within `seconds`. The service is started again at once, before the next one is
+    signalled; with `restarts` its start goes on in the background and the caller waits for each entry (a call)."""
     try:
         code, took = stack.terminate(service, signal.SIGTERM, timeout=2 * seconds)
     finally:
         if not stack.is_running(service):
-            stack.start(service)
+            waiting = stack.start_soon(service)
+            if restarts is None:
+                waiting()
+            else:
+                restarts.append(waiting)
     assert code is not None, f"still running {took:.1f}s after SIGTERM"
     assert code == 0, f"exited with code {code} on SIGTERM"
     assert took <= seconds, f"took {took:.2f}s to exit after SIGTERM (at most {seconds:g}s)"
