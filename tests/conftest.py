@@ -14,6 +14,7 @@ import pytest
 
 from . import intact
 from .repo import LEAN, REPO, STACK  # noqa: F401 - the tests import them from here
+from .running_stack import RunningStacks
 from .tiers import TESTS, apply_tier_markers, guard_fast_tier, warn_unplaced
 
 # The harness's own tests run narrowed feature runs (-k, -m): their milestones are INCOMPLETE by
@@ -89,11 +90,26 @@ def intact_passed(request):
     return check
 
 
+# Set to 1, every broken variant runs on a fresh stack of its own, as before the fault switch (bench/variants.py).
+FRESH_VARIANTS_ENV = "HARNESS_VARIANTS_FRESH"
+
+
+@pytest.fixture(scope="session")
+def running_stacks():
+    """The process's running stack for the variants whose faults it switches (tests/running_stack.py): started
+    at the first such variant, closed at session end."""
+    stacks = RunningStacks()
+    yield stacks
+    stacks.close()
+    stacks.note(os.environ.get("HARNESS_VARIANTS_LOG"))
+
+
 @pytest.fixture
-def run_features(tmp_path: Path, intact_passed):
+def run_features(tmp_path: Path, intact_passed, request):
     """Run `pytest features/ <args>` in a subprocess with its reports in tmp_path.
 
-    run.intact_passed(selection, minimum) checks a selection against the session's shared intact run."""
+    run.intact_passed(selection, minimum) checks a selection against the session's shared intact run;
+    run.running is the process's RunningStacks (None with HARNESS_VARIANTS_FRESH=1)."""
 
     def run(*args: str, env: dict[str, str] | None = None, timeout: float = 240) -> RunResult:
         junit, cucumber, allure = tmp_path / "junit.xml", tmp_path / "cucumber.json", tmp_path / "allure"
@@ -105,6 +121,7 @@ def run_features(tmp_path: Path, intact_passed):
         return RunResult(proc.returncode, proc.stdout + proc.stderr, junit, cucumber, allure)
 
     run.intact_passed = intact_passed
+    run.running = None if os.environ.get(FRESH_VARIANTS_ENV) == "1" else request.getfixturevalue("running_stacks")
     return run
 
 

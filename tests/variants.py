@@ -3,6 +3,13 @@
 A variant is the same code started with a deliberate fault (SIMULATOR_FAULTS, see
 simulators/common/settings.py and each domain's Defaults.faults) or another setting, made in a
 copy of stack/. Every scenario a variant selects must fail against it, and pass against the intact stack.
+
+Where it runs, chosen per variant by assert_fails, with no list to keep:
+- on the process's running stack (tests/running_stack.py), when its only changes are faults the running
+  simulators say they switch (GET /audit/v1/faults "switchable"): switched on, run, switched off;
+- on a fresh stack from a broken copy of stack/ otherwise (a change of the stack definition, a fault that acts
+  only at start), and when the run on the running stack did not fail as it must while a fault it switched
+  was lost on the way (a scenario restarted the service): the same run again on a fresh stack, which decides.
 """
 from __future__ import annotations
 
@@ -70,8 +77,19 @@ def _compose(root: Path, service: str, change: Callable[[dict], None]) -> None:
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
 
 
+@dataclass(frozen=True)
+class Fault:
+    """A deliberate fault of one service: SIMULATOR_FAULTS in a stack copy, or switched on a running stack."""
+
+    service: str
+    name: str
+
+    def __call__(self, root: Path) -> None:
+        env(self.service, SIMULATOR_FAULTS=self.name)(root)
+
+
 def fault(service: str, name: str) -> Change:
-    return env(service, SIMULATOR_FAULTS=name)
+    return Fault(service, name)
 
 
 @dataclass(frozen=True)
@@ -86,11 +104,73 @@ DEPENDS_ON = "(the failure of "  # steps/probes/dependencies.py: a skip that nam
 
 def assert_fails(variant: Variant, run_features, stack_copy) -> RunResult:
     """Run the variant's selection against a stack broken by its changes: every selected scenario fails, or is
-    skipped naming the failure it depends on (one defect, one failure), and at least one fails."""
+    skipped naming the failure it depends on (one defect, one failure), and at least one fails.
+
+    On the running stack when every change is a fault it switches, else (or when a switched fault was lost
+    during a run that did not fail as it must) on a fresh stack copy; the same assertions either way."""
+    running = _switched_run(variant, run_features)
+    if running is not None:
+        result, kept = running
+        if kept or not _failure(variant, result):
+            run_features.running.runs["switched"] += 1
+            return _assert_failed(variant, result)
+    if run_features.running is not None:
+        run_features.running.runs["fresh again" if running is not None else "fresh"] += 1
     root = stack_copy()
     for change in variant.changes:
         change(root)
     result = run_features("--stack-dir", str(root), "-k", variant.selection, env={"HARNESS_SERVICES": variant.services})
+    return _assert_failed(variant, result)
+
+
+def switched_faults(variant: Variant, stack) -> list[Fault] | None:
+    """The variant's faults if the running stack switches every one of them, else None (a fresh stack)."""
+    faults = [change for change in variant.changes if isinstance(change, Fault)]
+    if not faults or len(faults) != len(variant.changes):
+        return None
+    return faults if all(f.name in stack.switchable(f.service) for f in faults) else None
+
+
+def _switched_run(variant: Variant, run_features) -> tuple[RunResult, bool] | None:
+    """The selection run on the process's running stack with the variant's faults switched on, and whether
+    every fault was still on after the run; None when the variant needs a fresh stack."""
+    if not all(isinstance(change, Fault) for change in variant.changes) or run_features.running is None:
+        return None
+    stack = run_features.running.get(variant.services)
+    faults = switched_faults(variant, stack)
+    if faults is None:
+        return None
+    try:
+        for f in faults:
+            assert f.name in stack.switch(f.service, f.name, True), f"{f.service} did not switch {f.name} on"
+        result = run_features("--target", "external", "--target-file", str(stack.target_file), "-k", variant.selection)
+        kept = all(f.name in _active(stack, f.service) for f in faults)
+    finally:
+        for f in faults:
+            try:
+                stack.switch(f.service, f.name, False)
+            except Exception:  # noqa: BLE001 - a service down after the run: the health check restarts the stack
+                pass
+    return result, kept
+
+
+def _active(stack, service: str) -> set[str]:
+    try:
+        return stack.active(service)
+    except Exception:  # noqa: BLE001 - the service is down after the run: its switched fault is lost
+        return set()
+
+
+def _failure(variant: Variant, result: RunResult) -> str | None:
+    """Why the run does not show the variant failing its scenarios, None when it does."""
+    try:
+        _assert_failed(variant, result)
+    except AssertionError as exc:
+        return str(exc)[:200] or "not failed"
+    return None
+
+
+def _assert_failed(variant: Variant, result: RunResult) -> RunResult:
     outcomes = result.outcomes()
     assert outcomes, f"'{variant.selection}' selects no scenario:\n{result.output[-2000:]}"
     assert result.returncode == 1, result.output[-3000:]

@@ -82,6 +82,32 @@ class Faults:
         return {"active": sorted(self._active), "switchable": sorted(self.switchable),
                 "start_only": list(self.start_only)}
 
+    def flag(self, name: str) -> Flag:
+        """A truth value that follows one fault, for code that keeps a flag (`if self.give_up:`)."""
+        return Flag(self, name)
+
+    def named(self, template: str) -> Named:
+        """A container of the x whose fault template.format(x) is on (`"postgres" in ignore`)."""
+        return Named(self, template)
+
+
+@dataclass(frozen=True)
+class Flag:
+    faults: Faults
+    name: str
+
+    def __bool__(self) -> bool:
+        return self.name in self.faults
+
+
+@dataclass(frozen=True)
+class Named:
+    faults: Faults
+    template: str
+
+    def __contains__(self, item: object) -> bool:
+        return self.template.format(item) in self.faults
+
 
 @dataclass(frozen=True)
 class _Switches(Map):

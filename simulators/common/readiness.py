@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Container
 
 log = logging.getLogger("readiness")
 
@@ -20,7 +20,7 @@ class Readiness:
     where its client's own timeouts do not reach (a name lookup) reads as unavailable instead of
     stalling /api/v1/ready. The budget stays above those timeouts (Redis 1 s, PostgreSQL 2 s)."""
 
-    def __init__(self, checks: dict[str, Check], interval: float, *, ignore: frozenset[str] = frozenset(),
+    def __init__(self, checks: dict[str, Check], interval: float, *, ignore: Container[str] = frozenset(),
                  budget: float = 3.0):
         self.checks = checks
         self.interval = interval

@@ -92,7 +92,7 @@ class ServiceApp:
                                label_full_path="metrics-full-path" in s.faults, faults=s.faults)
         self.db = Database(s.postgres_url, s.postgres_schema, s.instance)
         self.cache = Cache(s.redis_url, s.cache_namespace, s.instance)
-        ignore = frozenset(c for c in ("postgres", "redis") if f"ready-ignores-{c}" in s.faults)
+        ignore = s.faults.named("ready-ignores-{}")  # switchable: read on every check
         self.readiness = Readiness({"postgres": self.db.check, "redis": self.cache.check},
                                    s.ready_check_interval, ignore=ignore)
         self.discovery = Discovery(s, self.cache, lambda: "healthy" if self.readiness.ready else "degraded")

@@ -28,7 +28,7 @@ FAULTS = ("no-heartbeat", "no-expiry", "health-500", "metrics-full-path", "no-me
           "instance-label", "camel-case-metric", "no-trace-propagation")
 # Those checked on every request or cycle, so GET/PUT /audit/v1/faults switches them on a running simulator
 # (simulators/common/faults.py); the others act only at start.
-SWITCHABLE = ("no-heartbeat", "health-500", "no-metrics", "errors-500")
+SWITCHABLE = ("no-heartbeat", "health-500", "no-metrics", "errors-500", "ready-ignores-postgres", "ready-ignores-redis")
 ENVIRONMENTS = ("development", "testing", "production")
 _INSTANCE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _NAMESPACE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")

@@ -89,7 +89,7 @@ FAULTS = ("non-atomic-balance-check",  # the balance check and the debit in sepa
           "no-book-rebuild")  # resting limit orders are not put back on the book after a restart
 # Checked on every request, so a running exchange switches them (the others act at start)
 SWITCHABLE = ("non-atomic-balance-check", "stale-price", "no-balance-check", "no-audit", "cancel-keeps-lock",
-              "float-money")
+              "float-money", "deposit-to-locked", "settlement-no-retry")
 
 
 class ExchangeDomain(Domain):
@@ -100,11 +100,11 @@ class ExchangeDomain(Domain):
         faults = app.settings.faults
         audit.faults = faults
         self.assets = tuple(a for a in ASSETS if a != "USDT") if "no-usdt" in faults else ASSETS
-        self.balances = Balances(app.db, self.assets, deposit_to_locked="deposit-to-locked" in faults)
+        self.balances = Balances(app.db, self.assets, deposit_to_locked=faults.flag("deposit-to-locked"))
         self.accounts = Accounts(app.db, self.balances)
         self.market_data = app.settings.env.string("MARKET_DATA_SERVICE", "market-data-simulator")
         self.dispatcher = Dispatcher(app, app.settings.env.string("CUSTODIAN_SERVICE", "custodian-simulator"),
-                                     give_up="settlement-no-retry" in faults)
+                                     give_up=faults.flag("settlement-no-retry"))
         self.orders = Orders(app.db, self.balances, app.settings.instance, faults, self.dispatcher.notify)
         self._first_prices: dict[str, dict[str, str]] = {}  # the stale-price fault's cache
         self.downtime = Downtime()

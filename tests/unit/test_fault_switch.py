@@ -85,3 +85,14 @@ def test_the_document_names_only_the_switchable_faults():
     operation = document["paths"]["/audit/v1/faults"]["put"]
     schema = json.dumps(operation)
     assert "stale-price" in schema and "no-grpc" not in schema and "422" in operation["responses"]
+
+
+def test_a_flag_and_a_named_set_follow_the_switch():
+    """Code that keeps a flag (the exchange's settlement give-up) or a set (readiness's ignored components)."""
+    faults = _exchange_faults()
+    give_up, ignored = faults.flag("settlement-no-retry"), faults.named("ready-ignores-{}")
+    assert not give_up and "postgres" not in ignored
+    faults.switch({"settlement-no-retry": True, "ready-ignores-postgres": True})
+    assert give_up and "postgres" in ignored and "redis" not in ignored
+    faults.switch({"settlement-no-retry": False, "ready-ignores-postgres": False})
+    assert not give_up and "postgres" not in ignored
