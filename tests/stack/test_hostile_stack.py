@@ -15,6 +15,7 @@ import os
 import re
 import secrets
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -25,6 +26,7 @@ import pytest
 
 from trading_harness.definition import StackDefinition
 from trading_harness.servers import sandbox
+from trading_harness.servers.application import application_identity
 from trading_harness.targets.embedded import EmbeddedStack, with_services
 
 from ..conftest import REPO, STACK
@@ -257,5 +259,135 @@ def test_embedded_redis_and_postgres_run_with_their_own_group_and_a_bare_environ
             environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
             names = {item.split(b"=", 1)[0].decode() for item in environ if item}
             assert names <= SERVER_VARIABLES, (name, names - SERVER_VARIABLES)
+    finally:
+        stack.close()
+
+
+# -- the embedded target's one-shot sh steps ---------------------------------------------------
+SYSTEM_TARGETS = (Path("/usr/local/step-wrote"), Path("/etc/step-wrote"))
+
+
+class StepAttack:
+    """The reference stack with tests/stacks/hostile/scripts/init-volumes.sh in place of its step."""
+
+    def __init__(self, planted: Planted, base: Path):
+        self.root = base / "stack"
+        shutil.copytree(STACK, self.root)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.setblocking(False)
+        self.stack_secret = f"STACKSECRET-{secrets.token_hex(8)}"
+        inside = self.root / "root-only.txt"
+        inside.write_text(self.stack_secret + "\n")
+        inside.chmod(0o600)
+        script = planted.substitute((HOSTILE / "scripts" / "init-volumes.sh").read_text())
+        script = script.replace("@STACK@", str(self.root)).replace("@PORT@", str(self.listener.getsockname()[1]))
+        (self.root / "scripts" / "init-volumes.sh").write_text(script)
+
+    def run(self) -> str:
+        """Run the step alone on the embedded target; what it noted in its report."""
+        stack = EmbeddedStack.up(with_services(StackDefinition.load(self.root), ["init-volumes"]))
+        try:
+            return (stack.workdir / "volumes" / "report").read_text(errors="replace")
+        finally:
+            stack.close()
+
+    def connections(self) -> int:
+        count = 0
+        while True:
+            try:
+                self.listener.accept()[0].close()
+                count += 1
+            except BlockingIOError:
+                return count
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+@pytest.fixture
+def step_attack(planted, tmp_path):
+    planted.clear()
+    attack = StepAttack(planted, tmp_path)
+    yield attack
+    attack.close()
+    planted.clear()
+    for system in SYSTEM_TARGETS:  # the control runs the step as root: it writes there
+        system.unlink(missing_ok=True)
+
+
+def _environment(report: str) -> dict[str, str]:
+    block = report.split("--- environment\n", 1)[1].split("--- id\n", 1)[0]
+    return dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
+
+
+def test_a_hostile_sh_step_writes_reads_connects_and_finds_nothing(step_attack, planted, monkeypatch):
+    """Each attempt of the step had no effect: no file outside its mount, no secret, no connection, no variable."""
+    monkeypatch.setenv(CANARY, f"canary-{secrets.token_hex(4)}")
+    report = step_attack.run()
+    assert "--- id" in report, report  # the step ran to its end
+    assert planted.effects() == [], report                                  # /tmp outside its mount
+    assert not (step_attack.root / "step-wrote").exists(), report           # the stack folder
+    assert not any(system.exists() for system in SYSTEM_TARGETS), report
+    assert planted.secret_token not in report, report                       # root-only file outside the folder
+    if os.geteuid() == 0:                                                   # as ourselves it is our own file
+        assert step_attack.stack_secret not in report, report               # root-only file inside the folder
+        uid = int(re.search(r"uid=(\d+)", report.split("--- id\n", 1)[1])[1])
+        gid = int(re.search(r"gid=(\d+)", report.split("--- id\n", 1)[1])[1])
+        assert uid != 0 and gid != 0, report
+    if sandbox.probe().network:
+        assert "connected:" not in report and step_attack.connections() == 0, report
+    names = set(_environment(report))
+    compose = {"VOLUMES_DIR", "VOLUME_UID", "VOLUME_GID", "INSTANCES"}
+    allowed = SERVER_VARIABLES | compose | {"PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE", "HOME", "OLDPWD"}
+    assert names <= allowed, names - allowed
+    assert os.environ[CANARY] not in report
+
+
+def test_without_the_sandbox_the_same_step_reaches_the_network_and_tmp(step_attack, planted, monkeypatch, capfd):
+    """The control: HARNESS_SANDBOX=0 (the step at most unprivileged) lets it connect and write to /tmp; one
+    line says what isolation the steps were given."""
+    monkeypatch.setenv("HARNESS_SANDBOX", "0")
+    monkeypatch.setattr(sandbox, "_told", set())
+    sandbox.probe.cache_clear()
+    try:
+        report = step_attack.run()
+    finally:
+        monkeypatch.delenv("HARNESS_SANDBOX")
+        sandbox.probe.cache_clear()
+    assert "connected:" in report and step_attack.connections() == 1, report
+    assert planted.effects() == ["step-wrote"], report
+    told = [line for line in capfd.readouterr().err.splitlines() if line.startswith("sandbox: ")]
+    assert len(told) == 1 and "HARNESS_SANDBOX=0 turned it off; application services and one-shot steps run as" \
+        in told[0], told
+
+
+def test_embedded_application_services_run_as_the_steps_user_with_their_compose_environment_only(monkeypatch):
+    """The services and the step share the unprivileged user (own group), so the instance's directories are theirs."""
+    monkeypatch.setenv(CANARY, "canary-application")
+    definition = with_services(StackDefinition.load(STACK), ["exchange-okx"])
+    stack = EmbeddedStack.up(definition)
+    expected = application_identity()
+    try:
+        volumes = stack.workdir / "volumes" / "exchange-okx"
+        for name in ("exchange-okx", "service-registry"):
+            pid = stack.pids()[name]
+            status = Path(f"/proc/{pid}/status").read_text()
+            uid = int(re.search(r"^Uid:\s+(\d+)", status, re.M)[1])
+            gid = int(re.search(r"^Gid:\s+(\d+)", status, re.M)[1])
+            groups = {int(g) for g in re.search(r"^Groups:(.*)$", status, re.M)[1].split()}
+            if expected.switches:  # as root; else the line of application_identity said why not
+                assert (uid, gid) == (expected.uid, expected.gid) and groups <= {gid}, (name, status)
+                assert uid != 0 and gid != 0, (name, status)
+            else:
+                assert uid == os.geteuid(), (name, status)
+            environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+            names = {item.split(b"=", 1)[0].decode() for item in environ if item}
+            allowed = SERVER_VARIABLES | set(stack.definition.services[name].environment) | {
+                "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE", "HTTP_HOST", "GRPC_HOST", "ADVERTISE_HOST", "AUDIT_HOST",
+                "HEARTBEAT_INTERVAL", "SERVICE_TTL"}
+            assert names <= allowed, (name, names - allowed)
+            if name == "exchange-okx":
+                for kind in ("data", "logs"):
+                    assert (volumes / kind).stat().st_uid == uid, (kind, uid)
     finally:
         stack.close()

@@ -77,12 +77,14 @@ class Confinement:
     writable: list[Path] = field(default_factory=list)  # the first is its working directory
     readable: list[Path] = field(default_factory=list)
     network: bool = True  # False: a network namespace of its own (reached over Unix sockets)
+    chdir: Path | None = None  # its working directory when not the first writable one
+    what: str = sandbox.SERVERS  # who it is, in the line saying what isolation was not given
 
     def command(self, argv: list[str], info_fd: int | None = None) -> tuple[list[str], dict]:
         """(argv, Popen keyword arguments): sandboxed when this machine can, else only the dropped identity."""
         wrapped, sandboxed = sandbox.wrap(argv, self.identity, writable=self.writable, readable=self.readable,
-                                          network=self.network, info_fd=info_fd)
-        sandbox.tell_once(sandbox.describe(not self.network, self.identity))
+                                          network=self.network, info_fd=info_fd, chdir=self.chdir)
+        sandbox.tell_once(sandbox.describe(not self.network, self.identity, self.what))
         return wrapped, ({} if sandboxed else self.identity.popen_kwargs())
 
 

@@ -98,19 +98,33 @@ def probe() -> Isolation:
     return Isolation(None, False, f"bwrap cannot make namespaces {how} here ({why_shared})")
 
 
-def describe(wanted_network: bool, identity: ServerIdentity) -> str | None:
-    """One line naming what isolation was given, when it is not all of it (None when it is)."""
+SERVERS = "servers started from the stack's files"
+APPLICATIONS = "application services and one-shot steps"
+
+
+def describe(wanted_network: bool, identity: ServerIdentity, what: str = SERVERS) -> str | None:
+    """One line naming what isolation was given, when it is not all of it (None when it is).
+
+    For APPLICATIONS `wanted_network` is ignored: the services share the host's network and the steps
+    want a namespace of their own, so one line covers both.
+    """
     iso = probe()
+    if what == APPLICATIONS:
+        wanted_network = True
     if iso.filesystem and (iso.network or not wanted_network):
         return None
-    given = [f"run as {identity}", "no capabilities"]
+    given = [f"run as {identity}"]
+    if identity.switches or iso.filesystem or os.geteuid() != 0:  # root unsandboxed keeps its capabilities
+        given.append("no capabilities")
     if iso.filesystem:
         given.append("read-only system view, private /tmp")
     missing = [] if iso.filesystem else ["read-only root", "private /tmp"]
     if wanted_network and not iso.network:
-        missing.append("own network namespace (they listen on Unix sockets only)")
-    return (f"sandbox: {iso.reason}; servers started from the stack's files {', '.join(given)}; "
-            f"without: {', '.join(missing)}")
+        if what != APPLICATIONS:
+            missing.append("own network namespace (they listen on Unix sockets only)")
+        else:
+            missing.append("own network namespace for the steps" + (" (so they run without bwrap)" if iso.filesystem else ""))
+    return f"sandbox: {iso.reason}; {what} {', '.join(given)}; without: {', '.join(missing)}"
 
 
 _told: set[str] = set()
@@ -124,7 +138,7 @@ def tell_once(line: str | None) -> None:
 
 
 def wrap(argv: list[str], identity: ServerIdentity, *, writable: list[Path], readable: list[Path] = (),
-         network: bool, info_fd: int | None = None) -> tuple[list[str], bool]:
+         network: bool, info_fd: int | None = None, chdir: Path | None = None) -> tuple[list[str], bool]:
     """(argv to run, whether it is sandboxed). Sandboxed argv keeps root only in bwrap itself; the
     server runs as `identity` via setpriv. Unsandboxed: argv as given (the caller drops privileges)."""
     iso = probe()
@@ -148,4 +162,5 @@ def wrap(argv: list[str], identity: ServerIdentity, *, writable: list[Path], rea
     if identity.switches:  # bwrap keeps root's capabilities for setpriv, which drops them with the uid
         base.remove("--cap-drop")
         base.remove("ALL")
-    return [*base, *binds, "--chdir", str(writable[0]) if writable else "/", *info, *setpriv, *argv], True
+    where = chdir or (writable[0] if writable else "/")
+    return [*base, *binds, "--chdir", str(where), *info, *setpriv, *argv], True

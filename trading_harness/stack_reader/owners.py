@@ -3,7 +3,8 @@
 A volume initialisation step hands the directories it makes to the user the instances run as; the
 compose file says which user through a variable such as VOLUME_UID=10001, OWNER=10001:10001 or
 CHOWN_GID=10001. The lint of the owner (steps/probes/volume_init.py) and the embedded target, which
-runs every step as its own user (trading_harness/servers/script.py), read them with this one rule.
+runs steps and services as one user and gives the step that user's ids (trading_harness/servers/script.py),
+read them with this one rule.
 """
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ def user_ids(env: dict[str, str]) -> dict[str, int]:
 
 
 def as_local(key: str, value: str, uid: int, gid: int) -> str:
-    """The variable's value with the local user's ids in place of the image's (the embedded target)."""
+    """The variable's value with the local user's ids (the services' user) in place of the image's (the embedded target)."""
     m = _IDS.match(str(value))
     if not m:
         return value
