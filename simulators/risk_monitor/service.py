@@ -37,7 +37,7 @@ from .prices import PriceSubscriber
 
 log = logging.getLogger("risk")
 SYMBOLS = "BTC/USD,ETH/USD,ADA/USD,SOL/USD,DOT/USD,USDT/USD"
-FAULTS = ("never-alerts", "no-audit-events")
+FAULTS = ("never-alerts", "no-audit-events")  # both read per alert: a running monitor switches them
 
 
 def _decimal(env, name: str, default: str) -> Decimal:
@@ -63,7 +63,7 @@ def _pegs(env) -> dict[str, Decimal]:
 
 
 class RiskDomain(Domain):
-    defaults = Defaults(service_name="risk-monitor", namespace="risk", faults=FAULTS)
+    defaults = Defaults(service_name="risk-monitor", namespace="risk", faults=FAULTS, switchable=FAULTS)
 
     def __init__(self, app):
         super().__init__(app)
@@ -85,8 +85,8 @@ class RiskDomain(Domain):
         correlator = env.url("AUDIT_CORRELATOR_URL", schemes=http)
         self.poll_interval = env.duration("RISK_POLL_INTERVAL", "500ms", allow_zero=False)
         self.context = chaos.ChaosContext()
-        self.alerts = AlertBook(correlator, app.settings.instance, self.context, silent="never-alerts" in faults,
-                                unaudited="no-audit-events" in faults)
+        self.alerts = AlertBook(correlator, app.settings.instance, self.context, silent=faults.flag("never-alerts"),
+                                unaudited=faults.flag("no-audit-events"))
         self.prices = rules.PriceRules(self.limits, self.alerts)
         self.subscriber: PriceSubscriber | None = None
         self.account: str | None = None
