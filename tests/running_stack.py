@@ -9,6 +9,8 @@ directory has an owner file, so a killed session leaves nothing running and the 
 """
 from __future__ import annotations
 
+import functools
+import importlib
 import json
 import os
 import shutil
@@ -21,14 +23,17 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+import yaml
 
+from simulators.common.service import Domain
+from simulators.common.settings import SWITCHABLE
 from trading_harness.cli.daemon import WATCH_ENV, StateDir, running_definition
 from trading_harness.polling import DeadlineExceeded, wait_until
 from trading_harness.targets import health
 from trading_harness.targets.external import ExternalStack
 from trading_harness.workdirs import OWNER_FILE, WORKDIR_PREFIX, temp_base
 
-from .repo import REPO
+from .repo import REPO, STACK
 
 START_TIMEOUT = 180.0  # a loaded two-core machine starts a stack in up to 10 s; the whole stack, more
 STOP_TIMEOUT = 30.0
@@ -136,6 +141,20 @@ class RunningStack:
             elif self._audit(name) and (active := self.active(name)):
                 problems[name] = f"faults still on: {', '.join(sorted(active))}"
         return problems
+
+
+@functools.cache
+def declared_switchable(service: str) -> frozenset[str]:
+    """The faults a service of stack/ declares switchable, read without starting it: the simulator its compose
+    command runs (`python -m simulators.<name>`) and its Defaults; none without a control API (AUDIT_PORT)."""
+    spec = yaml.safe_load((STACK / "docker-compose.yml").read_text())["services"].get(service, {})
+    command = spec.get("command") or []
+    if "AUDIT_PORT" not in (spec.get("environment") or {}) or command[:2] != ["python", "-m"] \
+            or not str(command[2]).startswith("simulators."):
+        return frozenset()
+    entry = importlib.import_module(f"{command[2]}.__main__")  # guarded by __name__ == "__main__": runs nothing
+    domains = [v for v in vars(entry).values() if isinstance(v, type) and issubclass(v, Domain) and v is not Domain]
+    return frozenset(SWITCHABLE + domains[0].defaults.switchable) if len(domains) == 1 else frozenset()
 
 
 class RunningStacks:

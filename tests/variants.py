@@ -23,6 +23,7 @@ from pathlib import Path
 import yaml
 
 from .conftest import LEAN, REPO, RunResult, edit
+from .running_stack import declared_switchable
 
 EXCHANGE, MARKET_DATA, OKX = "exchange-simulator", "market-data-simulator", "exchange-okx"
 CUSTODIAN = "custodian-simulator"
@@ -134,8 +135,9 @@ def switched_faults(variant: Variant, stack) -> list[Fault] | None:
 def _switched_run(variant: Variant, run_features) -> tuple[RunResult, bool] | None:
     """The selection run on the process's running stack with the variant's faults switched on, and whether
     every fault was still on after the run; None when the variant needs a fresh stack."""
-    if not all(isinstance(change, Fault) for change in variant.changes) or run_features.running is None:
-        return None
+    if not all(isinstance(change, Fault) for change in variant.changes) or run_features.running is None \
+            or not all(change.name in declared_switchable(change.service) for change in variant.changes):
+        return None  # decided without starting a stack; the running service's own list decides below
     stack = run_features.running.get(variant.services)
     faults = switched_faults(variant, stack)
     if faults is None:

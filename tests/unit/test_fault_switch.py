@@ -96,3 +96,15 @@ def test_a_flag_and_a_named_set_follow_the_switch():
     assert give_up and "postgres" in ignored and "redis" not in ignored
     faults.switch({"settlement-no-retry": False, "ready-ignores-postgres": False})
     assert not give_up and "postgres" not in ignored
+
+
+def test_where_a_variant_runs_is_read_from_the_stack_and_the_simulators_without_starting_them():
+    """tests/variants.py: a fault variant goes to the running stack only when the service declares it switchable
+    (and serves a control API); a start-only fault, or a service without a control API, keeps a fresh stack."""
+    from ..running_stack import declared_switchable
+    exchange = declared_switchable("exchange-simulator")
+    assert {"stale-price", "errors-500", "no-balance-check"} <= exchange
+    assert not exchange & {"no-grpc", "no-usdt", "lifo-book", "metrics-full-path", "no-deregister"}
+    assert "never-settles" in declared_switchable("custodian-simulator")
+    assert declared_switchable("audit-correlator") == frozenset()  # no AUDIT_PORT on the stack
+    assert declared_switchable("redis") == frozenset()
