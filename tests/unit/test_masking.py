@@ -78,3 +78,8 @@ def test_text_without_secrets_is_unchanged():
     for text in ["SET exchange:acceptance:key value -> OK", "3 passed: 12; bypass: true", "x >= 3 and y > 2",
                  "NOAUTH Authentication required.", "# no requirepass here"]:
         assert mask(text) == text
+
+
+def test_the_shells_working_directory_is_a_path_not_a_password():
+    dump = "PATH=/usr/bin\nPWD=/work/main/stack\nOLDPWD=/tmp\nDB_PWD=hunter2x"
+    assert mask(dump) == "PATH=/usr/bin\nPWD=/work/main/stack\nOLDPWD=/tmp\nDB_PWD=***"
