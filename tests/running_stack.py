@@ -17,7 +17,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import tomllib
 from collections import Counter
 from pathlib import Path
@@ -31,7 +30,7 @@ from trading_harness.cli.daemon import WATCH_ENV, StateDir, running_definition
 from trading_harness.polling import DeadlineExceeded, wait_until
 from trading_harness.targets import health
 from trading_harness.targets.external import ExternalStack
-from trading_harness.workdirs import OWNER_FILE, WORKDIR_PREFIX, temp_base
+from trading_harness.workdirs import WORKDIR_PREFIX, owned_workdir
 
 from .repo import REPO, STACK
 
@@ -46,8 +45,7 @@ class RunningStack:
 
     def __init__(self, services: str):
         self.services = services
-        self.base = Path(tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}variants-", dir=temp_base()))
-        (self.base / OWNER_FILE).write_text(str(os.getpid()))
+        self.base = owned_workdir(f"{WORKDIR_PREFIX}variants-")  # swept by a later run if this session is killed
         self.base.chmod(0o755)  # PostgreSQL runs unprivileged under root and must reach its data dir
         self.state = StateDir(self.base / "state")
         self.daemon: subprocess.Popen | None = None

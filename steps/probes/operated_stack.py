@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
-from pathlib import Path
 
 import psycopg
 import redis
@@ -16,7 +14,7 @@ from trading_harness.servers.ports import is_listening
 from trading_harness.targets import health
 from trading_harness.targets.embedded import with_services
 from trading_harness.targets.external import ExternalStack
-from trading_harness.workdirs import OWNER_FILE, WORKDIR_PREFIX, temp_base
+from trading_harness.workdirs import WORKDIR_PREFIX, owned_workdir
 
 MARKER_TABLE = "harness_operations_marker"
 MARKER_KEY = "harness:operations:marker"
@@ -33,9 +31,7 @@ class OperatedStack:
 
     def __init__(self, definition: StackDefinition):
         self.definition = definition
-        # named like the embedded stack's work dirs, with an owner, so a later stack sweeps it if this session is killed
-        self.base = Path(tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}operations-", dir=temp_base()))
-        (self.base / OWNER_FILE).write_text(str(os.getpid()))
+        self.base = owned_workdir(f"{WORKDIR_PREFIX}operations-")  # swept by a later run if this session is killed
         self.base.chmod(0o755)  # PostgreSQL runs unprivileged under root and must reach its data dir
         self.state = StateDir(self.base / "state")
         self.last_addresses: dict[str, tuple[str, int]] = {}
