@@ -109,19 +109,25 @@ def assert_fails(variant: Variant, run_features, stack_copy) -> RunResult:
 
     On the running stack when every change is a fault it switches, else (or when a switched fault was lost
     during a run that did not fail as it must) on a fresh stack copy; the same assertions either way."""
+    stacks = _running_stacks(run_features)
     running = _switched_run(variant, run_features)
     if running is not None:
         result, kept = running
         if kept or not _failure(variant, result):
-            run_features.running.runs["switched"] += 1
+            stacks.runs["switched"] += 1
             return _assert_failed(variant, result)
-    if run_features.running is not None:
-        run_features.running.runs["fresh again" if running is not None else "fresh"] += 1
+    if stacks is not None:
+        stacks.runs["fresh again" if running is not None else "fresh"] += 1
     root = stack_copy()
     for change in variant.changes:
         change(root)
     result = run_features("--stack-dir", str(root), "-k", variant.selection, env={"HARNESS_SERVICES": variant.services})
     return _assert_failed(variant, result)
+
+
+def _running_stacks(run_features):
+    """The process's running stacks, None where the runner has none (another target's, as compose's)."""
+    return getattr(run_features, "running", None)
 
 
 def switched_faults(variant: Variant, stack) -> list[Fault] | None:
@@ -135,10 +141,10 @@ def switched_faults(variant: Variant, stack) -> list[Fault] | None:
 def _switched_run(variant: Variant, run_features) -> tuple[RunResult, bool] | None:
     """The selection run on the process's running stack with the variant's faults switched on, and whether
     every fault was still on after the run; None when the variant needs a fresh stack."""
-    if not all(isinstance(change, Fault) for change in variant.changes) or run_features.running is None \
+    if not all(isinstance(change, Fault) for change in variant.changes) or _running_stacks(run_features) is None \
             or not all(change.name in declared_switchable(change.service) for change in variant.changes):
         return None  # decided without starting a stack; the running service's own list decides below
-    stack = run_features.running.get(variant.services)
+    stack = _running_stacks(run_features).get(variant.services)
     faults = switched_faults(variant, stack)
     if faults is None:
         return None

@@ -86,8 +86,9 @@ def test_the_merged_gate_equals_the_unsharded_run_scenario_by_scenario(runs):
     assert cucumber(out / "cucumber.json") == cucumber(runs["whole"] / "cucumber.json")
     junit = lambda path: sorted(c.name for s in junitparser.JUnitXml.fromfile(str(path)) for c in s)  # noqa: E731
     assert junit(out / "junit.xml") == junit(runs["whole"] / "junit.xml")
-    results = lambda folder: len(list((folder / "allure-results").glob("*-result.json")))  # noqa: E731
-    assert results(out) == results(runs["whole"])
+    # one scenario per historyId: a scenario retried (@timing) leaves one result per attempt
+    results = lambda folder: {_json(p)["historyId"] for p in (folder / "allure-results").glob("*-result.json")}  # noqa: E731
+    assert results(out) == results(runs["whole"]) and len(results(out)) >= len(whole["results"])
     assert (out / "living-docs" / "index.html").is_file() and (out / "traceability.html").is_file()
 
 
