@@ -30,7 +30,6 @@ from trading_harness.cli.daemon import WATCH_ENV, StateDir, running_definition
 from trading_harness.polling import DeadlineExceeded, wait_until
 from trading_harness.targets import health
 from trading_harness.targets.external import ExternalStack
-from trading_harness.workdirs import WORKDIR_PREFIX, owned_workdir
 
 from .repo import REPO, STACK
 
@@ -45,9 +44,8 @@ class RunningStack:
 
     def __init__(self, services: str):
         self.services = services
-        self.base = owned_workdir(f"{WORKDIR_PREFIX}variants-")  # swept by a later run if this session is killed
-        self.base.chmod(0o755)  # PostgreSQL runs unprivileged under root and must reach its data dir
-        self.state = StateDir(self.base / "state")
+        self.state = StateDir.owned("variants")
+        self.base = self.state.path.parent
         self.daemon: subprocess.Popen | None = None
         self._switchable: dict[str, frozenset[str]] = {}
         self.starts = 0

@@ -14,7 +14,6 @@ from trading_harness.servers.ports import is_listening
 from trading_harness.targets import health
 from trading_harness.targets.embedded import with_services
 from trading_harness.targets.external import ExternalStack
-from trading_harness.workdirs import WORKDIR_PREFIX, owned_workdir
 
 MARKER_TABLE = "harness_operations_marker"
 MARKER_KEY = "harness:operations:marker"
@@ -31,9 +30,8 @@ class OperatedStack:
 
     def __init__(self, definition: StackDefinition):
         self.definition = definition
-        self.base = owned_workdir(f"{WORKDIR_PREFIX}operations-")  # swept by a later run if this session is killed
-        self.base.chmod(0o755)  # PostgreSQL runs unprivileged under root and must reach its data dir
-        self.state = StateDir(self.base / "state")
+        self.state = StateDir.owned("operations")
+        self.base = self.state.path.parent
         self.last_addresses: dict[str, tuple[str, int]] = {}
 
     def run(self, *args: str, evidence=None, timeout: float = COMMAND_TIMEOUT) -> CommandResult:

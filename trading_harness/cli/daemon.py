@@ -28,6 +28,7 @@ from trading_harness.servers.processes import unprivileged_user
 from trading_harness.targets import STARTABLE, open_target
 from trading_harness.targets.embedded import EmbeddedStack, with_services
 from trading_harness.targets.stack import Stack
+from trading_harness.workdirs import WORKDIR_PREFIX, owned_workdir
 
 
 class StateDir:
@@ -36,6 +37,14 @@ class StateDir:
     def __init__(self, path: Path | str | None = None):
         default = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "trading-harness"
         self.path = Path(path or os.environ.get("HARNESS_STATE_DIR") or default)
+
+    @classmethod
+    def owned(cls, kind: str) -> StateDir:
+        """A throwaway state dir in a work dir `trading-harness-<kind>-…` with this process's owner file (swept by
+        a later run if this one is killed), open to the unprivileged servers that keep their data below it."""
+        base = owned_workdir(f"{WORKDIR_PREFIX}{kind}-")
+        base.chmod(0o755)
+        return cls(base / "state")
 
     target = property(lambda self: self.path / "target.toml")
     pid = property(lambda self: self.path / "daemon.pid")
