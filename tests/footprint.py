@@ -1,6 +1,6 @@
 """What a stack holds, as one comparable value: rows per table (count and checksum) and Redis keys with values.
 
-A key with a TTL that disappears has expired; that is not a change.
+A key with a TTL that disappears has expired, even between the SCAN and the DUMP of one read: that is not a change.
 The footprint leaves out what the services write by themselves, on a timer: market data's price
 feed, candles and periodic snapshots, the price history in Redis, and every service's discovery
 keys and registry entry (heartbeats). Everything a request could write is in it.
@@ -54,7 +54,9 @@ class Footprint:
             pipe.dump(key)
             pipe.pttl(key)
         replies = pipe.execute()
-        return rows, tuple((key, replies[2 * i], replies[2 * i + 1] >= 0) for i, key in enumerate(keys))
+        # a key gone between SCAN and DUMP (it expired) is not in the footprint: DUMP gives None
+        return rows, tuple((key, replies[2 * i], replies[2 * i + 1] >= 0) for i, key in enumerate(keys)
+                           if replies[2 * i] is not None)
 
     def settled(self, timeout: float = 10.0, quiet: float = 0.35) -> tuple[tuple, tuple]:
         """The footprint once it has not changed for `quiet` seconds (background work of earlier requests done)."""

@@ -107,7 +107,7 @@ class Peers:
             if exc.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED,
                               grpc.StatusCode.RESOURCE_EXHAUSTED):
                 breaker.failed()
-                self._forget(service)
+                self._forget(service, target)
                 raise PeerUnavailable(f"{service} did not answer: {exc.code().name}") from None
             breaker.succeeded()  # the peer answered; the request itself was refused
             raise
@@ -165,9 +165,13 @@ class Peers:
                 self.channels_opened += 1
             return self._channels[target]
 
-    def _forget(self, service: str) -> None:
+    def _forget(self, service: str, target: str) -> None:
+        """Look the peer up again, on a new channel: a channel that failed may wait out a reconnect backoff
+        (seconds, growing) and fail every call meanwhile, after the peer is back. Calls still in flight on the
+        old channel keep it until they end (it closes when it is collected)."""
         with self._lock:
             self._targets.pop(service, None)
+            self._channels.pop(target, None)
 
     def describe(self) -> dict[str, object]:
         with self._lock:

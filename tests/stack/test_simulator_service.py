@@ -22,6 +22,7 @@ from ..conftest import REPO
 
 SECRET = "s3cret-pw"
 SIMULATORS = ("exchange", "custodian", "market_data", "audit_correlator")
+DOWN = 8.0  # seconds a peer stays down
 
 
 def _env(**overrides: str) -> dict[str, str]:
@@ -200,6 +201,32 @@ def test_bad_requests_get_a_json_4xx_and_write_nothing(simulators_stack):
         assert reply.status_code == status, (service, method, path, body, reply.status_code, reply.text)
         assert reply.json()["error"] and reply.json()["message"], reply.text
     assert _rows(simulators_stack) == before, "a refused request wrote rows"
+
+
+@pytest.mark.slow
+def test_a_peer_that_comes_back_answers_the_first_call_the_breaker_lets_through(simulators_stack):
+    """A gRPC channel that failed backs off its reconnects (seconds, growing) and refuses calls meanwhile:
+    the caller must not keep it once the peer is back (CI: an order refused 503 after a chaos reset)."""
+    stack, callee = simulators_stack, "market-data-simulator"
+    url = stack.http_url("exchange-simulator") + "/api/v1/market/prices/BTC/USD"
+    assert httpx.get(url, timeout=10).status_code == 200
+    stack.stop(callee)
+    try:
+        failed = httpx.get(url, timeout=10)
+        assert failed.status_code == 503, failed.text
+        down_until = time.monotonic() + DOWN  # long enough for the channel's reconnect backoff to grow
+        wait_until(lambda: time.monotonic() >= down_until and httpx.get(url, timeout=10).status_code == 503,
+                   DOWN + 10, interval=1.0, message=f"{callee} down for {DOWN}s")
+    finally:
+        stack.start(callee)
+
+    def let_through() -> httpx.Response | None:
+        reply = httpx.get(url, timeout=10)
+        waiting = reply.status_code == 503 and reply.json()["error"] == "circuit_open" \
+            or "no live instance" in reply.text  # its registration is on its way
+        return None if waiting else reply
+    first = wait_until(let_through, 15, interval=0.2, message="the breaker to let a call through")
+    assert first.status_code == 200, f"the first call after {callee} came back: {first.status_code} {first.text}"
 
 
 @pytest.mark.slow
