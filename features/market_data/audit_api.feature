@@ -16,6 +16,7 @@ Feature: The market-data audit/control API steers the feed, off the production A
     And the audit API applies a shock of -10 percent to ETH/USD
     Then the REST price of ETH/USD is 1800 with the next feed sequence
 
+  @timing
   Scenario: The audit API pauses and resumes the feed
     When the audit API pauses the feed
     Then the audit state reports the feed paused

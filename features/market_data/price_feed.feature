@@ -4,7 +4,7 @@ Feature: A risk monitor can subscribe to market-data price feeds
   (compressed in the embedded stack), with bid and ask at a fixed spread of SPREAD_BPS (10 bps),
   keeps a bounded history per symbol in Redis and counts its work in Prometheus metrics.
 
-  @criterion:market-data.5.risk-monitor-subscription @criterion:market-data.5.grpc-stream @criterion:market-data.5.price-feeds
+  @criterion:market-data.5.risk-monitor-subscription @criterion:market-data.5.grpc-stream @criterion:market-data.5.price-feeds @timing
   Scenario: The risk monitor receives BTC/USD and ETH/USD updates within three price intervals
     Given the risk monitor subscribes to the prices of BTC/USD and ETH/USD
     When the feed has published 20 price intervals
