@@ -53,6 +53,11 @@ def _interval(stack: Stack) -> float:
     return stack.timing.price_update_interval
 
 
+# Added to a bound of a few price intervals: compressed time (50 ms intervals on the embedded stack) does not
+# compress a shared machine's scheduling, which stalls a process for 100-200 ms under load (CI, -n 2).
+SCHEDULING_ALLOWANCE = 0.5
+
+
 # -- subscription -----------------------------------------------------------------------------
 @given(parsers.parse("the risk monitor subscribes to the prices of {symbols}"), target_fixture="monitor")
 def monitor_subscribes(stack: Stack, evidence: Evidence, price_subscribers: list, symbols: str):
@@ -89,7 +94,7 @@ def within_intervals(monitor: PriceSubscriber, stack: Stack, evidence: Evidence,
     """The updates published in the When's window (a stream's first updates may be late while it warms up)."""
     updates = [u for u in checks.live(monitor.updates)
                if u.symbol in (first, second) and u.published_ns >= published_window["since_ns"]]
-    bound = n * _interval(stack) * 1000
+    bound = (n * _interval(stack) + SCHEDULING_ALLOWANCE) * 1000
     late = [f"{u.symbol} #{u.feed_sequence}: {u.latency_ms:.1f} ms" for u in updates if u.latency_ms > bound]
     evidence.record("check", f"{len(updates)} live updates, bound {bound:.0f} ms",
                     f"max {max((u.latency_ms for u in updates), default=0):.1f} ms")
@@ -99,7 +104,7 @@ def within_intervals(monitor: PriceSubscriber, stack: Stack, evidence: Evidence,
 
 @then(parsers.parse("no symbol went without an update for more than {n:d} price intervals"))
 def no_silence(monitor: PriceSubscriber, stack: Stack, published_window: dict, n: int):
-    bound = n * _interval(stack) * 1e9
+    bound = (n * _interval(stack) + SCHEDULING_ALLOWANCE) * 1e9
     window = [u for u in monitor.updates if u.published_ns >= published_window["since_ns"]]
     for symbol, items in checks.by_symbol(window).items():
         gaps = [(b.received_ns - a.received_ns) / 1e6 for a, b in zip(items, items[1:], strict=False)]
@@ -267,7 +272,7 @@ def does_not_advance(market_data: MarketDataClient, stack: Stack, symbol: str, c
 @then(parsers.parse("the feed sequence of {symbol} advances within {count:d} price intervals"))
 def advances(market_data: MarketDataClient, stack: Stack, symbol: str, count: int):
     start = market_data.price(symbol).json()["feed_sequence"]
-    wait_until(lambda: market_data.price(symbol).json()["feed_sequence"] > start, count * _interval(stack) + 0.5,
+    wait_until(lambda: market_data.price(symbol).json()["feed_sequence"] > start, count * _interval(stack) + SCHEDULING_ALLOWANCE,
                message=f"{symbol} feed_sequence to pass {start}")
 
 

@@ -3,6 +3,7 @@ Feature: A risk monitor can subscribe to market-data price feeds
   The market-data simulator publishes a random-walk price per symbol every PRICE_UPDATE_INTERVAL
   (compressed in the embedded stack), with bid and ask at a fixed spread of SPREAD_BPS (10 bps),
   keeps a bounded history per symbol in Redis and counts its work in Prometheus metrics.
+  A bound of a few price intervals gets 0.5 s more: compressed time does not compress the machine's scheduling.
 
   @criterion:market-data.5.risk-monitor-subscription @criterion:market-data.5.grpc-stream @criterion:market-data.5.price-feeds @timing
   Scenario: The risk monitor receives BTC/USD and ETH/USD updates within three price intervals
