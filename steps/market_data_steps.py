@@ -58,6 +58,11 @@ def _interval(stack: Stack) -> float:
 SCHEDULING_ALLOWANCE = 0.5
 
 
+def _published_in(window: dict, updates: list) -> list:
+    """The updates published since the When's window began (a stream's first updates may be late while it warms up)."""
+    return [u for u in updates if u.published_ns >= window["since_ns"]]
+
+
 # -- subscription -----------------------------------------------------------------------------
 @given(parsers.parse("the risk monitor subscribes to the prices of {symbols}"), target_fixture="monitor")
 def monitor_subscribes(stack: Stack, evidence: Evidence, price_subscribers: list, symbols: str):
@@ -91,9 +96,7 @@ def feed_published(market_data: MarketDataClient, stack: Stack, count: int):
                     "of its publication"))
 def within_intervals(monitor: PriceSubscriber, stack: Stack, evidence: Evidence, published_window: dict, first: str,
                      second: str, n: int):
-    """The updates published in the When's window (a stream's first updates may be late while it warms up)."""
-    updates = [u for u in checks.live(monitor.updates)
-               if u.symbol in (first, second) and u.published_ns >= published_window["since_ns"]]
+    updates = [u for u in _published_in(published_window, checks.live(monitor.updates)) if u.symbol in (first, second)]
     bound = (n * _interval(stack) + SCHEDULING_ALLOWANCE) * 1000
     late = [f"{u.symbol} #{u.feed_sequence}: {u.latency_ms:.1f} ms" for u in updates if u.latency_ms > bound]
     evidence.record("check", f"{len(updates)} live updates, bound {bound:.0f} ms",
@@ -105,8 +108,7 @@ def within_intervals(monitor: PriceSubscriber, stack: Stack, evidence: Evidence,
 @then(parsers.parse("no symbol went without an update for more than {n:d} price intervals"))
 def no_silence(monitor: PriceSubscriber, stack: Stack, published_window: dict, n: int):
     bound = (n * _interval(stack) + SCHEDULING_ALLOWANCE) * 1e9
-    window = [u for u in monitor.updates if u.published_ns >= published_window["since_ns"]]
-    for symbol, items in checks.by_symbol(window).items():
+    for symbol, items in checks.by_symbol(_published_in(published_window, monitor.updates)).items():
         gaps = [(b.received_ns - a.received_ns) / 1e6 for a, b in zip(items, items[1:], strict=False)]
         assert max(gaps) <= bound / 1e6, f"{symbol}: {max(gaps):.1f} ms without an update (bound {bound / 1e6:.0f})"
 
