@@ -13,7 +13,7 @@ from trading_harness.targets.stack import Stack
 
 def _ready_deadline(stack: Stack) -> float:
     """Long enough for a service's readiness monitor to notice a restarted dependency, plus slack."""
-    return 4 * stack.timing.ready_check_interval + 5.0
+    return 4 * stack.timing.ready_check_interval + stack.timing.slack
 
 
 @then("every application service answers /api/v1/health with 200, status healthy, its name and its version")

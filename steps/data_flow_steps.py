@@ -83,16 +83,16 @@ def restarts(stack: Stack, monitor: PriceSubscriber, evidence: Evidence):
 
 
 @then(parsers.parse("the risk monitor receives new updates within {seconds:d} s of market data answering again"))
-def resumes(monitor: PriceSubscriber, restarted: int, seconds: int):
+def resumes(monitor: PriceSubscriber, stack: Stack, restarted: int, seconds: int):
     """Fresh updates: published after market data answered again, on a new connection, for every symbol."""
     def fresh(updates) -> bool:
         return {u.symbol for u in updates if u.published_ns >= restarted and u.connection > 0} == set(monitor.symbols)
-    arrived = monitor.wait_for(fresh, timeout=seconds + 5)
+    arrived = monitor.wait_for(fresh, timeout=seconds + stack.timing.slack)
     firsts = {}
     for u in monitor.updates:
         if u.published_ns >= restarted and u.connection > 0:
             firsts.setdefault(u.symbol, (u.received_ns - restarted) / 1e9)
-    assert arrived, f"no fresh update of every symbol within {seconds + 5} s: {firsts}, errors {monitor.errors}"
+    assert arrived, f"no fresh update of every symbol within {seconds + stack.timing.slack:g} s: {firsts}, errors {monitor.errors}"
     assert max(firsts.values()) <= seconds, f"first fresh updates after {firsts} s (bound {seconds} s)"
 
 

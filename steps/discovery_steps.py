@@ -146,7 +146,7 @@ def fails_fast(service_probe: ServiceProbe, caller: str, error: str, callee: str
 @then(parsers.parse("a call from the {caller} to the {callee} succeeds again after the breaker cool-down"))
 def succeeds_again(stack: Stack, service_probe: ServiceProbe, caller: str, callee: str):
     wait_until(lambda: _call_peer(service_probe, caller, callee).status_code == 200,
-               stack.timing.breaker_cooldown * 2 + 5, message=f"{caller} to reach {callee} again")
+               stack.timing.breaker_cooldown * 2 + stack.timing.slack, message=f"{caller} to reach {callee} again")
 
 
 @then(parsers.parse("the {caller}'s breaker for the {callee} is closed"))
@@ -233,7 +233,7 @@ def answers_after_ttl(stack: Stack, service_probe: ServiceProbe, config_reads, s
         seen.append(reply)
         return _same(reply["value"], value)
 
-    wait_until(updated, stack.timing.config_cache_ttl + 5, message=f"{service} to see {key} = {value}")
+    wait_until(updated, stack.timing.config_cache_ttl + stack.timing.slack, message=f"{service} to see {key} = {value}")
     first_new = seen[-1]
     stale = [r for r in seen[:-1] if time.time() - r["fetched_at_unix"] > r["ttl_seconds"] + 1]
     assert not stale, f"an old value was served from a cache older than its TTL: {stale[0]}"

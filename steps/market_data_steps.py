@@ -77,7 +77,7 @@ def monitors_subscribe(stack: Stack, evidence: Evidence, price_subscribers: list
 @given(parsers.parse("the risk monitor has received {count:d} updates"))
 @when(parsers.parse("the risk monitor has received {count:d} updates"))
 def monitor_received(monitor: PriceSubscriber, stack: Stack, count: int):
-    timeout = 10 + count * _interval(stack) * 2
+    timeout = stack.timing.slack + count * _interval(stack) * 2
     assert monitor.wait_for(count, timeout), f"{len(monitor.updates)} of {count} updates within {timeout:.0f} s"
 
 
@@ -87,7 +87,7 @@ def feed_published(market_data: MarketDataClient, stack: Stack, count: int):
     def sequence() -> int:
         return market_data.price("BTC/USD").json()["feed_sequence"]
     since_ns, start, began = time.time_ns(), sequence(), time.monotonic()
-    wait_until(lambda: sequence() >= start + count, 10 + count * _interval(stack) * 3,
+    wait_until(lambda: sequence() >= start + count, stack.timing.slack + count * _interval(stack) * 3,
                message=f"BTC/USD feed_sequence to pass {start + count}")
     return {"from": start, "since_ns": since_ns, "seconds": time.monotonic() - began}
 
@@ -208,7 +208,7 @@ def updates_counter(service_probe: ServiceProbe, market_data: MarketDataClient, 
         return before, counter, market_data.state()["published"]
 
     first = bracketed()
-    wait_until(lambda: market_data.state()["published"] >= first[2] + 10 * symbols, 10 + 30 * _interval(stack),
+    wait_until(lambda: market_data.state()["published"] >= first[2] + 10 * symbols, stack.timing.slack + 30 * _interval(stack),
                message="10 more ticks")
     last = bracketed()
     grew, least, most = last[1] - first[1], last[0] - first[2], last[2] - first[0]
@@ -328,7 +328,7 @@ def snapshots_every_candle(market_data: MarketDataClient, stack: Stack):
 @when(parsers.parse("the feed has run for {count:d} candle intervals"), target_fixture="run_window")
 def feed_ran(stack: Stack, count: int):
     """The moment the window starts; the Then steps wait (with a deadline) for the rows it must produce."""
-    return {"since": datetime.now(UTC), "timeout": count * stack.timing.candle_interval + 10}
+    return {"since": datetime.now(UTC), "timeout": count * stack.timing.candle_interval + stack.timing.slack}
 
 
 @then(parsers.parse("the monitor user finds recent rows in market_data.{table} for {symbols}"))

@@ -25,7 +25,7 @@ def service_probe(stack: Stack, evidence: Evidence) -> ServiceProbe:
 
 def _status_deadline(stack: Stack) -> float:
     """Long enough for a simulator's readiness monitor to notice a change, plus slack."""
-    return 4 * stack.timing.ready_check_interval + 5.0
+    return 4 * stack.timing.ready_check_interval + stack.timing.slack
 
 
 # -- ports and health ----------------------------------------------------------------

@@ -51,7 +51,7 @@ def monitor_subscribes(stack: Stack, evidence: Evidence, risk_monitors: list, sy
     risk_monitors.append(monitor)
     subscriber = monitor.subscribe(wanted)
     received = subscriber.wait_for(lambda updates: {u.symbol for u in updates} >= set(wanted),
-                                   timeout=10 * stack.timing.price_update_interval + 5.0)
+                                   timeout=10 * stack.timing.price_update_interval + stack.timing.slack)
     evidence.record("grpc", f"risk monitor StreamPrices {wanted}",
                     f"{len(subscriber.updates)} updates, reconnects {subscriber.reconnects}, errors {subscriber.errors}")
     assert received, f"the risk monitor received no update for every one of {wanted}"

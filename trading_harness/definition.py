@@ -545,6 +545,7 @@ def _load_time(path: Path, services: dict[str, ServiceSpec], registry: str) -> d
         "settlement_cycle": 2.0,
         "scrape_interval": 15.0,
         "ready_timeout": 30.0,
+        "slack": 10.0,
     }
     if path.is_file():
         try:

@@ -38,6 +38,7 @@ from .config_client import ConfigClient, ConfigUnavailable
 from .contract import Text
 from .database import Database, DatabaseUnavailable
 from .discovery import Discovery
+from .exiting import exit_now
 from .faults import add_fault_routes
 from .grpc_server import GrpcServer
 from .http import ApiError, Request, Response, Router, make_server
@@ -297,4 +298,4 @@ def run_service(domain_class: type[Domain]) -> int:
     except ConfigError as exc:  # a domain variable
         log.error(f"invalid configuration: {exc}")
         return 2
-    return app.run()
+    exit_now(app.run())

@@ -11,6 +11,7 @@ import sys
 import redis
 
 from simulators.common.config import ConfigError
+from simulators.common.exiting import exit_now
 from simulators.common.http import make_server, serve_until_signalled
 from simulators.common.logs import setup_logging
 from simulators.common.metrics import Metrics
@@ -56,4 +57,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

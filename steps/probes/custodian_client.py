@@ -31,7 +31,7 @@ class GrpcReply:
 
 def settle_deadline(stack: Stack, settlements: int = 1) -> float:
     """Long enough for the exchange to dispatch and the custodian to take every settlement two steps."""
-    return 6 * stack.timing.settlement_cycle + 0.05 * settlements + 10.0
+    return 6 * stack.timing.settlement_cycle + 0.05 * settlements + stack.timing.slack
 
 
 class CustodianClient:

@@ -1,9 +1,10 @@
-"""Four shards of the reference suite merge into the gate of the unsharded run, scenario by scenario.
+"""Four shards of a suite run merge into the gate of the unsharded run, scenario by scenario.
 
-The unsharded run is the session's shared intact `pytest features/` run (tests/intact.py; in CI the
-one .ci/run made): it also wrote durations.json, which balances the shards. Then `--shard 1/4` …
-`4/4` one after another, each with its own reports folder, then
-`harness gate merge`. Leaving a shard out gives INCOMPLETE, naming it. Slow: five suite runs.
+The suite is three milestones of the reference (SELECTION: 55 scenarios in five feature files, of four
+components), so that the proof costs five short runs instead of five runs of every scenario: sharding and
+merging do not depend on which scenarios are selected. The unsharded run writes durations.json, which
+balances the shards; then `--shard 1/4` … `4/4` one after another, each with its own reports folder, then
+`harness gate merge`. Leaving a shard out gives INCOMPLETE, naming it.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from ..repo import LEAN, REPO
 pytestmark = pytest.mark.xdist_group("shards")
 
 SHARDS = 4
+SELECTION = ("--milestone", "TSE-0001.1a", "--milestone", "TSE-0001.4.2", "--milestone", "TSE-0002")
 ROW_FIELDS = ("key", "scenarios", "passed", "failed", "skipped", "criteria", "verdict")
 
 
@@ -38,17 +40,18 @@ def _merge(out: Path, *folders: Path) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory, features_run) -> dict:
+def runs(tmp_path_factory) -> dict:
     tmp = tmp_path_factory.mktemp("shards")
-    assert features_run.returncode == 0, features_run.output[-3000:]
-    durations = features_run.reports / "durations.json"
+    whole = _pytest(tmp / "whole", *SELECTION)
+    assert whole.returncode == 0, whole.stdout[-3000:] + whole.stderr[-2000:]
+    durations = tmp / "whole" / "durations.json"
     assert durations.is_file()
     shards = []
     for index in range(1, SHARDS + 1):
-        proc = _pytest(tmp / f"shard-{index}", f"--shard={index}/{SHARDS}", f"--shard-durations={durations}")
+        proc = _pytest(tmp / f"shard-{index}", *SELECTION, f"--shard={index}/{SHARDS}", f"--shard-durations={durations}")
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
         shards.append(tmp / f"shard-{index}")
-    return {"tmp": tmp, "whole": features_run.reports, "shards": shards}
+    return {"tmp": tmp, "whole": tmp / "whole", "shards": shards}
 
 
 def _json(path: Path):

@@ -5,7 +5,7 @@ import pytest
 
 from trading_harness.definition import StackDefinition, parse_duration
 from trading_harness.errors import StackConfigError
-from trading_harness.targets.embedded import startup_order
+from trading_harness.targets.embedded import shutdown_order, startup_order
 
 from ..conftest import STACK, edit
 
@@ -41,6 +41,22 @@ def test_startup_order_follows_depends_on():
     for name, spec in d.services.items():
         for dependency in spec.depends_on:
             assert flat.index(dependency) < flat.index(name)
+
+
+def test_shutdown_stops_the_applications_together_then_what_they_need_dependants_first():
+    d = StackDefinition.load(STACK)
+    shared = {d.profile.service(part) for part in ("redis", "postgres", "registry")}
+    waves = shutdown_order(d.services, shared)
+    flat = [name for wave in waves for name in wave]
+    assert sorted(flat) == sorted(d.services)
+    assert "exchange-simulator" in waves[0] and "risk-monitor" in waves[0] and not shared & set(waves[0])
+    for name in waves[0]:  # every service the shared ones do not need
+        assert not any(name in d.services[s].depends_on for s in shared)
+    later = flat[len(waves[0]):]
+    for name in later:  # the rest: dependants before what they depend on
+        for dependency in d.services[name].depends_on:
+            assert later.index(dependency) > later.index(name)
+    assert later.index("service-registry") < later.index("redis")
 
 
 @pytest.mark.parametrize("breakage, message", [

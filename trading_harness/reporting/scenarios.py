@@ -1,6 +1,7 @@
 """Every scenario of the feature files, one case per Examples row, linked to the catalogue by tags."""
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +40,14 @@ class FeatureSyntaxError(HarnessError):
 
 
 def parse_feature(features_dir: Path, path: Path) -> Feature:
-    """One .feature file, parsed; a syntax error raises FeatureSyntaxError."""
+    """One .feature file, parsed (once per process and version of the file: the syntax check and the
+    reporting both read every file); a syntax error raises FeatureSyntaxError. Treat the result as read-only."""
+    stat = path.stat()
+    return _parsed(features_dir, path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=512)
+def _parsed(features_dir: Path, path: Path, _mtime_ns: int, _size: int) -> Feature:
     try:
         return FeatureParser(str(features_dir), str(path.relative_to(features_dir))).parse()
     except GherkinParseError as exc:
@@ -103,6 +111,7 @@ def case_key(feature: str, line: int, example_index: int | None) -> str:
     return f"{feature}:{line}" if example_index is None else f"{feature}:{line}:{example_index}"
 
 
+@functools.lru_cache(maxsize=1024)  # asked once per scenario at collection; resolve() costs a syscall per part
 def relative_feature(filename: str, features_dir: Path) -> str:
     path = Path(filename).resolve()
     try:

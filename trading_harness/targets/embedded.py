@@ -43,6 +43,22 @@ def startup_order(services: dict[str, ServiceSpec]) -> list[list[str]]:
     return waves
 
 
+def shutdown_order(services: dict[str, ServiceSpec], shared: set[str]) -> list[list[str]]:
+    """Services grouped in waves for stopping: first every service that `shared` (the infrastructure and the
+    registry, which the others need to stop cleanly: deregister, close their connections) does not need, all
+    together; then the shared ones, dependants first. The stack is going away, so the order among the first
+    wave's services does not matter, and stopping them one dependency level at a time only adds waits."""
+    needed, todo = set(), [n for n in shared if n in services]
+    while todo:
+        name = todo.pop()
+        if name not in needed:
+            needed.add(name)
+            todo.extend(d for d in services[name].depends_on if d in services)
+    first = sorted(set(services) - needed)
+    rest = [[n for n in wave if n in needed] for wave in reversed(startup_order(services))]
+    return [wave for wave in [first, *rest] if wave]
+
+
 def with_services(definition: StackDefinition, only: list[str]) -> StackDefinition:
     """The definition narrowed to `only` and what they depend on (HARNESS_SERVICES=a,b)."""
     unknown = sorted(set(only) - set(definition.services))
@@ -226,7 +242,8 @@ class EmbeddedStack(Stack):
         if self._closed:
             return
         self._closed = True
-        for wave in reversed(startup_order(self.plan.run)):
+        profile = self.definition.profile
+        for wave in shutdown_order(self.plan.run, {profile.service(p) for p in ("redis", "postgres", "registry")}):
             closing = [self.servers[name] for name in wave if name in self.servers]
             if len(closing) > 1:  # a wave's servers do not depend on each other: stop them together
                 with ThreadPoolExecutor(max_workers=len(closing)) as pool:

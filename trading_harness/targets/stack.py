@@ -24,6 +24,7 @@ class Timing:
     settlement_cycle: float = 2.0  # custodian: one settlement status step
     scrape_interval: float = 15.0  # Prometheus: how often every target is scraped
     ready_timeout: float = 20.0
+    slack: float = 10.0  # how much longer than its nominal time an eventual outcome may take on a loaded machine
 
 
 @dataclass(frozen=True)
