@@ -26,7 +26,6 @@ from trading_harness.errors import HarnessError
 from trading_harness.servers.ports import LOOPBACK
 from trading_harness.servers.processes import unprivileged_user
 from trading_harness.targets import STARTABLE, open_target
-from trading_harness.targets.embedded import EmbeddedStack, with_services
 from trading_harness.targets.stack import Stack
 from trading_harness.workdirs import WORKDIR_PREFIX, owned_workdir
 
@@ -113,6 +112,8 @@ def running_definition(state: StateDir, stack_dir: str | None) -> StackDefinitio
         running = list(tomllib.loads(state.target.read_text()).get("services", {}))
     except (OSError, tomllib.TOMLDecodeError):
         return definition  # ExternalStack.from_file says what is wrong with the file
+    from trading_harness.targets.embedded import with_services  # the servers' clients: not for every command
+
     return with_services(definition, [name for name in running if name in definition.services])
 
 
@@ -132,6 +133,9 @@ def write_target_file(path: Path, stack: Stack, control_url: str) -> None:
     tmp.replace(path)
 
 
+STOP_POLL = 0.05  # seconds: how soon the command loop and the control server notice a stop (`harness stop` waits on it)
+
+
 class Controller:
     """Runs lifecycle commands on the main thread, which owns the server processes."""
 
@@ -147,7 +151,7 @@ class Controller:
     def serve_forever(self, stopping: threading.Event) -> None:
         while not stopping.is_set():
             try:
-                action, service, future = self.commands.get(timeout=0.2)
+                action, service, future = self.commands.get(timeout=STOP_POLL)
             except queue.Empty:
                 continue
             try:
@@ -234,6 +238,8 @@ def main(argv: list[str] | None = None) -> int:
         threading.Thread(target=_stop_when_gone, args=(int(os.environ[WATCH_ENV]), stopping), daemon=True).start()
     try:
         definition = StackDefinition.load(args.stack_dir)
+        from trading_harness.targets.embedded import EmbeddedStack
+
         if args.target == "embedded":  # its data stays in the state dir: `stop` keeps it, `clean` removes it
             stack = EmbeddedStack.up(definition, workdir=state.data_dir(), persistent=True)
         else:
@@ -245,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         controller = Controller(stack)
         server = control_server(controller)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": STOP_POLL}, daemon=True).start()
         for sig in (signal.SIGTERM, signal.SIGINT):  # ours again: the loop below ends, `finally` closes the stack
             signal.signal(sig, stop)
         state.kind.write_text(args.target)

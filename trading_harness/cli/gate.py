@@ -11,7 +11,6 @@ import shutil
 from pathlib import Path
 
 from trading_harness.paths import project_root
-from trading_harness.reporting import gate, merge
 
 
 def add_parser(sub) -> None:
@@ -34,6 +33,8 @@ def run(args) -> int:
     allow = args.gate_allow_incomplete if args.gate_allow_incomplete is not None \
         else os.environ.get("HARNESS_GATE_ALLOW_INCOMPLETE", "").strip().lower() in ("1", "true", "yes", "on")
     out = Path(args.reports_dir or root / "reports")
+    from trading_harness.reporting import gate, merge  # pytest and the report writers: only for this command
+
     result = merge.merge([Path(f) for f in args.folders], out,
                          Path(args.catalogue or root / "features" / "milestones.yml"),
                          Path(args.features or root / "features"), strict=args.strict, allow_incomplete=allow)

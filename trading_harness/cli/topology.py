@@ -11,7 +11,6 @@ from pathlib import Path
 
 from trading_harness.errors import HarnessError
 from trading_harness.paths import project_root
-from trading_harness.topology import generate, render, validate
 
 
 def compose_file(stack_dir: str | None) -> Path:
@@ -22,6 +21,8 @@ def compose_file(stack_dir: str | None) -> Path:
 
 
 def run(args) -> int:
+    from trading_harness.topology import generate, render, validate  # only for this command
+
     topology = generate(compose_file(args.stack_dir))
     validate(topology)
     text = render(topology)

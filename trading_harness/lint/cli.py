@@ -11,7 +11,6 @@ import signal
 import sys
 
 from trading_harness.lint import formats
-from trading_harness.lint.runner import lint
 
 
 def add_parser(sub) -> None:
@@ -27,6 +26,8 @@ def add_parser(sub) -> None:
 def main(args) -> int:
     previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)  # so the throwaway servers are stopped
     try:
+        from trading_harness.lint.runner import lint  # the checks' clients: only for this command
+
         report = lint(args.stack_dir)
     except KeyboardInterrupt:
         print("harness lint: interrupted; the throwaway servers are stopped", file=sys.stderr)

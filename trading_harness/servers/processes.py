@@ -11,11 +11,11 @@ import ctypes
 import os
 import pwd
 import re
+import select
 import shutil
 import signal
 import subprocess
 import threading
-import select
 import time
 import uuid
 import weakref
