@@ -180,13 +180,13 @@ def not_ready(stack: Stack, service_probe: ServiceProbe, service: str, component
         body = reply.json()
         return reply.status_code == 503 and body["ready"] is False and body["components"][component] != "ok"
 
-    wait_until(degraded, 4 * stack.timing.ready_check_interval + stack.timing.slack, message=f"{service} to report {component} down")
+    wait_until(degraded, stack.timing.readiness_deadline, message=f"{service} to report {component} down")
 
 
 @then(parsers.parse("the {service} is ready again without having restarted"))
 def ready_again(stack: Stack, service_probe: ServiceProbe, pids_before: dict, service: str):
     wait_until(lambda: service_probe.get(service, "/api/v1/ready").status_code == 200,
-               4 * stack.timing.ready_check_interval + stack.timing.slack, message=f"{service} to be ready again")
+               stack.timing.readiness_deadline, message=f"{service} to be ready again")
     assert _pid(stack, service) == pids_before[service][1], "the service was restarted"
 
 

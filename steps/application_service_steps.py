@@ -11,11 +11,6 @@ from trading_harness.evidence import Evidence
 from trading_harness.targets.stack import Stack
 
 
-def _ready_deadline(stack: Stack) -> float:
-    """Long enough for a service's readiness monitor to notice a restarted dependency, plus slack."""
-    return 4 * stack.timing.ready_check_interval + stack.timing.slack
-
-
 @then("every application service answers /api/v1/health with 200, status healthy, its name and its version")
 def every_healthy(stack: Stack, evidence: Evidence, service_probe: ServiceProbe):
     each_service(stack, evidence, "answer their health check",
@@ -25,7 +20,7 @@ def every_healthy(stack: Stack, evidence: Evidence, service_probe: ServiceProbe)
 @then("every application service answers /api/v1/ready with 200 and ready true")
 def every_ready(stack: Stack, evidence: Evidence, service_probe: ServiceProbe):
     each_service(stack, evidence, "answer that they are ready",
-                 lambda service: contract.ready(service_probe, stack, service, _ready_deadline(stack)))
+                 lambda service: contract.ready(service_probe, stack, service, stack.timing.readiness_deadline))
 
 
 @then("every application service serves Prometheus text at /metrics or /api/v1/metrics")

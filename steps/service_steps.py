@@ -23,11 +23,6 @@ def service_probe(stack: Stack, evidence: Evidence) -> ServiceProbe:
     return ServiceProbe(stack, evidence)
 
 
-def _status_deadline(stack: Stack) -> float:
-    """Long enough for a simulator's readiness monitor to notice a change, plus slack."""
-    return 4 * stack.timing.ready_check_interval + stack.timing.slack
-
-
 # -- ports and health ----------------------------------------------------------------
 @then(parsers.parse("the {service} answers on its HTTP port and on its gRPC port"))
 def answers_on_ports(stack: Stack, service_probe: ServiceProbe, service: str):
@@ -70,7 +65,7 @@ def still_healthy(service_probe: ServiceProbe, service: str):
 @given(parsers.parse("the gRPC health check of the {service} answers {status}"))
 @then(parsers.parse("the gRPC health check of the {service} answers {status}"))
 def grpc_health_is(stack: Stack, service_probe: ServiceProbe, service: str, status: str):
-    wait_until(lambda: service_probe.grpc_health(service) == status, _status_deadline(stack),
+    wait_until(lambda: service_probe.grpc_health(service) == status, stack.timing.readiness_deadline,
                message=f"gRPC health of {service} to be {status}")
 
 
@@ -79,7 +74,7 @@ def grpc_domain_health(stack: Stack, service_probe: ServiceProbe, service: str):
     domain = [name for name in list_services(stack.grpc_target(service)) if name.startswith("trading.")]
     assert domain, "reflection lists no trading.* service"
     for name in domain:  # the audit correlator serves its topology service beside its domain service
-        wait_until(lambda name=name: service_probe.grpc_health(service, name) == "SERVING", _status_deadline(stack),
+        wait_until(lambda name=name: service_probe.grpc_health(service, name) == "SERVING", stack.timing.readiness_deadline,
                    message=f"gRPC health of {name} to be SERVING")
 
 

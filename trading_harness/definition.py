@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from trading_harness.errors import StackConfigError
@@ -560,3 +560,24 @@ def _load_time(path: Path, services: dict[str, ServiceSpec], registry: str) -> d
             except ValueError as exc:
                 raise StackConfigError(f"{path}: {key}: {exc}") from None
     return time
+
+
+def dependency_closure(services: dict[str, ServiceSpec], names) -> set[str]:
+    """`names` and every service they depend on, directly or not (names not in `services` are left out)."""
+    found, todo = set(), [n for n in names if n in services]
+    while todo:
+        name = todo.pop()
+        if name not in found:
+            found.add(name)
+            todo.extend(d for d in services[name].depends_on if d in services)
+    return found
+
+
+def with_services(definition: StackDefinition, only: list[str]) -> StackDefinition:
+    """The definition narrowed to `only` and what they depend on (HARNESS_SERVICES=a,b)."""
+    unknown = sorted(set(only) - set(definition.services))
+    if unknown:
+        raise StackConfigError(f"HARNESS_SERVICES names unknown service(s) {', '.join(unknown)}; "
+                               f"known: {', '.join(definition.services)}")
+    keep = dependency_closure(definition.services, only)
+    return replace(definition, services={n: s for n, s in definition.services.items() if n in keep})

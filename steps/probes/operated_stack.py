@@ -9,10 +9,9 @@ import redis
 
 from steps.probes.harness_command import CommandResult, run_harness
 from trading_harness.cli.daemon import WATCH_ENV, StateDir, running_definition
-from trading_harness.definition import StackDefinition
+from trading_harness.definition import StackDefinition, with_services
 from trading_harness.servers.ports import is_listening
 from trading_harness.targets import health
-from trading_harness.targets.embedded import with_services
 from trading_harness.targets.external import ExternalStack
 
 MARKER_TABLE = "harness_operations_marker"

@@ -11,8 +11,7 @@ import pytest
 import yaml
 
 from steps.probes.application_services import application_services
-from trading_harness.definition import StackDefinition
-from trading_harness.targets.embedded import with_services
+from trading_harness.definition import StackDefinition, with_services
 
 from ..conftest import STACK
 from ..services.router_variants import BROKEN, SCENARIOS

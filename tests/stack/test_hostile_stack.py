@@ -24,10 +24,10 @@ from pathlib import Path
 
 import pytest
 
-from trading_harness.definition import StackDefinition
+from trading_harness.definition import StackDefinition, with_services
 from trading_harness.servers import sandbox
 from trading_harness.servers.application import application_identity
-from trading_harness.targets.embedded import EmbeddedStack, with_services
+from trading_harness.targets.embedded import EmbeddedStack
 
 from ..conftest import REPO, STACK
 

@@ -284,8 +284,8 @@ def test_embedded_plan_stands_in_reference_simulators_and_leaves_out_the_rest():
 
 
 def test_a_stand_in_without_its_peers_is_left_out_with_the_reason():
+    from trading_harness.definition import with_services
     from trading_harness.targets import local_plan
-    from trading_harness.targets.embedded import with_services
     definition = with_services(StackDefinition.load(ECOSYSTEM), ["test-coordinator"])
     plan = local_plan.plan(definition)
     assert "test-coordinator" in plan.left_out and "MARKET_DATA_AUDIT_URL" in plan.left_out["test-coordinator"]

@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
-from trading_harness.definition import StackDefinition
+from trading_harness.definition import StackDefinition, with_services
 from trading_harness.errors import HarnessError
 from trading_harness.servers.ports import LOOPBACK
 from trading_harness.servers.processes import unprivileged_user
@@ -112,8 +112,6 @@ def running_definition(state: StateDir, stack_dir: str | None) -> StackDefinitio
         running = list(tomllib.loads(state.target.read_text()).get("services", {}))
     except (OSError, tomllib.TOMLDecodeError):
         return definition  # ExternalStack.from_file says what is wrong with the file
-    from trading_harness.targets.embedded import with_services  # the servers' clients: not for every command
-
     return with_services(definition, [name for name in running if name in definition.services])
 
 

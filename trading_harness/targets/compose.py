@@ -18,7 +18,7 @@ from pathlib import Path
 
 from testcontainers.compose import DockerCompose
 
-from trading_harness.definition import StackDefinition
+from trading_harness.definition import StackDefinition, with_services
 from trading_harness.docker_engine import preflight
 from trading_harness.errors import HarnessError, StackStartError
 from trading_harness.images.build import ensure_images
@@ -27,7 +27,6 @@ from trading_harness.polling import wait_until
 from trading_harness.targets import health
 from trading_harness.targets.compose_file import runtime_compose, time_environment, write_runtime_files
 from trading_harness.targets.compose_owner import PROJECT, Owner, reap
-from trading_harness.targets.embedded import with_services
 from trading_harness.targets.stack import Address, Stack, Timing
 from trading_harness.termination import Termination
 from trading_harness.workdirs import owned_workdir, sweep_stale_workdirs, temp_base

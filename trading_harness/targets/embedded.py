@@ -10,7 +10,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import replace
 from pathlib import Path
 
-from trading_harness.definition import ServiceSpec, StackDefinition
+from trading_harness.definition import ServiceSpec, StackDefinition, dependency_closure, with_services
 from trading_harness.errors import HarnessError, ServiceAbsent, StackConfigError, StackStartError
 from trading_harness.lint import init_sql
 from trading_harness.servers import LocalServer, PostgresServer
@@ -48,30 +48,10 @@ def shutdown_order(services: dict[str, ServiceSpec], shared: set[str]) -> list[l
     registry, which the others need to stop cleanly: deregister, close their connections) does not need, all
     together; then the shared ones, dependants first. The stack is going away, so the order among the first
     wave's services does not matter, and stopping them one dependency level at a time only adds waits."""
-    needed, todo = set(), [n for n in shared if n in services]
-    while todo:
-        name = todo.pop()
-        if name not in needed:
-            needed.add(name)
-            todo.extend(d for d in services[name].depends_on if d in services)
+    needed = dependency_closure(services, shared)
     first = sorted(set(services) - needed)
     rest = [[n for n in wave if n in needed] for wave in reversed(startup_order(services))]
     return [wave for wave in [first, *rest] if wave]
-
-
-def with_services(definition: StackDefinition, only: list[str]) -> StackDefinition:
-    """The definition narrowed to `only` and what they depend on (HARNESS_SERVICES=a,b)."""
-    unknown = sorted(set(only) - set(definition.services))
-    if unknown:
-        raise StackConfigError(f"HARNESS_SERVICES names unknown service(s) {', '.join(unknown)}; "
-                               f"known: {', '.join(definition.services)}")
-    keep, todo = set(), list(only)
-    while todo:
-        name = todo.pop()
-        if name not in keep:
-            keep.add(name)
-            todo.extend(definition.services[name].depends_on)
-    return replace(definition, services={n: s for n, s in definition.services.items() if n in keep})
 
 
 class EmbeddedStack(Stack):

@@ -26,6 +26,11 @@ class Timing:
     ready_timeout: float = 20.0
     slack: float = 10.0  # how much longer than its nominal time an eventual outcome may take on a loaded machine
 
+    @property
+    def readiness_deadline(self) -> float:
+        """Long enough for a service's readiness monitor to notice a change (four re-checks), plus slack."""
+        return 4 * self.ready_check_interval + self.slack
+
 
 @dataclass(frozen=True)
 class Address:
