@@ -25,7 +25,7 @@ class Readiness:
         self.checks = checks
         self.interval = interval
         self.budget = budget
-        self._running: dict[str, threading.Thread] = {}
+        self._running: dict[str, tuple[threading.Thread, float]] = {}  # name -> (check thread, when it began)
         self._results: dict[str, tuple[bool, str]] = {}
         self.ignore = ignore  # components reported ok whatever they say (the ready-ignores-postgres fault)
         self.components: dict[str, dict[str, object]] = {name: {"ok": False, "detail": "not checked"} for name in checks}
@@ -57,20 +57,24 @@ class Readiness:
         return ready
 
     def _run_checks(self) -> dict[str, tuple[bool, str]]:
-        """Every check's (ok, detail); one still running after the budget is (False, "no answer ...")."""
-        started = {}
+        """Every check's (ok, detail); one still running after the budget is (False, "no answer ...").
+        A check already running (the monitor's, or another request's) is waited for, not started again: its
+        answer is as fresh, and a caller arriving in the middle of it must not read "no answer"."""
+        now = time.monotonic()
+        waits = {}  # thread -> when its budget ends
         for name, check in self.checks.items():
             if name in self.ignore:
                 continue
             with self._lock:
-                if name in self._running and self._running[name].is_alive():
-                    continue  # the previous check still hangs: do not pile up threads
+                running = self._running.get(name)
+                if running is not None and running[0].is_alive():
+                    waits[running[0]] = running[1] + self.budget  # do not pile up threads behind a hanging one
+                    continue
                 thread = threading.Thread(target=self._check, args=(name, check), name=f"check-{name}", daemon=True)
-                self._running[name] = thread
+                self._running[name] = (thread, now)
             thread.start()
-            started[name] = thread
-        deadline = time.monotonic() + self.budget  # the checks run together: one budget in all
-        for thread in started.values():
+            waits[thread] = now + self.budget  # the checks run together: one budget in all
+        for thread, deadline in waits.items():
             thread.join(max(0.0, deadline - time.monotonic()))
         results = {}
         for name in self.checks:
@@ -78,7 +82,7 @@ class Readiness:
                 results[name] = (True, "ok (not checked: fault)")
                 continue
             with self._lock:
-                alive = self._running[name].is_alive()
+                alive = self._running[name][0].is_alive()
                 results[name] = (False, f"no answer within {self.budget:g}s") if alive else self._results[name]
         return results
 

@@ -37,3 +37,25 @@ def test_a_check_that_raises_reports_the_dependency_down():
     readiness = Readiness({"redis": raises}, interval=60, budget=0.5)
     assert readiness.refresh() is False
     assert "Name or service not known" in readiness.snapshot()["redis"]["detail"]
+
+
+def test_a_caller_arriving_during_a_check_gets_its_answer_not_unavailable():
+    """/api/v1/ready asked while the monitor's check runs waits for that check (CI: a fuzzed /ready gave 503)."""
+    began, release = threading.Event(), threading.Event()
+
+    def slow() -> tuple[bool, str]:
+        began.set()
+        release.wait(30)
+        return True, "ok"
+
+    readiness = Readiness({"postgres": slow}, interval=60, budget=10)
+    monitor = threading.Thread(target=readiness.refresh)
+    monitor.start()
+    try:
+        assert began.wait(10), "the first check never began"
+        threading.Timer(0.2, release.set).start()
+        assert readiness.refresh() is True, readiness.snapshot()
+        assert sum(t.name == "check-postgres" for t in threading.enumerate()) <= 1
+    finally:
+        release.set()
+        monitor.join(10)
