@@ -27,6 +27,7 @@ from steps.probes.prometheus_config import (
     wrongly_scraped,
 )
 from steps.probes.promql import dashboard_queries, dashboards, metric_names
+from trading_harness import http_client
 from trading_harness.definition import StackDefinition
 from trading_harness.evidence import Evidence
 from trading_harness.polling import DeadlineExceeded, wait_until
@@ -70,7 +71,7 @@ class PrometheusProbe:
         self.evidence = evidence
 
     def get(self, path: str, **params) -> dict:
-        reply = httpx.get(self.url + path, params=params, timeout=TIMEOUT)
+        reply = http_client.get(self.url + path, params=params, timeout=TIMEOUT)
         self.evidence.record("http", f"GET prometheus{path} {params or ''}".strip(), f"{reply.status_code} {reply.text[:600]}")
         assert reply.status_code == 200, f"GET {path}: {reply.status_code} {reply.text[:300]}"
         return reply.json()["data"]
@@ -133,7 +134,7 @@ def no_renamed_labels(prometheus: PrometheusProbe, prefix: str):
 def no_collisions(scraped_targets: list, stack: Stack, evidence: Evidence):
     collisions = []
     for target in scraped_targets:
-        reply = httpx.get(seen_from_harness(stack, target["scrapeUrl"]), timeout=TIMEOUT)
+        reply = http_client.get(seen_from_harness(stack, target["scrapeUrl"]), timeout=TIMEOUT)
         exported = {name for family in text_string_to_metric_families(reply.text)
                     for sample in family.samples for name in sample.labels}
         clash = sorted(exported & set(target["labels"]))
@@ -205,7 +206,7 @@ def exported_metrics(stack: Stack, evidence: Evidence) -> dict[str, set[str]]:
     exported, scraped = {}, read_scrapes(stack.definition)
     for name, spec in http_services(stack.definition).items():
         path = metrics_path(spec, scraped)
-        reply = httpx.get(stack.http_url(name) + path, timeout=TIMEOUT)
+        reply = http_client.get(stack.http_url(name) + path, timeout=TIMEOUT)
         evidence.record("http", f"GET {name}{path}", f"{reply.status_code} ({len(reply.text)} bytes)")
         assert reply.status_code == 200, f"{name}{path}: {reply.status_code}"
         names = set()

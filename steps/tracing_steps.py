@@ -11,6 +11,7 @@ import pytest
 from pytest_bdd import parsers, then, when
 
 from steps.probes.custodian_trading_flow import FlowAccount
+from trading_harness import http_client
 from trading_harness.evidence import Evidence
 from trading_harness.polling import DeadlineExceeded, wait_until
 from trading_harness.targets.stack import Stack
@@ -44,7 +45,7 @@ def traces() -> dict[str, dict]:
 def _send(stack: Stack, evidence: Evidence, account: FlowAccount, side: str, quantity: str, symbol: str) -> TracedOrder:
     traced = TracedOrder(secrets.token_hex(16), secrets.token_hex(8), {})
     body = {"account_id": account.account_id, "symbol": symbol, "side": side, "type": "MARKET", "quantity": quantity}
-    reply = httpx.post(stack.http_url(account.exchange) + "/api/v1/orders", json=body,
+    reply = http_client.post(stack.http_url(account.exchange) + "/api/v1/orders", json=body,
                        headers={"traceparent": traced.traceparent}, timeout=TIMEOUT)
     evidence.record("http", f"POST {account.exchange}/api/v1/orders {body} traceparent: {traced.traceparent}",
                     f"{reply.status_code} {reply.text[:400]}")
@@ -67,7 +68,7 @@ def sends_several(stack: Stack, evidence: Evidence, flow_account: FlowAccount, t
 
 
 def _trace(stack: Stack, evidence: Evidence, trace_id: str) -> httpx.Response:
-    reply = httpx.get(stack.http_url(CORRELATOR) + f"/api/v1/traces/{trace_id}", timeout=TIMEOUT)
+    reply = http_client.get(stack.http_url(CORRELATOR) + f"/api/v1/traces/{trace_id}", timeout=TIMEOUT)
     evidence.record("http", f"GET {CORRELATOR}/api/v1/traces/{trace_id}", f"{reply.status_code} {reply.text[:1500]}")
     return reply
 

@@ -12,7 +12,6 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-import httpx
 import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
@@ -27,6 +26,8 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 from schemathesis.config import SchemathesisConfig
+
+from trading_harness import http_client
 
 from .footprint import Footprint
 from .schemathesis_cli import CONFIG
@@ -65,7 +66,7 @@ def _headline(failure: BaseException) -> str:
 
 def fuzz(service: str, base_url: str, footprint: Footprint, *, examples: int = 12, budget: float = 30.0) -> Report:
     """Fuzz every operation `base_url`/openapi.json documents; the Report lists every failure found."""
-    document = httpx.get(f"{base_url}/openapi.json", timeout=TIMEOUT).raise_for_status().json()
+    document = http_client.get(f"{base_url}/openapi.json", timeout=TIMEOUT).raise_for_status().json()
     schema = schemathesis.openapi.from_dict(document, config=SchemathesisConfig.from_path(CONFIG))
     report, session = Report(service), requests.Session()
     ends = time.monotonic() + budget

@@ -21,11 +21,11 @@ import tomllib
 from collections import Counter
 from pathlib import Path
 
-import httpx
 import yaml
 
 from simulators.common.service import Domain
 from simulators.common.settings import SWITCHABLE
+from trading_harness import http_client
 from trading_harness.cli.daemon import WATCH_ENV, StateDir, running_definition
 from trading_harness.polling import DeadlineExceeded, wait_until
 from trading_harness.targets import health
@@ -110,15 +110,15 @@ class RunningStack:
         if service not in self._switchable:
             url = self._audit(service)
             self._switchable[service] = frozenset() if url is None else frozenset(
-                httpx.get(url + FAULTS_PATH, timeout=HTTP_TIMEOUT).raise_for_status().json()["switchable"])
+                http_client.get(url + FAULTS_PATH, timeout=HTTP_TIMEOUT).raise_for_status().json()["switchable"])
         return self._switchable[service]
 
     def active(self, service: str) -> set[str]:
-        return set(httpx.get(self._audit(service) + FAULTS_PATH, timeout=HTTP_TIMEOUT).raise_for_status().json()["active"])
+        return set(http_client.get(self._audit(service) + FAULTS_PATH, timeout=HTTP_TIMEOUT).raise_for_status().json()["active"])
 
     def switch(self, service: str, name: str, on: bool) -> set[str]:
         """PUT the fault on or off; the faults active afterwards."""
-        reply = httpx.put(self._audit(service) + FAULTS_PATH, json={"faults": {name: on}}, timeout=HTTP_TIMEOUT)
+        reply = http_client.put(self._audit(service) + FAULTS_PATH, json={"faults": {name: on}}, timeout=HTTP_TIMEOUT)
         reply.raise_for_status()
         return set(reply.json()["active"])
 

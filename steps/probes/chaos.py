@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import httpx
 
+from trading_harness import http_client
 from trading_harness.evidence import Evidence
 from trading_harness.polling import wait_until
 from trading_harness.targets.stack import Stack
@@ -30,7 +31,7 @@ class ChaosProbe:
     def __init__(self, stack: Stack, evidence: Evidence, timeout: float = 5.0):
         self.stack = stack
         self.evidence = evidence
-        self.client = httpx.Client(timeout=httpx.Timeout(timeout, connect=2.0))
+        self.client = http_client.client(timeout=httpx.Timeout(timeout, connect=2.0))
         self.run: dict | None = None  # the run this scenario started
         self.noted: dict[str, Decimal] = {}  # prices noted before the run
 

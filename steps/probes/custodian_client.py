@@ -5,9 +5,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import grpc
-import httpx
 
 from simulators.proto import load
+from trading_harness import http_client
 from trading_harness.evidence import Evidence
 from trading_harness.polling import wait_until
 from trading_harness.targets.stack import Stack
@@ -89,7 +89,7 @@ class CustodianClient:
     def audit_state(self) -> dict:
         """GET /audit/v1/state on the custodian's audit/control port."""
         url = self.stack.audit_url(CUSTODIAN) + "/audit/v1/state"
-        reply = httpx.get(url, timeout=5.0)
+        reply = http_client.get(url, timeout=5.0)
         self.evidence.record("http", f"GET {CUSTODIAN} audit /audit/v1/state", f"{reply.status_code} {reply.text[:400]}")
         assert reply.status_code == 200, reply.text
         return reply.json()

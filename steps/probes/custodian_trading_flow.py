@@ -5,8 +5,7 @@ import uuid
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-import httpx
-
+from trading_harness import http_client
 from trading_harness.evidence import Evidence
 from trading_harness.targets.stack import Stack
 
@@ -67,7 +66,7 @@ class TradingFlow:
         """Fund the account through the exchange's audit/control API."""
         url = f"{self.stack.audit_url(account.exchange)}/audit/v1/accounts/{account.account_id}/deposits"
         body = {"asset": asset, "amount": str(amount)}
-        reply = httpx.post(url, json=body, timeout=5.0)
+        reply = http_client.post(url, json=body, timeout=5.0)
         self.evidence.record("http", f"POST {account.exchange} audit deposit {body}",
                              f"{reply.status_code} {reply.text[:400]}")
         assert reply.status_code == 201, reply.text

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import httpx
 
+from trading_harness import http_client
 from trading_harness.evidence import Evidence
 from trading_harness.targets.stack import Stack
 
@@ -19,7 +20,7 @@ class ExchangeClient:
         self.stack = stack
         self.evidence = evidence
         self.service = service
-        self.http = httpx.Client(timeout=TIMEOUT)
+        self.http = http_client.client(timeout=TIMEOUT)
         self.placed: list[str] = []  # order ids, so resting ones can be cancelled after the scenario
 
     def close(self) -> None:
@@ -115,7 +116,7 @@ class ExchangeClient:
 def custodian_settlement(stack: Stack, evidence: Evidence, settlement_id: str) -> dict:
     """A settlement as the custodian's production API answers it (where the exchange's instructions land)."""
     path = f"/api/v1/settlements/{settlement_id}"
-    reply = httpx.get(stack.http_url("custodian-simulator") + path, timeout=TIMEOUT)
+    reply = http_client.get(stack.http_url("custodian-simulator") + path, timeout=TIMEOUT)
     evidence.record("http", f"GET custodian-simulator{path}", f"{reply.status_code} {reply.text[:SHOWN]}")
     assert reply.status_code == 200, reply.text
     return reply.json()

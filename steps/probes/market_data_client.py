@@ -13,6 +13,7 @@ import httpx
 import redis
 
 from simulators.proto import load
+from trading_harness import http_client
 from trading_harness.errors import HarnessError
 from trading_harness.evidence import Evidence
 from trading_harness.targets.stack import Stack
@@ -33,7 +34,7 @@ class MarketDataClient:
 
     # -- HTTP ------------------------------------------------------------------------------
     def _call(self, method: str, url: str, label: str, body: object = None) -> httpx.Response:
-        reply = httpx.request(method, url, json=body, timeout=TIMEOUT)
+        reply = http_client.request(method, url, json=body, timeout=TIMEOUT)
         self.evidence.record("http", f"{method} {label} {json.dumps(body) if body is not None else ''}".strip(),
                              f"{reply.status_code} {reply.text[:400]}")
         return reply

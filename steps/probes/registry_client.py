@@ -12,6 +12,7 @@ from urllib.parse import quote
 import httpx
 import redis
 
+from trading_harness import http_client
 from trading_harness.evidence import Evidence
 
 TIMEOUT = httpx.Timeout(10.0, connect=3.0)  # above the registry's own 2 s Redis timeouts
@@ -46,7 +47,7 @@ def _shown(content: bytes) -> str:
 class RegistryClient:
     def __init__(self, base_url: str, evidence: Evidence):
         self.evidence = evidence
-        self.http = httpx.Client(base_url=base_url, timeout=TIMEOUT,
+        self.http = http_client.client(base_url=base_url, timeout=TIMEOUT,
                                  event_hooks={"response": [self._record]})
         self._created: list[tuple[str, dict]] = []  # (path, params) to DELETE when done
 

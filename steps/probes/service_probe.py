@@ -9,6 +9,7 @@ import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from prometheus_client.parser import text_string_to_metric_families
 
+from trading_harness import http_client
 from trading_harness.evidence import Evidence
 from trading_harness.targets.stack import Stack
 
@@ -48,7 +49,7 @@ class ServiceProbe:
         content = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
         headers = {"Content-Type": content_type} if content is not None else {}
         try:
-            reply = httpx.request(method, url, content=content, headers=headers, timeout=TIMEOUT)
+            reply = http_client.request(method, url, content=content, headers=headers, timeout=TIMEOUT)
         except httpx.HTTPError as exc:
             self.evidence.record("http", f"{method} {service}{path}", f"{type(exc).__name__}: {exc}")
             raise
@@ -78,7 +79,7 @@ class ServiceProbe:
 
     # -- metrics ----------------------------------------------------------------------
     def metrics(self, service: str) -> tuple[httpx.Response, list[Sample]]:
-        reply = httpx.get(self.stack.http_url(service) + "/metrics", timeout=TIMEOUT)
+        reply = http_client.get(self.stack.http_url(service) + "/metrics", timeout=TIMEOUT)
         self.evidence.record("http", f"GET {service}/metrics", f"{reply.status_code} ({len(reply.text)} bytes)")
         samples = [Sample(s.name, dict(s.labels), s.value)
                    for family in text_string_to_metric_families(reply.text) for s in family.samples]

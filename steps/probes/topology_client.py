@@ -5,10 +5,10 @@ import json
 from pathlib import Path
 
 import grpc
-import httpx
 
 from simulators.proto import load
 from steps.probes.harness_command import run_harness
+from trading_harness import http_client
 from trading_harness.targets.stack import Stack
 
 CORRELATOR = "audit-correlator"
@@ -24,7 +24,7 @@ def generate(stack_dir: Path, output: Path, evidence=None) -> dict:
 
 def served_rest(stack: Stack, evidence=None) -> dict:
     url = f"{stack.http_url(CORRELATOR)}/api/v1/topology"
-    reply = httpx.get(url, timeout=TIMEOUT)
+    reply = http_client.get(url, timeout=TIMEOUT)
     if evidence is not None:
         evidence.record("http", f"GET {url}", f"{reply.status_code} {reply.text[:2000]}")
     assert reply.status_code == 200, f"GET {url} -> {reply.status_code} {reply.text[:500]}"

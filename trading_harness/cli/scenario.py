@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 
+from trading_harness import http_client
 from trading_harness.errors import HarnessError
 
 COORDINATOR = "test-coordinator"
@@ -41,7 +42,7 @@ def add_parser(sub) -> None:
 class Coordinator:
     def __init__(self, url: str):
         self.url = url.rstrip("/")
-        self.client = httpx.Client(timeout=TIMEOUT)
+        self.client = http_client.client(timeout=TIMEOUT)
 
     def call(self, method: str, path: str, body: dict | None = None, ok: tuple[int, ...] = (200,)) -> dict:
         try:

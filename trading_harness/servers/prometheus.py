@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
 import yaml
 
+from trading_harness import http_client
 from trading_harness.definition import parse_duration
 from trading_harness.errors import StackConfigError
 from trading_harness.servers.base import LocalServer
@@ -120,4 +120,4 @@ class PrometheusServer(LocalServer):
                                   self.definition.root, Path(self.config_source()).parent]))
 
     def probe(self) -> bool:
-        return httpx.get(f"http://{self.host}:{self.port}{READY_PATH}", timeout=1.0).status_code == 200
+        return http_client.get(f"http://{self.host}:{self.port}{READY_PATH}", timeout=1.0).status_code == 200

@@ -12,8 +12,7 @@ import re
 import sys
 from pathlib import Path
 
-import httpx
-
+from trading_harness import http_client
 from trading_harness.paths import project_root
 from trading_harness.servers import sandbox
 from trading_harness.servers.application import application_env, application_identity, runtime_paths, writable_dir
@@ -83,7 +82,7 @@ class PythonService(LocalServer):
 
     def probe(self) -> bool:
         path = self.spec.health_path
-        reply = httpx.get(f"http://{self.host}:{self.port}{path}", timeout=1.0)
+        reply = http_client.get(f"http://{self.host}:{self.port}{path}", timeout=1.0)
         if reply.status_code != 200:  # raised, so the start-up failure says what the service answered
             raise RuntimeError(f"GET {path} answered {reply.status_code}")
         return True

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import httpx
 
+from trading_harness import http_client
 from trading_harness.definition import StackDefinition
 from trading_harness.errors import ControlUnsupported, ServiceAbsent, StackConfigError, TargetUnreachable
 from trading_harness.servers.ports import is_listening
@@ -107,7 +108,7 @@ class ExternalStack(Stack):
     def _control(self, method: str, path: str, **params) -> httpx.Response:
         if not self.control_url:
             raise ControlUnsupported("this external target has no control URL: it cannot stop or start services")
-        reply = httpx.request(method, self.control_url + path, params=params, timeout=60)
+        reply = http_client.request(method, self.control_url + path, params=params, timeout=60)
         if reply.status_code >= 400:
             raise TargetUnreachable(f"control {method} {path}: {reply.status_code} {reply.text}")
         return reply

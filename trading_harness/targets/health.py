@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import httpx
 import psycopg
 import redis
 
+from trading_harness import http_client
 from trading_harness.errors import ServiceAbsent
 from trading_harness.masking import mask
 from trading_harness.service_kinds import SERVICE_KINDS
@@ -52,7 +52,7 @@ def postgres_select(stack: Stack, service: str) -> Health:
 def http_health(stack: Stack, service: str) -> Health:
     """GET the service's health path (its harness.health label, else the path its compose healthcheck calls)."""
     path = stack.definition.services[service].health_path
-    reply = httpx.get(stack.http_url(service) + path, timeout=2)
+    reply = http_client.get(stack.http_url(service) + path, timeout=2)
     return Health(reply.status_code == 200, f"GET {path} -> {reply.status_code}")
 
 

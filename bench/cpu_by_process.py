@@ -1,0 +1,115 @@
+"""Where the CPU of a command goes, by kind of process: a command's whole process tree, sampled from /proc.
+
+    python bench/cpu_by_process.py [--interval S] -- COMMAND [ARG ...]
+
+Every --interval seconds (0.5) each descendant's CPU time (utime + stime) is read, and each one's growth
+is added to its kind (KINDS: the first pattern its command line matches). The machine's own busy time
+(/proc/stat) over the same wall time is the baseline: what no sample saw (processes born and gone
+between two samples, and other work on the machine) is printed as such, never spread over the kinds.
+Prints, per kind: CPU seconds, its share, processes seen. Exits with the command's status.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+# (kind, pattern on the command line); the first match names the process
+KINDS = [
+    ("bubblewrap sandboxes", r"^\S*bwrap "),
+    ("simulator services", r"-m simulators\."),
+    ("pytest (features runs, xdist workers)", r"(-m pytest|/pytest|xdist|execnet)"),
+    ("harness CLI and daemon", r"trading_harness\.cli"),
+    ("PostgreSQL (server, initdb, pg_ctl)", r"(postgres|initdb|pg_ctl)"),
+    ("redis-server", r"redis-server"),
+    ("Prometheus and exporters", r"(prometheus|exporter)"),
+    ("Docker (compose, engine clients)", r"(docker|compose|containerd)"),
+    ("Go and other services", r"."),
+]
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def busy_seconds() -> float:
+    """The machine's busy CPU time so far (every core): /proc/stat's first line without idle and iowait."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / TICK
+
+
+def processes() -> dict[int, tuple[int, str, float]]:
+    """pid -> (parent pid, command line, CPU seconds) of every process readable now."""
+    found = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry.name}/stat").read_text()
+            cmdline = Path(f"/proc/{entry.name}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue  # gone meanwhile
+        fields = stat.rsplit(")", 1)[1].split()
+        name = stat[stat.find("(") + 1:stat.rfind(")")]
+        found[int(entry.name)] = (int(fields[1]), cmdline.strip() or f"[{name}]", (int(fields[11]) + int(fields[12])) / TICK)
+    return found
+
+
+def tree(root: int, table: dict[int, tuple[int, str, float]]) -> set[int]:
+    """root and every process below it, as the table has them now."""
+    children: dict[int, list[int]] = {}
+    for pid, (parent, _, _) in table.items():
+        children.setdefault(parent, []).append(pid)
+    seen, todo = {root} & set(table), [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in seen:
+                seen.add(child)
+                todo.append(child)
+    return seen
+
+
+def kind_of(cmdline: str) -> str:
+    return next(kind for kind, pattern in KINDS if re.search(pattern, cmdline))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--interval", type=float, default=0.5)
+    parser.add_argument("command", nargs=argparse.REMAINDER)
+    args = parser.parse_args()
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not command:
+        parser.error("give the command after --")
+    began, busy_began = time.monotonic(), busy_seconds()
+    proc = subprocess.Popen(command)
+    last: dict[int, tuple[str, float]] = {}  # pid -> (kind, CPU seconds at the last sample)
+    spent, seen = Counter(), Counter()
+    while True:
+        ended = proc.poll() is not None
+        table = processes()
+        for pid in tree(proc.pid, table):
+            kind, cpu = kind_of(table[pid][1]), table[pid][2]
+            if pid not in last:
+                seen[kind] += 1
+            spent[kind] += cpu - last.get(pid, (kind, 0.0))[1]
+            last[pid] = (kind, cpu)
+        if ended:
+            break
+        time.sleep(args.interval)
+    wall, busy = time.monotonic() - began, busy_seconds() - busy_began
+    sampled = sum(spent.values())
+    print(f"\n`{' '.join(command)}`: exit {proc.returncode}, {wall:.0f} s wall; the machine was busy "
+          f"{busy:.0f} CPU s ({busy / wall / os.cpu_count():.0%} of {os.cpu_count()} cores)")
+    print("| kind | CPU s | share of busy | processes |\n|---|---|---|---|")
+    for kind, seconds in spent.most_common():
+        print(f"| {kind} | {seconds:.0f} | {seconds / busy:.0%} | {seen[kind]} |")
+    print(f"| not sampled (short-lived processes, the rest of the machine) | {busy - sampled:.0f} | "
+          f"{(busy - sampled) / busy:.0%} | |")
+    return proc.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""httpx for the harness, with one TLS context for every client.
+
+httpx builds a TLS context for every client it makes, `httpx.get()` included, and loading the CA
+bundle into it costs about 20 ms of CPU. The harness makes thousands of short plain-HTTP calls to
+loopback services (health polls, probes): that was 24 s of CPU in one `pytest features/` run. Here
+the context is made once, on first use, as httpx makes it by default (SSL_CERT_FILE, SSL_CERT_DIR,
+else certifi's bundle), so a call to an https:// deployment verifies as before.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import ssl
+from typing import Any
+
+import httpx
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    if os.environ.get("SSL_CERT_FILE"):
+        return ssl.create_default_context(cafile=os.environ["SSL_CERT_FILE"])
+    if os.environ.get("SSL_CERT_DIR"):
+        return ssl.create_default_context(capath=os.environ["SSL_CERT_DIR"])
+    import certifi
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+def client(**kwargs: Any) -> httpx.Client:
+    """An httpx.Client sharing the TLS context; its own connections, as httpx.Client(**kwargs)."""
+    return httpx.Client(verify=tls_context(), **kwargs)
+
+
+def request(method: str, url: str, *, timeout: float | httpx.Timeout, **kwargs: Any) -> httpx.Response:
+    """One request on a fresh connection, as httpx.request (a timeout is required)."""
+    return httpx.request(method, url, timeout=timeout, verify=tls_context(), **kwargs)
+
+
+def get(url: str, *, timeout: float | httpx.Timeout, **kwargs: Any) -> httpx.Response:
+    return request("GET", url, timeout=timeout, **kwargs)
+
+
+def post(url: str, *, timeout: float | httpx.Timeout, **kwargs: Any) -> httpx.Response:
+    return request("POST", url, timeout=timeout, **kwargs)
+
+
+def put(url: str, *, timeout: float | httpx.Timeout, **kwargs: Any) -> httpx.Response:
+    return request("PUT", url, timeout=timeout, **kwargs)
