@@ -40,8 +40,8 @@ def busy_seconds() -> float:
     return (sum(fields[:8]) - fields[3] - fields[4]) / TICK
 
 
-def processes() -> dict[int, tuple[int, str, float]]:
-    """pid -> (parent pid, command line, CPU seconds) of every process readable now."""
+def processes() -> dict[int, tuple[int, str, float, int]]:
+    """pid -> (parent pid, command line, CPU seconds, start time) of every process readable now."""
     found = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
@@ -53,14 +53,15 @@ def processes() -> dict[int, tuple[int, str, float]]:
             continue  # gone meanwhile
         fields = stat.rsplit(")", 1)[1].split()
         name = stat[stat.find("(") + 1:stat.rfind(")")]
-        found[int(entry.name)] = (int(fields[1]), cmdline.strip() or f"[{name}]", (int(fields[11]) + int(fields[12])) / TICK)
+        found[int(entry.name)] = (int(fields[1]), cmdline.strip() or f"[{name}]",
+                                  (int(fields[11]) + int(fields[12])) / TICK, int(fields[19]))
     return found
 
 
-def tree(root: int, table: dict[int, tuple[int, str, float]]) -> set[int]:
+def tree(root: int, table: dict[int, tuple[int, str, float, int]]) -> set[int]:
     """root and every process below it, as the table has them now."""
     children: dict[int, list[int]] = {}
-    for pid, (parent, _, _) in table.items():
+    for pid, (parent, *_) in table.items():
         children.setdefault(parent, []).append(pid)
     seen, todo = {root} & set(table), [root]
     while todo:
@@ -85,17 +86,18 @@ def main() -> int:
         parser.error("give the command after --")
     began, busy_began = time.monotonic(), busy_seconds()
     proc = subprocess.Popen(command)
-    last: dict[int, tuple[str, float]] = {}  # pid -> (kind, CPU seconds at the last sample)
+    last: dict[tuple[int, int], float] = {}  # (pid, start time) -> CPU seconds at the last sample
     spent, seen = Counter(), Counter()
     while True:
         ended = proc.poll() is not None
         table = processes()
         for pid in tree(proc.pid, table):
-            kind, cpu = kind_of(table[pid][1]), table[pid][2]
-            if pid not in last:
+            _, cmdline, cpu, began_at = table[pid]
+            kind, key = kind_of(cmdline), (pid, began_at)  # a pid used again is another process
+            if key not in last:
                 seen[kind] += 1
-            spent[kind] += cpu - last.get(pid, (kind, 0.0))[1]
-            last[pid] = (kind, cpu)
+            spent[kind] += cpu - last.get(key, 0.0)  # to its kind now: bwrap's child becomes the service
+            last[key] = cpu
         if ended:
             break
         time.sleep(args.interval)

@@ -2,13 +2,15 @@
 
 Connections carry application_name = the instance name and search_path = the service's
 schema, so the repositories use unqualified table names and never reach another schema.
-The pool opens lazily: a service starts (in stub mode) while PostgreSQL is down. While the last
-check found PostgreSQL unreachable, a caller waits only PROBE_TIMEOUT for a connection (stub mode
-answers at once), and the check itself never waits out the pool's timeout.
+The pool opens lazily: a service starts (in stub mode) while PostgreSQL is down. The readiness
+check runs on a connection of its own, never waiting for the pool: a busy pool is not PostgreSQL
+being down, and a stopped server is found at once. While the last check found PostgreSQL
+unreachable, a caller waits only DOWN_WAIT for a pooled connection (stub mode answers at once).
 """
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -18,7 +20,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 log = logging.getLogger("adapter.postgres")
 
-PROBE_TIMEOUT = 0.25  # a check's wait for a pooled connection; then a connection of its own decides
+DOWN_WAIT = 0.25  # a caller's wait for a pooled connection while the last check found PostgreSQL down
 
 
 class DatabaseUnavailable(Exception):
@@ -33,6 +35,8 @@ class Database:
         self.kwargs = {"application_name": application, "connect_timeout": max(1, round(timeout)),
                        "options": f"-c search_path={schema}", "autocommit": False}
         self.reachable = True  # what the last check found
+        self._checks: psycopg.Connection | None = None  # the checks' own connection, opened again once broken
+        self._checks_lock = threading.Lock()
         self.pool = ConnectionPool(
             url, min_size=1, max_size=max_size, open=False, timeout=timeout, name=f"{application}-pg",
             check=ConnectionPool.check_connection, reconnect_timeout=0, kwargs=self.kwargs,
@@ -45,7 +49,7 @@ class Database:
     def transaction(self, timeout: float | None = None) -> Iterator[psycopg.Connection]:
         """A connection inside one transaction: committed on success, rolled back on any error."""
         if timeout is None:
-            timeout = self.timeout if self.reachable else PROBE_TIMEOUT
+            timeout = self.timeout if self.reachable else DOWN_WAIT
         try:
             with self.pool.connection(timeout=timeout) as conn:
                 yield conn
@@ -62,27 +66,27 @@ class Database:
             return jsonable(row) if row else None
 
     def check(self) -> tuple[bool, str]:
-        """(True, "ok") when SELECT 1 answers; else (False, why). A pool with no connection to give within
-        PROBE_TIMEOUT is busy when a connection of the check's own opens, else PostgreSQL is unreachable."""
-        try:
-            with self.transaction(PROBE_TIMEOUT) as conn:
-                conn.execute("SELECT 1")
-            result = True, "ok"
-        except DatabaseUnavailable as exc:
-            result = (True, "ok (every pooled connection busy)") if isinstance(exc.__cause__, PoolTimeout) \
-                and self._connects() else (False, _first_line(exc))
-        except psycopg.Error as exc:
-            result = False, _first_line(exc)
+        """(True, "ok") when SELECT 1 answers on the checks' own connection; else (False, why). A connection
+        that fails (PostgreSQL restarted) gets one fresh one before PostgreSQL reads as down."""
+        with self._checks_lock:
+            had_connection = self._checks is not None
+            result = self._select_one()
+            if not result[0] and had_connection:
+                result = self._select_one()
         self.reachable = result[0]
         return result
 
-    def _connects(self) -> bool:
+    def _select_one(self) -> tuple[bool, str]:
         try:
-            with psycopg.connect(self.url, **self.kwargs) as conn:
-                conn.execute("SELECT 1")
-            return True
-        except psycopg.Error:
-            return False
+            if self._checks is None:
+                self._checks = psycopg.connect(self.url, **{**self.kwargs, "autocommit": True})
+            self._checks.execute("SELECT 1")
+            return True, "ok"
+        except psycopg.Error as exc:
+            if self._checks is not None:
+                self._checks.close()
+                self._checks = None
+            return False, _first_line(exc)
 
     def identity(self) -> dict[str, str]:
         """The role and schema the adapter really uses, as PostgreSQL reports them."""
@@ -92,6 +96,13 @@ class Database:
 
     def close(self) -> None:
         self.pool.close(timeout=1)
+        if self._checks_lock.acquire(timeout=0.5):  # a check hanging on a frozen server keeps its connection
+            try:
+                if self._checks is not None:
+                    self._checks.close()
+                    self._checks = None
+            finally:
+                self._checks_lock.release()
 
 
 def _first_line(exc: Exception) -> str:
