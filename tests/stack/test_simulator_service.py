@@ -15,7 +15,6 @@ import psycopg
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from simulators.common.database import DOWN_WAIT, Database, DatabaseUnavailable
 from simulators.common.peers import CircuitBreaker, CircuitOpen, Peers, PeerUnavailable
 from trading_harness.definition import StackDefinition
 from trading_harness.polling import wait_until
@@ -256,32 +255,3 @@ def test_unstorable_strings_get_a_json_4xx_and_write_nothing(simulators_stack):
         reply = httpx.get(simulators_stack.http_url(service) + "/api/v1/config/a%00b?x=1", timeout=5)
         assert reply.status_code == 400 and reply.json()["error"] == "invalid_character", (service, reply.text)
     assert _rows(simulators_stack) == before, "a refused request wrote rows"
-
-
-@pytest.mark.slow
-def test_a_database_check_tells_a_busy_pool_from_a_stopped_server_and_stub_mode_fails_fast():
-    """The check runs on a connection of its own, never waiting for the pool: a busy pool is still ok, a
-    stopped PostgreSQL is not, and while it is down callers wait only DOWN_WAIT (CI: a check that waited for
-    the pool, then opened a connection, outlasted the readiness budget under load). Once PostgreSQL is back,
-    the next check finds it through a fresh connection, and callers wait the pool's full timeout again."""
-    stack = EmbeddedStack.up(StackDefinition.load(), only=["postgres"])
-    db = Database(stack.postgres_dsn(), "public", "check-probe", max_size=1, timeout=30.0)
-    try:
-        db.open()
-        assert db.check() == (True, "ok")
-        with db.transaction():  # the pool's only connection is taken
-            assert db.check() == (True, "ok")
-        stack.stop("postgres")
-        ok, detail = db.check()
-        assert not ok and not db.reachable, detail
-        with pytest.raises(DatabaseUnavailable, match=f"within {DOWN_WAIT:g}s"):
-            db.one("SELECT 1 AS one", ())
-        stack.start("postgres")
-        assert db.check() == (True, "ok") and db.reachable
-        assert db.one("SELECT 1 AS one", ()) == {"one": 1}
-        stack.stop("postgres")
-        stack.start("postgres")  # the check's connection broke meanwhile: a fresh one answers at once
-        assert db.check() == (True, "ok")
-    finally:
-        db.close()
-        stack.close()
