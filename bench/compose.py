@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
@@ -25,6 +24,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from procfs import TICK, busy_ticks  # noqa: E402
 
 from trading_harness.definition import StackDefinition  # noqa: E402
 from trading_harness.docker_engine import preflight  # noqa: E402
@@ -63,12 +64,6 @@ def suite(target: str) -> float:
     return time.monotonic() - began
 
 
-def busy_ticks() -> tuple[int, int]:
-    """(busy, total) CPU ticks of the whole machine so far, from /proc/stat."""
-    ticks = [int(v) for v in open("/proc/stat").readline().split()[1:]]
-    return sum(ticks) - ticks[3] - ticks[4], sum(ticks)
-
-
 def idle_load(up, definition: StackDefinition, window: float = 10.0) -> float:
     stack = up(definition)
     try:
@@ -94,7 +89,7 @@ def exec_cost(engine, image: str, runs: int = 20) -> dict[str, float]:
             before = busy_ticks()[0]
             for _ in range(runs):
                 container.exec_run(command)
-            costs[label] = (busy_ticks()[0] - before) * 1000 / os.sysconf("SC_CLK_TCK") / runs
+            costs[label] = (busy_ticks()[0] - before) * 1000 / TICK / runs
         return costs
     finally:
         container.kill()

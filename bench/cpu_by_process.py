@@ -19,6 +19,10 @@ import time
 from collections import Counter
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from procfs import TICK, busy_ticks, stat_fields  # noqa: E402
+
 # (kind, pattern on the command line); the first match names the process
 KINDS = [
     ("bubblewrap sandboxes", r"^\S*bwrap "),
@@ -31,13 +35,6 @@ KINDS = [
     ("Docker (compose, engine clients)", r"(docker|compose|containerd)"),
     ("Go and other services", r"."),
 ]
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def busy_seconds() -> float:
-    """The machine's busy CPU time so far (every core): /proc/stat's first line without idle and iowait."""
-    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    return (sum(fields[:8]) - fields[3] - fields[4]) / TICK
 
 
 def processes() -> dict[int, tuple[int, str, float, int]]:
@@ -46,15 +43,14 @@ def processes() -> dict[int, tuple[int, str, float, int]]:
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
+        pid = int(entry.name)
         try:
-            stat = Path(f"/proc/{entry.name}/stat").read_text()
-            cmdline = Path(f"/proc/{entry.name}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            fields = stat_fields(pid)
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+            cmdline = cmdline or f"[{Path(f'/proc/{pid}/comm').read_text().strip()}]"
         except OSError:
             continue  # gone meanwhile
-        fields = stat.rsplit(")", 1)[1].split()
-        name = stat[stat.find("(") + 1:stat.rfind(")")]
-        found[int(entry.name)] = (int(fields[1]), cmdline.strip() or f"[{name}]",
-                                  (int(fields[11]) + int(fields[12])) / TICK, int(fields[19]))
+        found[pid] = (int(fields[1]), cmdline, (int(fields[11]) + int(fields[12])) / TICK, int(fields[19]))
     return found
 
 
@@ -84,7 +80,7 @@ def main() -> int:
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
         parser.error("give the command after --")
-    began, busy_began = time.monotonic(), busy_seconds()
+    began, busy_began = time.monotonic(), busy_ticks()[0]
     proc = subprocess.Popen(command)
     last: dict[tuple[int, int], float] = {}  # (pid, start time) -> CPU seconds at the last sample
     spent, seen = Counter(), Counter()
@@ -101,7 +97,7 @@ def main() -> int:
         if ended:
             break
         time.sleep(args.interval)
-    wall, busy = time.monotonic() - began, busy_seconds() - busy_began
+    wall, busy = time.monotonic() - began, (busy_ticks()[0] - busy_began) / TICK
     sampled = sum(spent.values())
     print(f"\n`{' '.join(command)}`: exit {proc.returncode}, {wall:.0f} s wall; the machine was busy "
           f"{busy:.0f} CPU s ({busy / wall / os.cpu_count():.0%} of {os.cpu_count()} cores)")

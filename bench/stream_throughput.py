@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bare_server  # noqa: E402
 import grpc  # noqa: E402
+from procfs import cpu_seconds  # noqa: E402
 
 from simulators.market_data.app import DEFAULT_SYMBOLS  # noqa: E402
 from simulators.proto import load  # noqa: E402
@@ -34,12 +35,6 @@ SERVICE = "market-data-simulator"
 TARGET_PER_SECOND = 5000
 INTERVAL_MS = 0.1
 CHECK_EVERY = 512  # messages between clock reads
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def measure(channel: grpc.Channel, symbols: list[str], seconds: float, server_pid: int) -> dict[str, float]:
