@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,6 +33,7 @@ from .money import ZERO, q8, text
 
 FINAL = ("FILLED", "CANCELLED", "REJECTED")
 RESTING = ("OPEN", "PARTIALLY_FILLED")
+NON_ATOMIC_GAP = 0.05  # seconds between the balance check and the debit under the non-atomic-balance-check fault
 ORDER_COLUMNS = ("order_id, external_id, account_id, symbol, side, order_type, quantity, filled_quantity, "
                  "remaining_quantity, price, status, submitted_at, updated_at, filled_at, cancelled_at, metadata")
 
@@ -101,6 +103,7 @@ class Orders:
         if "non-atomic-balance-check" in self.faults:  # the check in its own transaction, the debit later
             self._require_account(req.account_id)
             seen = self.balances.read_available(req.account_id, pay_asset)
+            time.sleep(NON_ATOMIC_GAP)  # the fault's gap: parallel orders all check before any debits
         try:
             with self.db.transaction() as conn, conn.pipeline(), conn.cursor(row_factory=dict_row) as cur:
                 ledger = Ledger.lock(cur, {req.account_id}, {req.base, req.quote}, check_account=req.account_id)
