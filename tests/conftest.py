@@ -15,6 +15,7 @@ import pytest
 from . import intact
 from .repo import LEAN, REPO, STACK  # noqa: F401 - the tests import them from here
 from .running_stack import RunningStacks
+from .shared_temp import shared_dir
 from .tiers import TESTS, apply_tier_markers, guard_fast_tier, warn_unplaced
 
 # The harness's own tests run narrowed feature runs (-k, -m): their milestones are INCOMPLETE by
@@ -75,13 +76,13 @@ class RunResult:
 @pytest.fixture(scope="session")
 def features_run(tmp_path_factory) -> intact.FeaturesRun:
     """The README's `pytest features/` on the intact stack, once per session (tests/intact.py)."""
-    return intact.features_run(intact.shared_dir(tmp_path_factory.getbasetemp()))
+    return intact.features_run(shared_dir(tmp_path_factory.getbasetemp()))
 
 
 @pytest.fixture(scope="session")
 def scenario_names(tmp_path_factory) -> list[dict]:
     """Every scenario's node id, JUnit key and -k names, collected once per session (tests/intact.py)."""
-    return intact.scenario_names(intact.shared_dir(tmp_path_factory.getbasetemp()))
+    return intact.scenario_names(shared_dir(tmp_path_factory.getbasetemp()))
 
 
 @pytest.fixture

@@ -13,19 +13,17 @@ that run is read, not repeated.
 """
 from __future__ import annotations
 
-import fcntl
 import json
 import os
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .keyword_names import NAMES_ENV, selects  # noqa: F401 - NAMES_ENV for the tests
 from .repo import LEAN, REPO
+from .shared_temp import once
 
 RUN_ENV = "HARNESS_FEATURES_RUN"
 RUN_TIMEOUT = 1800  # the whole suite, serially, on a loaded machine
@@ -61,31 +59,13 @@ class FeaturesRun:
         return results
 
 
-def shared_dir(basetemp: Path) -> Path:
-    """The temp dir every xdist worker of this session shares (the parent of a worker's own)."""
-    return basetemp.parent if os.environ.get("PYTEST_XDIST_WORKER") else basetemp
-
-
-def _once(shared: Path, name: str, make: Callable[[Path], None]) -> Path:
-    """shared/name, made by the first caller of the session (across xdist workers); the others wait for it."""
-    target = shared / name
-    with open(shared / f"{name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (target / "done").exists():
-            shutil.rmtree(target, ignore_errors=True)
-            target.mkdir(parents=True)
-            make(target)
-            (target / "done").touch()
-    return target
-
-
 def features_run(shared: Path) -> FeaturesRun:
     """The README's `pytest features/` on the intact stack: .ci/run's (HARNESS_FEATURES_RUN), else run once here."""
     if os.environ.get(RUN_ENV):
         run = FeaturesRun(Path(os.environ[RUN_ENV]))
         assert (run.reports / "junit.xml").is_file(), f"{RUN_ENV}={run.path} holds no reports/junit.xml"
         return run
-    return FeaturesRun(_once(shared, "features-run", _run_features))
+    return FeaturesRun(once(shared, "features-run", _run_features))
 
 
 def _run_features(target: Path) -> None:
@@ -100,7 +80,7 @@ def _run_features(target: Path) -> None:
 
 def scenario_names(shared: Path) -> list[dict]:
     """Every scenario of features/: node id, JUnit key and the names -k matches (one --collect-only run)."""
-    return json.loads((_once(shared, "keyword-names", _collect) / "names.json").read_text())
+    return json.loads((once(shared, "keyword-names", _collect) / "names.json").read_text())
 
 
 def _collect(target: Path) -> None:

@@ -7,17 +7,24 @@ from pathlib import Path
 
 import pytest
 
+from ..shared_temp import once, shared_dir
+
 REPO = Path(__file__).resolve().parents[2]
 GENERIC = {"fixtures", "steps", "simulators", "tests", "features", "stack", "bench"}
 
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> zipfile.ZipFile:
-    out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out),
-                    str(REPO)], check=True, capture_output=True, timeout=300)
-    (path,) = out.glob("trading_acceptance_harness-*.whl")
+    """Built once per session: two builds in the one source tree at once break each other (setuptools' build/)."""
+    built = once(shared_dir(tmp_path_factory.getbasetemp()), "wheel", _build)
+    (path,) = built.glob("trading_acceptance_harness-*.whl")
     return zipfile.ZipFile(path)
+
+
+def _build(out: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
+                           str(out), str(REPO)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, f"pip wheel {REPO} failed:\n{(done.stdout + done.stderr)[-3000:]}"
 
 
 def test_the_wheel_installs_one_namespaced_top_level_package(wheel):

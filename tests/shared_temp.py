@@ -1,0 +1,26 @@
+"""What the xdist workers of one `pytest tests/` session make once and share, in the session's temp dir."""
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+
+def shared_dir(basetemp: Path) -> Path:
+    """The temp dir every xdist worker of this session shares (the parent of a worker's own)."""
+    return basetemp.parent if os.environ.get("PYTEST_XDIST_WORKER") else basetemp
+
+
+def once(shared: Path, name: str, make: Callable[[Path], None]) -> Path:
+    """shared/name, made by the first caller of the session (across xdist workers); the others wait for it."""
+    target = shared / name
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (target / "done").exists():
+            shutil.rmtree(target, ignore_errors=True)
+            target.mkdir(parents=True)
+            make(target)
+            (target / "done").touch()
+    return target
