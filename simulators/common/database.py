@@ -7,6 +7,7 @@ The pool opens lazily: a service starts (in stub mode) while PostgreSQL is down.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -15,6 +16,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 log = logging.getLogger("adapter.postgres")
+WAIT_SLICE = 0.1  # seconds a caller waits for a pooled connection before it looks whether the pool failed to open one
 
 
 class DatabaseUnavailable(Exception):
@@ -25,9 +27,10 @@ class Database:
     def __init__(self, url: str, schema: str, application: str, *, max_size: int = 8, timeout: float = 2.0):
         self.schema = schema
         self.timeout = timeout
+        self._refused_at = 0.0  # when the pool last failed to open a connection
         self.pool = ConnectionPool(
             url, min_size=1, max_size=max_size, open=False, timeout=timeout, name=f"{application}-pg",
-            check=ConnectionPool.check_connection, reconnect_timeout=0,
+            check=None, reconnect_timeout=0, reconnect_failed=self._refused,  # checked in _getconn
             kwargs={"application_name": application, "connect_timeout": max(1, round(timeout)),
                     "options": f"-c search_path={schema}", "autocommit": False},
         )
@@ -39,12 +42,46 @@ class Database:
     def transaction(self) -> Iterator[psycopg.Connection]:
         """A connection inside one transaction: committed on success, rolled back on any error."""
         try:
-            with self.pool.connection(timeout=self.timeout) as conn:
-                yield conn
+            conn = self._getconn()
+            try:
+                with conn:
+                    yield conn
+            finally:
+                self.pool.putconn(conn)
         except PoolTimeout as exc:
             raise DatabaseUnavailable(f"no PostgreSQL connection within {self.timeout}s") from exc
         except psycopg.OperationalError as exc:
             raise DatabaseUnavailable(str(exc).strip()) from exc
+
+    def _getconn(self) -> psycopg.Connection:
+        """A pooled connection that answers, within the timeout.
+
+        The pool's own check sleeps 1 s, then 2 s, after each broken connection it meets, and a restarted
+        PostgreSQL leaves every idle one broken: the first request after a restart waited out its timeout. Here
+        the first broken connection drops every broken one at once. And a caller waits in slices: once the pool
+        has failed to open a connection since the caller began, PostgreSQL is down and waiting longer is no use."""
+        began = time.monotonic()
+        deadline = began + self.timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise PoolTimeout()
+            try:
+                conn = self.pool.getconn(timeout=min(WAIT_SLICE, remaining))
+            except PoolTimeout:
+                if self._refused_at > began:
+                    raise DatabaseUnavailable("PostgreSQL refused a new connection (this service's log says why)") \
+                        from None
+                continue
+            try:
+                ConnectionPool.check_connection(conn)
+                return conn
+            except psycopg.Error:
+                self.pool.putconn(conn)  # broken: the pool closes it and opens another
+                self.pool.check()  # and drops the other broken idle connections now
+
+    def _refused(self, pool: ConnectionPool) -> None:
+        self._refused_at = time.monotonic()
 
     def one(self, query: str, args: tuple) -> dict | None:
         """The first row of a query as a JSON-ready dict, or None."""

@@ -15,6 +15,7 @@ import psycopg
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from simulators.common.database import Database
 from simulators.common.peers import CircuitBreaker, CircuitOpen, Peers, PeerUnavailable
 from trading_harness.definition import StackDefinition
 from trading_harness.polling import wait_until
@@ -255,3 +256,24 @@ def test_unstorable_strings_get_a_json_4xx_and_write_nothing(simulators_stack):
         reply = httpx.get(simulators_stack.http_url(service) + "/api/v1/config/a%00b?x=1", timeout=5)
         assert reply.status_code == 400 and reply.json()["error"] == "invalid_character", (service, reply.text)
     assert _rows(simulators_stack) == before, "a refused request wrote rows"
+
+
+
+@pytest.mark.slow
+def test_after_a_postgres_restart_the_adapter_gets_a_connection_at_once():
+    """A restart leaves every pooled connection broken. psycopg_pool's own check sleeps 1 s, then 2 s, after each
+    broken one, so with two or more the first request waited out its 2 s timeout and answered 503."""
+    stack = EmbeddedStack.up(StackDefinition.load(), only=["postgres"])
+    db = Database(stack.postgres_dsn(), "public", "adapter-restart-test")
+    db.open()
+    try:
+        held = [db.pool.getconn(timeout=5) for _ in range(4)]  # four connections in the pool
+        for conn in held:
+            db.pool.putconn(conn)
+        assert db.pool.get_stats()["pool_available"] == 4, db.pool.get_stats()
+        stack.stop("postgres")
+        stack.start("postgres")
+        assert db.check() == (True, "ok")
+    finally:
+        db.close()
+        stack.close()
