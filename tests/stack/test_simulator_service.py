@@ -258,11 +258,11 @@ def test_unstorable_strings_get_a_json_4xx_and_write_nothing(simulators_stack):
     assert _rows(simulators_stack) == before, "a refused request wrote rows"
 
 
-
 @pytest.mark.slow
 def test_after_a_postgres_restart_the_adapter_gets_a_connection_at_once():
     """A restart leaves every pooled connection broken. psycopg_pool's own check sleeps 1 s, then 2 s, after each
-    broken one, so with two or more the first request waited out its 2 s timeout and answered 503."""
+    broken one, so with two or more the first request waited out its 2 s timeout and answered 503. And while
+    PostgreSQL is down, a caller waited out the whole timeout too, though the pool's connection attempt had failed."""
     stack = EmbeddedStack.up(StackDefinition.load(), only=["postgres"])
     db = Database(stack.postgres_dsn(), "public", "adapter-restart-test")
     db.open()
@@ -274,6 +274,8 @@ def test_after_a_postgres_restart_the_adapter_gets_a_connection_at_once():
         stack.stop("postgres")
         stack.start("postgres")
         assert db.check() == (True, "ok")
+        stack.stop("postgres")  # down: the caller stops waiting once the pool has failed to connect, not at 2 s
+        assert db.check() == (False, "PostgreSQL refused a new connection (this service's log says why)")
     finally:
         db.close()
         stack.close()
