@@ -4,12 +4,14 @@ Every operation of GET /openapi.json gets up to `examples` generated requests pe
 valid by the document; negative: invalid by it), derandomised so a run is repeatable, within a
 time budget per service. Each answer is checked by schemathesis (no 5xx, a documented status,
 the documented content type and schema, valid data accepted, invalid data rejected) and, for a rejected request
-(>= 400), the stack's footprint (tests/footprint.py) before and after must be the same.
+(>= 400), the stack's footprint (tests/footprint.py) before and after must be the same. The footprint
+before is read at once; only when it moved is the stack left to settle and the request sent again.
 """
 from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import requests
@@ -44,6 +46,7 @@ class Report:
     statuses: Counter = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)
     operations: int = 0
+    resent: int = 0  # rejected requests sent again on a settled stack (the footprint had moved)
     out_of_time: bool = False
 
     @property
@@ -53,8 +56,52 @@ class Report:
     def summary(self) -> str:
         classes = Counter(f"{status // 100}xx" for status in self.statuses.elements())
         return (f"{self.service}: {self.operations} operations, {self.requests} requests "
-                f"({', '.join(f'{k} {v}' for k, v in sorted(classes.items()))}), {len(self.failures)} failures"
+                f"({', '.join(f'{k} {v}' for k, v in sorted(classes.items()))}), {self.resent} sent again, "
+                f"{len(self.failures)} failures"
                 + (" (time budget reached)" if self.out_of_time else ""))
+
+
+class RejectedWrites:
+    """Whether a rejected request changed the stack's footprint.
+
+    The footprint before is the last one read, read at once after an accepted write. When a rejected
+    request's footprint moved and the one before had not settled, the change may be an earlier write's
+    background work: the stack is left to settle, the request is sent again, and only what that changed counts.
+    """
+
+    def __init__(self, footprint: Footprint):
+        self.footprint = footprint
+        self.before: tuple | None = None  # None after an accepted write
+        self.settled = False  # `before` was read once nothing had moved for a while
+        self.resent = 0
+
+    def ready(self) -> None:
+        """Before a request: the footprint to compare with."""
+        if self.before is None:
+            self.before, self.settled = self.footprint.read(), False
+
+    def accepted(self, method: str) -> None:
+        if method.upper() != "GET":  # it may have written (and started background work)
+            self.before = None
+
+    def changed(self, send: Callable[[], requests.Response], method: str) -> list[str]:
+        """What the rejected request changed; `send` sends it again."""
+        after = self.footprint.read()
+        changed = Footprint.difference(self.before, after)
+        if changed and not self.settled:
+            self.before, self.settled = self.footprint.settled(), True
+            self.resent += 1
+            try:
+                again = send()
+            except requests.RequestException as exc:
+                return [f"no answer when sent again on a settled stack: {exc}"]
+            if again.status_code < 400:  # accepted this time: nothing left to judge
+                self.accepted(method)
+                return []
+            after = self.footprint.read()
+            changed = Footprint.difference(self.before, after)
+        self.before = None if changed else after
+        return changed
 
 
 def _headline(failure: BaseException) -> str:
@@ -70,17 +117,19 @@ def fuzz(service: str, base_url: str, footprint: Footprint, *, examples: int = 1
     schema = schemathesis.openapi.from_dict(document, config=SchemathesisConfig.from_path(CONFIG))
     report, session = Report(service), requests.Session()
     ends = time.monotonic() + budget
-    state = {"before": None}  # the settled footprint, None when an accepted request may have changed it
+    judge = RejectedWrites(footprint)
+
+    def send(case):
+        return case.call(base_url=base_url, session=session, timeout=TIMEOUT)
 
     def exercise(case) -> None:
         if time.monotonic() > ends:
             report.out_of_time = True
             return
-        if state["before"] is None:
-            state["before"] = footprint.settled()
+        judge.ready()
         label = f"{case.method} {case.formatted_path}"
         try:
-            response = case.call(base_url=base_url, session=session, timeout=TIMEOUT)
+            response = send(case)
         except requests.RequestException as exc:
             report.failures.append(f"{label}: no answer: {exc}")
             return
@@ -95,14 +144,11 @@ def fuzz(service: str, base_url: str, footprint: Footprint, *, examples: int = 1
             if response.status_code >= 500:  # one the contract documents (a 503 of /ready) is named all the same
                 report.failures.append(f"{label} -> {response.status_code}: {' '.join(response.text.split())[:300]}")
         if response.status_code < 400:
-            if case.method.upper() != "GET":  # it may have written (and started background work)
-                state["before"] = None
+            judge.accepted(case.method)
             return
-        after = footprint.read()
-        changed = Footprint.difference(state["before"], after)
+        changed = judge.changed(lambda: send(case), case.method)
         if changed:
             report.failures.append(f"{label} -> {response.status_code} (rejected) changed the stack: {'; '.join(changed[:5])}")
-            state["before"] = None
 
     for result in schema.get_all_operations():
         operation = result.ok()
@@ -116,4 +162,5 @@ def fuzz(service: str, base_url: str, footprint: Footprint, *, examples: int = 1
             except Unsatisfiable:  # nothing to make invalid (no parameters, no body): no negative case
                 pass
     session.close()
+    report.resent = judge.resent
     return report
