@@ -42,6 +42,11 @@ class Readiness:
 
     def refresh(self) -> bool:
         """Check every dependency now; tell listeners when readiness changes."""
+        return self.refreshed()[0]
+
+    def refreshed(self) -> tuple[bool, dict[str, dict[str, object]]]:
+        """(ready, each component) from one check of every dependency now: another caller's check may
+        replace `components` before this one answers, and an answer must not mix the two."""
         results = {}
         for name, (ok, detail) in self._run_checks().items():
             results[name] = {"ok": ok, "detail": detail}
@@ -54,7 +59,7 @@ class Readiness:
                     extra={name: c["detail"] for name, c in results.items()})
             for listener in self.listeners:
                 listener(ready)
-        return ready
+        return ready, {name: dict(c) for name, c in results.items()}
 
     def _run_checks(self) -> dict[str, tuple[bool, str]]:
         """Every check's (ok, detail); one still running after the budget is (False, "no answer ...").

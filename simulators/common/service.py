@@ -151,9 +151,8 @@ class ServiceApp:
         @router.route("GET", "/api/v1/ready", ok=(200, 503),
                       returns=shape(ready="boolean", components="object", service="string", instance="string"))
         def ready(_: Request) -> Response:
-            ready_now = self.readiness.refresh()
-            components = {name: ("ok" if c["ok"] else f"unavailable: {c['detail']}")
-                          for name, c in self.readiness.snapshot().items()}
+            ready_now, checked = self.readiness.refreshed()
+            components = {name: ("ok" if c["ok"] else f"unavailable: {c['detail']}") for name, c in checked.items()}
             return Response(200 if ready_now else 503, {"ready": ready_now, "components": components,
                                                         "service": s.service_name, "instance": s.instance})
 

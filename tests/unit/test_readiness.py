@@ -59,3 +59,13 @@ def test_a_caller_arriving_during_a_check_gets_its_answer_not_unavailable():
     finally:
         release.set()
         monitor.join(10)
+
+
+def test_the_answer_and_its_components_come_from_one_check():
+    """CI: a fuzzed /ready answered 503 with every component "ok": another check had landed in between."""
+    answers = iter([(False, "connection refused"), (True, "ok")])
+    readiness = Readiness({"postgres": lambda: next(answers)}, interval=60, budget=5)
+    readiness.listeners.append(lambda ready: ready or readiness.refresh())  # another caller's check, in between
+    ready, components = readiness.refreshed()
+    assert (ready, components) == (False, {"postgres": {"ok": False, "detail": "connection refused"}})
+    assert readiness.snapshot() == {"postgres": {"ok": True, "detail": "ok"}}  # the later check's, for later callers
