@@ -5,7 +5,7 @@ settle and the rejected request sent again. A rejected request that writes must 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 import requests
@@ -25,12 +25,10 @@ class Stack:
     rows: int = 0
     background: int = 0  # rows an earlier accepted write adds by itself (one per read) until the stack settles
     settles: int = 0
-    reads: list[int] = field(default_factory=list)
 
     def read(self):
         if self.background:  # the background work lands while the judge reads
             self.rows, self.background = self.rows + 1, self.background - 1
-        self.reads.append(self.rows)
         return footprint(self.rows)
 
     def settled(self):
