@@ -23,8 +23,10 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 # expressions of JSON Schema, so a blank value is one of these characters only, on both sides.
 _SPACE = "\\t\\n\\x0b\\x0c\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff"
 _NOT_BLANK = re.compile(f"[^{_SPACE}]")
-# "Not blank and no NUL", as a JSON Schema pattern (a lone surrogate is not valid JSON text anyway).
-_PRINTABLE = f"^[^\\x00]*[^\\x00{_SPACE}][^\\x00]*$"
+# "Not blank and no NUL", as a JSON Schema pattern (a lone surrogate is not valid JSON text anyway). Leading
+# blanks, then the first other character: one way to match, unlike [^\x00]*[^\x00 ][^\x00]*, so the fuzz
+# generates from it fast (the test coordinator's fuzz: 23 s -> 9 s).
+_PRINTABLE = f"^[{_SPACE}]*[^\\x00{_SPACE}][^\\x00]*$"
 
 
 def _error(code: str, message: str, status: int = 422) -> ApiError:
