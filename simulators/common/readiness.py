@@ -15,6 +15,22 @@ log = logging.getLogger("readiness")
 Check = Callable[[], tuple[bool, str]]
 
 
+class _Pending:
+    """One run of a check: its thread, when it began, and its answer once it has one."""
+
+    def __init__(self, name: str, check: Check, began: float):
+        self.check = check
+        self.began = began
+        self.result: tuple[bool, str] | None = None
+        self.thread = threading.Thread(target=self._run, name=f"check-{name}", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            self.result = self.check()
+        except Exception as exc:  # noqa: BLE001 - a check that raises reports the dependency down
+            self.result = (False, f"{type(exc).__name__}: {exc}")
+
+
 class Readiness:
     """Each check runs in its own thread and gets `budget` seconds: a dependency whose check hangs
     where its client's own timeouts do not reach (a name lookup) reads as unavailable instead of
@@ -25,8 +41,7 @@ class Readiness:
         self.checks = checks
         self.interval = interval
         self.budget = budget
-        self._running: dict[str, tuple[threading.Thread, float]] = {}  # name -> (check thread, when it began)
-        self._results: dict[str, tuple[bool, str]] = {}
+        self._running: dict[str, _Pending] = {}  # name -> its latest check
         self.ignore = ignore  # components reported ok whatever they say (the ready-ignores-postgres fault)
         self.components: dict[str, dict[str, object]] = {name: {"ok": False, "detail": "not checked"} for name in checks}
         self.listeners: list[Callable[[bool], None]] = []
@@ -64,40 +79,28 @@ class Readiness:
     def _run_checks(self) -> dict[str, tuple[bool, str]]:
         """Every check's (ok, detail); one still running after the budget is (False, "no answer ...").
         A check already running (the monitor's, or another request's) is waited for, not started again: its
-        answer is as fresh, and a caller arriving in the middle of it must not read "no answer"."""
+        answer is as fresh, and a caller arriving in the middle of it must not read "no answer". Each caller
+        reads the checks it waited for: another caller may start newer ones meanwhile."""
         now = time.monotonic()
-        waits = {}  # thread -> when its budget ends
+        mine: dict[str, _Pending] = {}
         for name, check in self.checks.items():
             if name in self.ignore:
                 continue
             with self._lock:
-                running = self._running.get(name)
-                if running is not None and running[0].is_alive():
-                    waits[running[0]] = running[1] + self.budget  # do not pile up threads behind a hanging one
-                    continue
-                thread = threading.Thread(target=self._check, args=(name, check), name=f"check-{name}", daemon=True)
-                self._running[name] = (thread, now)
-            thread.start()
-            waits[thread] = now + self.budget  # the checks run together: one budget in all
-        for thread, deadline in waits.items():
-            thread.join(max(0.0, deadline - time.monotonic()))
+                pending = self._running.get(name)
+                if pending is None or not pending.thread.is_alive():  # else no pile-up behind a hanging check
+                    pending = self._running[name] = _Pending(name, check, now)  # together: one budget in all
+                    pending.thread.start()
+                mine[name] = pending
+        for pending in mine.values():
+            pending.thread.join(max(0.0, pending.began + self.budget - time.monotonic()))
         results = {}
         for name in self.checks:
             if name in self.ignore:
                 results[name] = (True, "ok (not checked: fault)")
-                continue
-            with self._lock:
-                alive = self._running[name][0].is_alive()
-                results[name] = (False, f"no answer within {self.budget:g}s") if alive else self._results[name]
+            else:
+                results[name] = mine[name].result or (False, f"no answer within {self.budget:g}s")
         return results
-
-    def _check(self, name: str, check: Check) -> None:
-        try:
-            result = check()
-        except Exception as exc:  # noqa: BLE001 - a check that raises reports the dependency down
-            result = (False, f"{type(exc).__name__}: {exc}")
-        with self._lock:
-            self._results[name] = result
 
     def snapshot(self) -> dict[str, dict[str, object]]:
         with self._lock:

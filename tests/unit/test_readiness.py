@@ -69,3 +69,40 @@ def test_the_answer_and_its_components_come_from_one_check():
     ready, components = readiness.refreshed()
     assert (ready, components) == (False, {"postgres": {"ok": False, "detail": "connection refused"}})
     assert readiness.snapshot() == {"postgres": {"ok": True, "detail": "ok"}}  # the later check's, for later callers
+
+
+def test_a_caller_reads_its_own_check_not_one_another_caller_started_after_it():
+    """Polling /api/v1/ready every 0.1 s gave 503 "no answer within 3s" in 10 ms: a caller whose checks had
+    answered read the newer, still running, check another caller had started in the meantime."""
+    redis_calls, redis_second_began, postgres_go, release = [], threading.Event(), threading.Event(), threading.Event()
+
+    def redis_check() -> tuple[bool, str]:
+        redis_calls.append(None)
+        if len(redis_calls) == 1:
+            return True, "ok"
+        redis_second_began.set()  # the later caller's check, still running when the first caller reads
+        release.wait(30)
+        return True, "ok"
+
+    def postgres_check() -> tuple[bool, str]:
+        postgres_go.wait(30)  # keeps the first caller waiting until the later caller's redis check runs
+        return True, "ok"
+
+    readiness = Readiness({"redis": redis_check, "postgres": postgres_check}, interval=60, budget=10)
+    first: list = []
+    first_caller = threading.Thread(target=lambda: first.append(readiness.refreshed()))
+    later_caller = threading.Thread(target=readiness.refreshed)
+    try:
+        first_caller.start()
+        wait_until(lambda: redis_calls and not any(t.name == "check-redis" for t in threading.enumerate()), 10,
+                   message="the first caller's redis check to answer")
+        later_caller.start()
+        assert redis_second_began.wait(10), "the later caller started no redis check of its own"
+        postgres_go.set()
+        first_caller.join(10)
+        assert first == [(True, {"redis": {"ok": True, "detail": "ok"}, "postgres": {"ok": True, "detail": "ok"}})]
+    finally:
+        postgres_go.set()
+        release.set()
+        first_caller.join(10)
+        later_caller.join(10)
