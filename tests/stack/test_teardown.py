@@ -24,7 +24,9 @@ HOLD_TEST = textwrap.dedent('''
     from pathlib import Path
 
     def test_hold(stack):
-        Path(os.environ["PIDS_FILE"]).write_text(json.dumps(stack.pids()))
+        pids = Path(os.environ["PIDS_FILE"])
+        pids.with_suffix(".part").write_text(json.dumps(stack.pids()))
+        pids.with_suffix(".part").replace(pids)  # whole or absent: the test reads it as soon as it exists
         if os.environ.get("HOLD") == "1":
             threading.Event().wait(120)
 ''')
