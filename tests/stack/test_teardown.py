@@ -25,8 +25,9 @@ HOLD_TEST = textwrap.dedent('''
 
     def test_hold(stack):
         pids = Path(os.environ["PIDS_FILE"])
-        pids.with_suffix(".part").write_text(json.dumps(stack.pids()))
-        pids.with_suffix(".part").replace(pids)  # whole or absent: the test reads it as soon as it exists
+        tmp = pids.with_suffix(".tmp")  # whole or absent: the test reads it as soon as it exists
+        tmp.write_text(json.dumps(stack.pids()))
+        tmp.replace(pids)
         if os.environ.get("HOLD") == "1":
             threading.Event().wait(120)
 ''')
