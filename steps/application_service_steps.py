@@ -41,13 +41,8 @@ def every_clean(stack: Stack, evidence: Evidence):
 @when(parsers.parse("each application service in turn receives SIGTERM, it exits with code 0 within {seconds:d} seconds"))
 @then(parsers.parse("each application service in turn receives SIGTERM, it exits with code 0 within {seconds:d} seconds"))
 def every_stops(stack: Stack, evidence: Evidence, seconds: int):
-    restarts: list = []  # each service starts again while the next is signalled; all are back before the verdict
-    try:
-        each_service(stack, evidence, f"exit 0 within {seconds} s of SIGTERM",
-                     lambda service: contract.stops_on_sigterm(stack, service, seconds, restarts))
-    finally:
-        for waiting in restarts:
-            waiting()
+    each_service(stack, evidence, f"exit 0 within {seconds} s of SIGTERM",
+                 lambda service: contract.stops_on_sigterm(stack, service, seconds))
 
 
 # -- data adapters ---------------------------------------------------------------------------

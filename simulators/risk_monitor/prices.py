@@ -59,6 +59,7 @@ class PriceSubscriber:
         self._cond = threading.Condition()
         self._stop = threading.Event()
         self._call = None
+        self._connecting: grpc.Future | None = None  # the wait for a channel, which stop() cancels
         self._thread: threading.Thread | None = None
 
     # -- reading ---------------------------------------------------------------------
@@ -108,9 +109,9 @@ class PriceSubscriber:
 
     def stop(self) -> None:
         self._stop.set()
-        call = self._call
-        if call is not None:
-            call.cancel()
+        for pending in (self._connecting, self._call):  # neither a connect nor a stream holds up the stop
+            if pending is not None:
+                pending.cancel()
         if self._thread:
             self._thread.join(timeout=self.call_timeout + 1)
 
@@ -138,7 +139,10 @@ class PriceSubscriber:
         request = pb.StreamPricesRequest(symbols=self.symbols, interval_ms=self.interval_ms)
         with grpc.insecure_channel(self.target, options=CHANNEL_OPTIONS) as channel:
             try:
-                grpc.channel_ready_future(channel).result(timeout=self.call_timeout)
+                self._connecting = grpc.channel_ready_future(channel)
+                if self._stop.is_set():
+                    return count
+                self._connecting.result(timeout=self.call_timeout)
                 self._call = pb_grpc.MarketDataStub(channel).StreamPrices(request)
                 if self._stop.is_set():
                     self._call.cancel()
@@ -148,10 +152,12 @@ class PriceSubscriber:
                 self.errors.append("OK")
             except grpc.FutureTimeoutError:
                 self.errors.append("UNAVAILABLE")
+            except grpc.FutureCancelledError:  # stop() while connecting
+                self.errors.append("CANCELLED")
             except grpc.RpcError as exc:
                 self.errors.append(exc.code().name)
             finally:
-                self._call = None
+                self._connecting = self._call = None
         return count
 
     def _record(self, message, connection: int) -> None:

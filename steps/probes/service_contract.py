@@ -162,18 +162,14 @@ def clean(stack: Stack, service: str) -> None:
 
 
 # -- signals -------------------------------------------------------------------------------
-def stops_on_sigterm(stack: Stack, service: str, seconds: float, restarts: list | None = None) -> None:
-    """SIGTERM: exit code 0 within `seconds`. The service is started again at once, before the next one is
-    signalled; with `restarts` its start goes on in the background and the caller waits for each entry (a call)."""
+def stops_on_sigterm(stack: Stack, service: str, seconds: float) -> None:
+    """SIGTERM: exit code 0 within `seconds`; the service is started again, and healthy, before the next one is
+    signalled, so that no service starting up loads the machine while another's exit is timed."""
     try:
         code, took = stack.terminate(service, signal.SIGTERM, timeout=2 * seconds)
     finally:
         if not stack.is_running(service):
-            waiting = stack.start_soon(service)
-            if restarts is None:
-                waiting()
-            else:
-                restarts.append(waiting)
+            stack.start(service)
     assert code is not None, f"still running {took:.1f}s after SIGTERM"
     assert code == 0, f"exited with code {code} on SIGTERM"
     assert took <= seconds, f"took {took:.2f}s to exit after SIGTERM (at most {seconds:g}s)"

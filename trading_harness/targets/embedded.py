@@ -5,7 +5,6 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import replace
 from pathlib import Path
@@ -189,13 +188,6 @@ class EmbeddedStack(Stack):
         if not server.running:
             server.spawn()
             server.wait_ready(self.timing.ready_timeout)
-
-    def start_soon(self, service: str) -> Callable[[], None]:
-        server = self._server(service)  # spawned from this thread: the parent-death signal follows it
-        if server.running:
-            return lambda: None
-        server.spawn()
-        return lambda: server.wait_ready(self.timing.ready_timeout)
 
     def terminate(self, service: str, sig: int, timeout: float = 10.0) -> tuple[int | None, float]:
         return self._server(service).signal_and_wait(sig, timeout)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -123,12 +122,6 @@ class Stack(ABC):
     @abstractmethod
     def start(self, service: str) -> None:
         """Start one stopped service and return once it is healthy."""
-
-    def start_soon(self, service: str) -> Callable[[], None]:
-        """Begin starting one stopped service; the call returned waits until it is healthy. A target that cannot
-        start in the background starts it here and returns a call with nothing left to wait for."""
-        self.start(service)
-        return lambda: None
 
     def terminate(self, service: str, sig: int, timeout: float = 10.0) -> tuple[int | None, float]:
         """Send `sig` to the service's process and wait: (exit code or None if still running, seconds)."""
