@@ -1,6 +1,7 @@
 """npm packages a test reads reports with, pinned, installed once into a cache folder outside the repository."""
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -19,8 +20,14 @@ def node_modules(folder: str, packages: tuple[str, ...], *present: str) -> Path:
     if not shutil.which("node") or not shutil.which("npm"):
         pytest.skip(f"reading the reports with {', '.join(packages)} needs node and npm (apt-get install -y nodejs npm)")
     cache.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.run(["npm", "install", "--prefix", str(cache), "--no-audit", "--no-fund", "--no-save", *packages],
-                          capture_output=True, text=True, timeout=900)
+    # One install at a time: two xdist workers installing into one folder at once undo each other (npm ENOTEMPTY,
+    # and the package the first had installed is gone).
+    with open(cache / ".install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if all((modules / path).exists() for path in present):  # the other worker installed it meanwhile
+            return modules
+        proc = subprocess.run(["npm", "install", "--prefix", str(cache), "--no-audit", "--no-fund", "--no-save",
+                               *packages], capture_output=True, text=True, timeout=900)
     if proc.returncode != 0 or not all((modules / path).exists() for path in present):
         pytest.skip(f"npm could not install {' '.join(packages)}: {(proc.stderr or proc.stdout)[-300:]}")
     return modules
