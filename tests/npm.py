@@ -1,13 +1,14 @@
 """npm packages a test reads reports with, pinned, installed once into a cache folder outside the repository."""
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+
+from .shared_temp import exclusive
 
 
 def node_modules(folder: str, packages: tuple[str, ...], *present: str) -> Path:
@@ -19,11 +20,9 @@ def node_modules(folder: str, packages: tuple[str, ...], *present: str) -> Path:
         return modules
     if not shutil.which("node") or not shutil.which("npm"):
         pytest.skip(f"reading the reports with {', '.join(packages)} needs node and npm (apt-get install -y nodejs npm)")
-    cache.mkdir(parents=True, exist_ok=True)
     # One install at a time: two xdist workers installing into one folder at once undo each other (npm ENOTEMPTY,
     # and the package the first had installed is gone).
-    with open(cache / ".install.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with exclusive(cache / ".install.lock"):
         if all((modules / path).exists() for path in present):  # the other worker installed it meanwhile
             return modules
         proc = subprocess.run(["npm", "install", "--prefix", str(cache), "--no-audit", "--no-fund", "--no-save",

@@ -15,6 +15,7 @@ from trading_harness.reporting.catalogue import load
 
 from .. import npm
 from ..conftest import REPO
+from ..shared_temp import exclusive
 from .planted_failure import MILESTONE_PAGE, planted_run
 
 SCREENSHOT = REPO / "reports" / "living-docs-index.png"
@@ -40,10 +41,12 @@ def chromium() -> str:
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     steps = [[*sudo, "apt-get", "update", "-qq"],
              [*sudo, "apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"]]
-    for argv in steps:
-        proc = subprocess.run(argv, capture_output=True, text=True, timeout=900, env=env)
-        if proc.returncode != 0:
-            pytest.skip(f"chromium is not installed and `{' '.join(argv)}` failed: {proc.stderr.strip()[-300:]}")
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "trading-harness"
+    with exclusive(cache / "chromium.install.lock"):  # the other xdist worker's apt-get would hold dpkg's lock
+        for argv in steps if not shutil.which("chromium") else []:
+            proc = subprocess.run(argv, capture_output=True, text=True, timeout=900, env=env)
+            if proc.returncode != 0:
+                pytest.skip(f"chromium is not installed and `{' '.join(argv)}` failed: {proc.stderr.strip()[-300:]}")
     found = shutil.which("chromium")
     if not found:
         pytest.skip("apt-get installed chromium but no 'chromium' executable is on PATH")
