@@ -54,6 +54,7 @@ log = logging.getLogger("service")
 SERVICE_NAME = Text(max_len=63, pattern="[a-z0-9-]+", code="invalid_name", what="service name")
 CONFIG_KEY = Text(max_len=128, pattern="[a-z0-9_.-]+", code="invalid_key", what="configuration key")
 SHUTDOWN_BUDGET = 4.0  # seconds; SIGTERM must end in exit 0 within 5 s
+SLOW_SHUTDOWN = 8.0  # seconds the slow-shutdown fault holds the exit up: past the 5 s the criterion allows
 
 
 def _iso_now() -> str:
@@ -254,6 +255,9 @@ class ServiceApp:
 
     def _shutdown(self, servers) -> None:
         began = time.monotonic()
+        if "slow-shutdown" in self.settings.faults:
+            log.warning("fault slow-shutdown: holding the exit up", extra={"seconds": SLOW_SHUTDOWN})
+            time.sleep(SLOW_SHUTDOWN)  # the fault itself
         self.grpc.set_serving(False)
         self.readiness.stop()
         self.domain.stop()

@@ -38,6 +38,7 @@ VARIANTS = {
         [fault(EXCHANGE, "health-500"), label(EXCHANGE, "harness.health", "/metrics")],
         f"rest_health_check and {EXCHANGE}"),
     "keeps-registration-on-sigterm": Variant([fault(EXCHANGE, "no-deregister")], f"on_sigterm and {EXCHANGE}"),
+    "slow-to-exit-on-sigterm": Variant([fault(EXCHANGE, "slow-shutdown")], f"on_sigterm and {EXCHANGE}"),
     "logs-plain-text": Variant([env(EXCHANGE, LOG_FORMAT="text")], f"logs_structured_json and {EXCHANGE}"),
     "client-errors-as-500": Variant([fault(EXCHANGE, "errors-500")], f"malformed_request and {EXCHANGE}"),
     # discovery and gRPC (TSE-0001.3b)

@@ -18,7 +18,8 @@ from ..can_fail.test_suite_can_fail import BROKEN_STACKS, INFRASTRUCTURE_ONLY, _
 from ..variants import Variant, assert_all_pass_in_own_run, assert_fails
 
 STACK_VARIANTS = {"acl": "acl-grants-every-namespace", "sql": "table-missing-its-check"}
-SIMULATOR_VARIANTS = {"simulator-fault": "client-errors-as-500", "grpc": "no-grpc-server"}
+SIMULATOR_VARIANTS = {"simulator-fault": "client-errors-as-500", "grpc": "no-grpc-server",
+                      "shutdown": "slow-to-exit-on-sigterm"}
 
 
 @pytest.fixture(scope="module", autouse=True)
