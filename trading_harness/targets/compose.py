@@ -1,7 +1,8 @@
 """The compose target: stack/docker-compose.yml run by Docker Compose V2 under a unique project name.
 
 testcontainers' DockerCompose runs `up --wait`, `down -v` and reads the published ports; the docker
-SDK reads labels, state, health and logs, and reaps stacks whose owner is gone (compose_owner.py).
+SDK reads labels, state, health and logs, sends a service its signals, and reaps stacks whose owner is gone
+(compose_owner.py).
 """
 from __future__ import annotations
 
