@@ -11,10 +11,15 @@ import pytest
 from .shared_temp import exclusive
 
 
+def cache_root() -> Path:
+    """<cache>/trading-harness: what the tests install once, outside the repository."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "trading-harness"
+
+
 def node_modules(folder: str, packages: tuple[str, ...], *present: str) -> Path:
     """<cache>/trading-harness/<folder>/node_modules with `packages` installed (once: `present` are the paths
     under node_modules that show an earlier install); a skip naming the fix when node or npm is missing."""
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "trading-harness" / folder
+    cache = cache_root() / folder
     modules = cache / "node_modules"
     if all((modules / path).exists() for path in present):
         return modules

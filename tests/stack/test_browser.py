@@ -41,8 +41,7 @@ def chromium() -> str:
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     steps = [[*sudo, "apt-get", "update", "-qq"],
              [*sudo, "apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"]]
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "trading-harness"
-    with exclusive(cache / "chromium.install.lock"):  # the other xdist worker's apt-get would hold dpkg's lock
+    with exclusive(npm.cache_root() / "chromium.install.lock"):  # the other xdist worker's apt-get would hold dpkg's lock
         for argv in steps if not shutil.which("chromium") else []:
             proc = subprocess.run(argv, capture_output=True, text=True, timeout=900, env=env)
             if proc.returncode != 0:
