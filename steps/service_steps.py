@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import signal
 import socket
+from dataclasses import dataclass
 
 import grpc
 import pytest
@@ -131,25 +132,32 @@ def no_passwords(stack: Stack, service: str):
 
 
 # -- signals ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Termination:
+    service: str
+    code: int | None  # None: still running at the timeout
+    took: float
+
+
 @when(parsers.parse("the {service} receives SIGTERM"), target_fixture="termination")
-def receives_sigterm(stack: Stack, service: str) -> tuple[int | None, float]:
+def receives_sigterm(stack: Stack, service: str) -> Termination:
     try:
-        return stack.terminate(service, signal.SIGTERM, timeout=10)
+        return Termination(service, *stack.terminate(service, signal.SIGTERM, timeout=10))
     except ControlUnsupported as exc:
         pytest.skip(str(exc))
 
 
 @when(parsers.parse("the {service} is killed with SIGKILL"), target_fixture="termination")
-def killed(stack: Stack, service: str) -> tuple[int | None, float]:
+def killed(stack: Stack, service: str) -> Termination:
     try:
-        return stack.terminate(service, signal.SIGKILL, timeout=5)
+        return Termination(service, *stack.terminate(service, signal.SIGKILL, timeout=5))
     except ControlUnsupported as exc:
         pytest.skip(str(exc))
 
 
 @then(parsers.parse("it exits with code {code:d} within {seconds:d} seconds"))
-def exits_within(termination: tuple[int | None, float], code: int, seconds: int):
-    exit_code, took = termination
-    assert exit_code is not None, f"still running after {took:.1f}s"
-    assert exit_code == code, f"exit code {exit_code}"
-    assert took <= seconds, f"took {took:.2f}s"
+def exits_within(stack: Stack, termination: Termination, code: int, seconds: int):
+    tail = contract.last_lines(stack, termination.service) if termination.code != code or termination.took > seconds else ""
+    assert termination.code is not None, f"still running after {termination.took:.1f}s{tail}"
+    assert termination.code == code, f"exit code {termination.code}{tail}"
+    assert termination.took <= seconds, f"took {termination.took:.2f}s{tail}"

@@ -48,6 +48,7 @@ from .openapi import shape
 from .peers import CircuitOpen, Peers, PeerUnavailable
 from .readiness import Readiness
 from .settings import Defaults, ServiceSettings
+from .shutdown import Shutdown
 
 log = logging.getLogger("service")
 # The registry's forms of a service name and a configuration key (simulators/registry/validation.py).
@@ -254,23 +255,26 @@ class ServiceApp:
             signal.signal(sig, request_stop)
 
     def _shutdown(self, servers) -> None:
-        began = time.monotonic()
         if "slow-shutdown" in self.settings.faults:
             log.warning("fault slow-shutdown: holding the exit up", extra={"seconds": SLOW_SHUTDOWN})
             time.sleep(SLOW_SHUTDOWN)  # the fault itself
+        stop = Shutdown(SHUTDOWN_BUDGET)
         self.grpc.set_serving(False)
-        self.readiness.stop()
-        self.domain.stop()
-        self.discovery.stop()
-        for server in servers:
-            server.shutdown()
-            server.server_close()
-        self.grpc.stop(grace=min(1.0, SHUTDOWN_BUDGET / 4))
+        stop.stage("readiness", self.readiness.stop, 0.5)
+        stop.stage("background work", self.domain.stop, 1.5)
+        stop.stage("deregistration", self.discovery.stop, 2.0)
+        stop.stage("servers", lambda: [(server.shutdown(), server.server_close()) for server in servers], 0.5)
+        grace = min(1.0, SHUTDOWN_BUDGET / 4)
+        stop.stage("grpc", lambda: self.grpc.stop(grace=grace), grace + 0.2)
+        stop.stage("adapters", self._close_adapters, 0.5)
+        overran = {"overran": ",".join(stop.overran)} if stop.overran else {}
+        log.info("stopped", extra={"shutdown_seconds": round(stop.seconds, 3), **overran})
+
+    def _close_adapters(self) -> None:
         self.peers.close()
         self.config.close()
         self.db.close()
         self.cache.close()
-        log.info("stopped", extra={"shutdown_seconds": round(time.monotonic() - began, 3)})
 
 
 def _client_errors_as_500(dispatch, faults):

@@ -24,6 +24,7 @@ MESSAGE_KEYS = ("msg", "message", "event", "text", "log")
 TIME_KEYS = ("ts", "time", "timestamp", "@timestamp", "t", "datetime", "asctime")
 ERROR_LEVELS = ("error", "err", "critical", "crit", "fatal", "panic", "alert", "emergency")
 SHOWN = 200
+TAIL_SHOWN = 800  # a shutdown line names the stage that overran and where each thread was
 TEXT_ERROR = re.compile(r"\b(ERROR|ERR|CRITICAL|FATAL|PANIC)\b")
 
 
@@ -165,11 +166,24 @@ def clean(stack: Stack, service: str) -> None:
 def stops_on_sigterm(stack: Stack, service: str, seconds: float) -> None:
     """SIGTERM: exit code 0 within `seconds`; the service is started again, and healthy, before the next one is
     signalled, so that no service starting up loads the machine while another's exit is timed."""
+    tail = ""
     try:
         code, took = stack.terminate(service, signal.SIGTERM, timeout=2 * seconds)
+        if code != 0 or took > seconds:  # read before the start again, which may begin a new log
+            tail = last_lines(stack, service)
     finally:
         if not stack.is_running(service):
             stack.start(service)
-    assert code is not None, f"still running {took:.1f}s after SIGTERM"
-    assert code == 0, f"exited with code {code} on SIGTERM"
-    assert took <= seconds, f"took {took:.2f}s to exit after SIGTERM (at most {seconds:g}s)"
+    assert code is not None, f"still running {took:.1f}s after SIGTERM{tail}"
+    assert code == 0, f"exited with code {code} on SIGTERM{tail}"
+    assert took <= seconds, f"took {took:.2f}s to exit after SIGTERM (at most {seconds:g}s){tail}"
+
+
+def last_lines(stack: Stack, service: str, lines: int = 6) -> str:
+    """The service's last log lines (where its stop spent the time), as the end of a failure message."""
+    try:
+        text = stack.raw_logs(service, lines)
+    except Exception:  # noqa: BLE001 - a target that cannot read the logs: the failure stands without them
+        return ""
+    shown = [line[:TAIL_SHOWN] for line in text.splitlines() if line.strip()]
+    return "; its last log lines:\n    " + "\n    ".join(shown) if shown else ""

@@ -91,10 +91,16 @@ VARIANTS = {
 }
 
 
+# What the failure of a variant must also show: the cause, from the service's own log lines.
+NAMED = {"slow-to-exit-on-sigterm": "fault slow-shutdown: holding the exit up"}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(VARIANTS))
 def test_scenario_fails_against_broken_simulator(name, run_features, stack_copy):
-    assert_fails(VARIANTS[name], run_features, stack_copy)
+    result = assert_fails(VARIANTS[name], run_features, stack_copy)
+    if name in NAMED:
+        assert NAMED[name] in result.output, result.output[-3000:]
 
 
 @pytest.mark.slow
