@@ -263,12 +263,18 @@ class ServiceApp:
         stop.stage("readiness", self.readiness.stop, 0.5)
         stop.stage("background work", self.domain.stop, 1.5)
         stop.stage("deregistration", self.discovery.stop, 2.0)
-        stop.stage("servers", lambda: [(server.shutdown(), server.server_close()) for server in servers], 0.5)
+        stop.stage("servers", lambda: self._close_servers(servers), 0.5)
         grace = min(1.0, SHUTDOWN_BUDGET / 4)
         stop.stage("grpc", lambda: self.grpc.stop(grace=grace), grace + 0.2)
         stop.stage("adapters", self._close_adapters, 0.5)
         overran = {"overran": ",".join(stop.overran)} if stop.overran else {}
         log.info("stopped", extra={"shutdown_seconds": round(stop.seconds, 3), **overran})
+
+    @staticmethod
+    def _close_servers(servers) -> None:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
 
     def _close_adapters(self) -> None:
         self.peers.close()

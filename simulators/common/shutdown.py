@@ -1,7 +1,7 @@
 """A service's stop, kept within its budget: each stage gets a bounded wait, and one that overruns is named.
 
 SIGTERM must end in exit 0 within 5 s. The stages (readiness, background work, deregistration, servers,
-adapters) each wait on threads or connections of their own, and their timeouts alone add up to more than
+gRPC, adapters) each wait on threads or connections of their own, and their timeouts alone add up to more than
 that. So each stage runs in a thread of its own, and the stop waits for it at most its share of what is
 left of the budget. A stage that overruns is logged with the stack of every thread still running, so a
 slow exit names what held it up; the stop goes on, and the process exit ends what is left.
