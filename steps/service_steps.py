@@ -133,30 +133,30 @@ def no_passwords(stack: Stack, service: str):
 
 # -- signals ---------------------------------------------------------------------------
 @dataclass(frozen=True)
-class Termination:
+class ServiceExit:
     service: str
     code: int | None  # None: still running at the timeout
     took: float
 
 
 @when(parsers.parse("the {service} receives SIGTERM"), target_fixture="termination")
-def receives_sigterm(stack: Stack, service: str) -> Termination:
+def receives_sigterm(stack: Stack, service: str) -> ServiceExit:
     try:
-        return Termination(service, *stack.terminate(service, signal.SIGTERM, timeout=10))
+        return ServiceExit(service, *stack.terminate(service, signal.SIGTERM, timeout=10))
     except ControlUnsupported as exc:
         pytest.skip(str(exc))
 
 
 @when(parsers.parse("the {service} is killed with SIGKILL"), target_fixture="termination")
-def killed(stack: Stack, service: str) -> Termination:
+def killed(stack: Stack, service: str) -> ServiceExit:
     try:
-        return Termination(service, *stack.terminate(service, signal.SIGKILL, timeout=5))
+        return ServiceExit(service, *stack.terminate(service, signal.SIGKILL, timeout=5))
     except ControlUnsupported as exc:
         pytest.skip(str(exc))
 
 
 @then(parsers.parse("it exits with code {code:d} within {seconds:d} seconds"))
-def exits_within(stack: Stack, termination: Termination, code: int, seconds: int):
+def exits_within(stack: Stack, termination: ServiceExit, code: int, seconds: int):
     tail = contract.last_lines(stack, termination.service) if termination.code != code or termination.took > seconds else ""
     assert termination.code is not None, f"still running after {termination.took:.1f}s{tail}"
     assert termination.code == code, f"exit code {termination.code}{tail}"
