@@ -89,8 +89,8 @@ def prometheus_server(stack: Stack, evidence: Evidence) -> PrometheusProbe:
     return PrometheusProbe(stack.http_url(prometheus_service(stack.definition)), evidence)
 
 
-def _all_up(prometheus: PrometheusProbe, definition: StackDefinition, seconds: float) -> list[dict]:
-    wanted = len(scraped_in_this_run(definition))
+def _all_up(prometheus: PrometheusProbe, stack: Stack, seconds: float) -> list[dict]:
+    wanted = len(scraped_in_this_run(stack.definition))
     seen = {"targets": []}
 
     def all_up() -> list[dict] | None:
@@ -102,12 +102,22 @@ def _all_up(prometheus: PrometheusProbe, definition: StackDefinition, seconds: f
     targets = seen["targets"]
     down = [f"{t['labels'].get('job')} {t['scrapeUrl']}: {t['health']} {t.get('lastError', '')}" for t in targets
             if t["health"] != "up"]
-    raise AssertionError(f"after {seconds:g}s Prometheus has {len(targets)} of {wanted} targets; not up: {down}")
+    raise AssertionError(f"after {seconds:g}s Prometheus has {len(targets)} of {wanted} targets; not up: {down}"
+                         + _scrape_hint(stack))
+
+
+def _scrape_hint(stack: Stack) -> str:
+    """Where the scrape interval comes from, on the targets whose Prometheus configuration the harness rewrites."""
+    if stack.target == "external":
+        return ""
+    interval = stack.definition.time["scrape_interval"]
+    return (f" (this run's Prometheus scrapes every {interval:g}s, with a timeout of at most as long: a target that "
+            f"needs longer wants a larger scrape_interval in {stack.definition.root / 'embedded.toml'} [time])")
 
 
 @then(parsers.parse("within {seconds:d} seconds Prometheus reports up == 1 for every target of its configuration"))
 def every_target_up(prometheus: PrometheusProbe, stack: Stack, seconds: int):
-    targets = _all_up(prometheus, stack.definition, seconds)
+    targets = _all_up(prometheus, stack, seconds)
     series = prometheus.query("up")
     values = {(s["metric"]["job"], s["metric"]["instance"]): s["value"][1] for s in series}
     assert len(values) == len(targets), f"{len(values)} up series for {len(targets)} targets: {values}"
@@ -121,7 +131,7 @@ def scraped_targets() -> list:
 
 @when("Prometheus has scraped every target of its configuration")
 def scraped(prometheus: PrometheusProbe, stack: Stack, scraped_targets: list):
-    scraped_targets[:] = _all_up(prometheus, stack.definition, 20)
+    scraped_targets[:] = _all_up(prometheus, stack, 20)
 
 
 @then(parsers.parse('no label name Prometheus stores starts with "{prefix}"'))

@@ -531,6 +531,9 @@ def _load_postgres(services: dict[str, ServiceSpec], service: str, init_dir: Pat
     return spec
 
 
+PROMETHEUS_SCRAPE_INTERVAL = 1.0  # seconds, when embedded.toml sets none
+
+
 def _load_time(path: Path, services: dict[str, ServiceSpec], registry: str) -> dict[str, float]:
     """Time constants: the compose file's, overridden by embedded.toml for compressed time."""
     env = services[registry].environment if registry in services else {}
@@ -543,7 +546,9 @@ def _load_time(path: Path, services: dict[str, ServiceSpec], registry: str) -> d
         "price_update_interval": 1.0,
         "candle_interval": 60.0,
         "settlement_cycle": 2.0,
-        "scrape_interval": 15.0,
+        # The harness runs Prometheus itself (embedded and compose), so its scraping is compressed whatever the
+        # stack's prometheus.yml says; embedded.toml may set another interval (a target slower than 1 s needs it).
+        "scrape_interval": PROMETHEUS_SCRAPE_INTERVAL,
         "ready_timeout": 30.0,
         "slack": 10.0,
     }

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from steps.probes.promql import dashboard_queries, dashboards, metric_names
-from trading_harness.definition import StackDefinition
+from trading_harness.definition import PROMETHEUS_SCRAPE_INTERVAL, StackDefinition
 from trading_harness.errors import StackConfigError
 from trading_harness.servers.prometheus import PrometheusServer
 from trading_harness.servers.script import ScriptStep
@@ -51,6 +51,19 @@ def test_embedded_prometheus_scrapes_this_runs_ports(tmp_path):
     assert targets["exchange-okx"] == f"127.0.0.1:{server.peers['exchange-okx'].ports[8080]}"
     assert targets["prometheus"] == f"127.0.0.1:{server.port}"
     assert config["global"]["scrape_interval"] == f"{round(definition.time['scrape_interval'] * 1000)}ms"
+
+
+@pytest.mark.parametrize("folder", ["renamed", "ecosystem"])
+def test_prometheus_scrapes_compressed_when_the_folder_names_no_interval(folder, tmp_path):
+    """A team's folder without a scrape_interval in embedded.toml (renamed: 10 s, ecosystem: 15 s in their
+    prometheus.yml): the Prometheus the harness runs still scrapes every second, its timeout within that."""
+    definition = StackDefinition.load(STACK.parent / "tests" / "stacks" / folder)
+    assert definition.time["scrape_interval"] == PROMETHEUS_SCRAPE_INTERVAL == 1.0
+    name = next(n for n, spec in definition.services.items() if spec.kind == "prometheus")
+    server = PrometheusServer(definition.services[name], definition, tmp_path)
+    server.peers = _with_ports(definition, tmp_path)
+    glob = server.rewritten_config()["global"]
+    assert (glob["scrape_interval"], glob["evaluation_interval"], glob["scrape_timeout"]) == ("1000ms",) * 3
 
 
 def test_embedded_prometheus_refuses_a_target_the_run_does_not_start(tmp_path):

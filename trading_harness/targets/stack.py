@@ -21,7 +21,7 @@ class Timing:
     price_update_interval: float = 1.0  # market-data feed tick
     candle_interval: float = 60.0  # market-data OHLCV candle length
     settlement_cycle: float = 2.0  # custodian: one settlement status step
-    scrape_interval: float = 15.0  # Prometheus: how often every target is scraped
+    scrape_interval: float = 1.0  # Prometheus, run by the harness: how often every target is scraped
     ready_timeout: float = 20.0
     slack: float = 10.0  # how much longer than its nominal time an eventual outcome may take on a loaded machine
 
