@@ -15,6 +15,7 @@ from trading_harness.reporting.catalogue import load
 
 from .. import npm
 from ..conftest import REPO
+from ..repo import REDIS_ONLY
 from ..shared_temp import exclusive
 from .planted_failure import MILESTONE_PAGE, planted_run
 
@@ -107,7 +108,7 @@ def test_axe_core_finds_no_serious_or_critical_violation(planted):
 
 def test_the_living_docs_index_lists_the_milestones_with_verdicts(run_features, tmp_path):
     browser = chromium()
-    result = run_features("-m", "redis and not acl")
+    result = run_features("-m", "redis and not acl", env=REDIS_ONLY)
     assert result.returncode == 0, result.output[-3000:]
     index = tmp_path / "reports" / "living-docs" / "index.html"
     profile = tmp_path / "chromium-profile"

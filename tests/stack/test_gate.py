@@ -18,6 +18,7 @@ from trading_harness.reporting.gate import EXIT_INCOMPLETE
 from trading_harness.reporting.scenarios import parse_features
 
 from ..conftest import REPO, STACK, edit
+from ..repo import REDIS_ONLY
 
 STRICT = {"HARNESS_GATE_ALLOW_INCOMPLETE": "0"}
 UNENCODED = "orchestrator/TSE-0099"
@@ -85,7 +86,7 @@ def narrowed_catalogue(tmp_path) -> str:
 
 def test_a_criterion_that_no_scenario_covers_is_incomplete(run_features, tmp_path):
     catalogue = narrowed_catalogue(tmp_path)
-    result = run_features("--catalogue", catalogue, "-m", "redis and not acl", env=STRICT)
+    result = run_features("--catalogue", catalogue, "-m", "redis and not acl", env={**STRICT, **REDIS_ONLY})
     assert result.returncode == EXIT_INCOMPLETE, result.output[-3000:]
     row = rows(gate_of(tmp_path))["orchestrator/TSE-0001.3a"]
     assert (row["verdict"], row["passed"], row["failed"], row["criteria"]) == ("INCOMPLETE", 3, 0, "2/3")
@@ -99,7 +100,8 @@ def test_a_criterion_that_no_scenario_covers_is_incomplete(run_features, tmp_pat
     orphans = [line for line in lines if line["orphan"]]
     assert orphans and all("not in the catalogue" in line["criterion_text"] for line in orphans)
 
-    allowed = run_features("--catalogue", catalogue, "-m", "redis and not acl", "--gate-allow-incomplete", env=STRICT)
+    allowed = run_features("--catalogue", catalogue, "-m", "redis and not acl", "--gate-allow-incomplete",
+                           env={**STRICT, **REDIS_ONLY})
     assert allowed.returncode == 0, allowed.output[-3000:]
     assert gate_of(tmp_path)["verdict"] == "INCOMPLETE"
 
@@ -172,11 +174,12 @@ def snapshot(tmp_path, result) -> dict:
 
 def test_xdist_loses_nothing_and_counts_nothing_twice(run_features, tmp_path):
     selection = ("-m", "(redis or compose or lifecycle) and TSE-0001.3a", "--clean-alluredir")
-    serial_run = run_features(*selection)
+    infrastructure = {"HARNESS_SERVICES": "redis,postgres,service-registry"}  # what the selection uses: 3 quick starts
+    serial_run = run_features(*selection, env=infrastructure)
     assert serial_run.returncode == 0, serial_run.output[-3000:]
     serial = snapshot(tmp_path, serial_run)
     shutil.rmtree(tmp_path / "reports")
-    parallel_run = run_features(*selection, "-n", "2")
+    parallel_run = run_features(*selection, "-n", "2", env=infrastructure)
     assert parallel_run.returncode == 0, parallel_run.output[-3000:]
     parallel = snapshot(tmp_path, parallel_run)
 

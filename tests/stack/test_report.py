@@ -19,7 +19,7 @@ def external_references(html: str) -> list[str]:
 
 
 def test_report_builds_the_allure_html_with_history_and_links_the_living_docs(run_features, tmp_path):
-    result = run_features("-m", "redis and not acl")
+    result = run_features("-m", "redis and not acl", env={"HARNESS_SERVICES": "redis,postgres"})  # both versions
     assert result.returncode == 0, result.output[-3000:]
     reports = tmp_path / "reports"
     args = ("--reports-dir", str(reports), "--results", str(result.allure))
