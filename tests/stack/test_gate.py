@@ -42,7 +42,7 @@ def test_a_failing_scenario_fails_the_gate_and_carries_its_diagnostics(run_featu
     root = stack_copy()
     edit(root / "redis" / "users.acl", "~exchange:* +@read", "~exchanges:* +@read")  # exchange-adapter loses its namespace
     result = run_features("--stack-dir", str(root), "--milestone", "orchestrator/TSE-0001.3a", "-k", OWN_NAMESPACE,
-                          env=STRICT)
+                          env={**STRICT, "HARNESS_SERVICES": "redis,postgres"})  # both attach their logs
     assert result.returncode == 1, result.output[-3000:]
     gate = gate_of(tmp_path)
     row = rows(gate)["orchestrator/TSE-0001.3a"]
