@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from steps.observability_steps import scrape_hint
 from steps.probes.promql import dashboard_queries, dashboards, metric_names
 from trading_harness.definition import PROMETHEUS_SCRAPE_INTERVAL, StackDefinition
 from trading_harness.errors import StackConfigError
@@ -64,6 +65,20 @@ def test_prometheus_scrapes_compressed_when_the_folder_names_no_interval(folder,
     server.peers = _with_ports(definition, tmp_path)
     glob = server.rewritten_config()["global"]
     assert (glob["scrape_interval"], glob["evaluation_interval"], glob["scrape_timeout"]) == ("1000ms",) * 3
+
+
+@pytest.mark.parametrize("target, error, hinted", [
+    ("embedded", 'Get "http://127.0.0.1:1/metrics": context deadline exceeded', True),
+    ("compose", 'Get "http://exchange:8080/metrics": context deadline exceeded', True),
+    ("embedded", "server returned HTTP status 404 Not Found", False),  # not the interval's fault
+    ("external", "context deadline exceeded", False),  # the deployment's own Prometheus
+])
+def test_a_scrape_that_timed_out_names_the_interval_and_where_to_raise_it(target, error, hinted):
+    definition = StackDefinition.load(STACK)
+    hint = scrape_hint(SimpleNamespace(target=target, definition=definition), ["", error])
+    assert bool(hint) == hinted, hint
+    if hinted:
+        assert f"every {definition.time['scrape_interval']:g}s" in hint and str(STACK / "embedded.toml") in hint
 
 
 def test_embedded_prometheus_refuses_a_target_the_run_does_not_start(tmp_path):
