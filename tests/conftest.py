@@ -73,6 +73,17 @@ class RunResult:
         return [el for feature in json.loads(self.cucumber.read_text()) for el in feature.get("elements", [])]
 
 
+def features_run_in(folder: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 240) -> RunResult:
+    """`pytest features/ <args>` in a subprocess, its reports (JUnit, Cucumber, Allure, reports/) in folder."""
+    junit, cucumber, allure = folder / "junit.xml", folder / "cucumber.json", folder / "allure"
+    argv = [sys.executable, "-m", "pytest", "features/", "-q", *LEAN,
+            f"--junitxml={junit}", f"--cucumberjson={cucumber}", f"--alluredir={allure}",
+            f"--reports-dir={folder / 'reports'}", *args]
+    proc = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **(env or {})})
+    return RunResult(proc.returncode, proc.stdout + proc.stderr, junit, cucumber, allure)
+
+
 @pytest.fixture(scope="session")
 def features_run(tmp_path_factory) -> intact.FeaturesRun:
     """The README's `pytest features/` on the intact stack, once per session (tests/intact.py)."""
@@ -116,13 +127,7 @@ def run_features(tmp_path: Path, intact_passed, request):
     run.running is the process's RunningStacks (None with HARNESS_VARIANTS_FRESH=1)."""
 
     def run(*args: str, env: dict[str, str] | None = None, timeout: float = 240) -> RunResult:
-        junit, cucumber, allure = tmp_path / "junit.xml", tmp_path / "cucumber.json", tmp_path / "allure"
-        argv = [sys.executable, "-m", "pytest", "features/", "-q", *LEAN,
-                f"--junitxml={junit}", f"--cucumberjson={cucumber}", f"--alluredir={allure}",
-                f"--reports-dir={tmp_path / 'reports'}", *args]
-        proc = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=timeout,
-                              env={**os.environ, **(env or {})})
-        return RunResult(proc.returncode, proc.stdout + proc.stderr, junit, cucumber, allure)
+        return features_run_in(tmp_path, *args, env=env, timeout=timeout)
 
     run.intact_passed = intact_passed
     run.running = None if os.environ.get(FRESH_VARIANTS_ENV) == "1" else request.getfixturevalue("running_stacks")

@@ -3,9 +3,6 @@ partial deployment (Redis and PostgreSQL only) on the external target."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +10,7 @@ import pytest
 from trading_harness.definition import StackDefinition
 from trading_harness.targets.embedded import EmbeddedStack
 
-from ..conftest import LEAN, REPO, STACK, RunResult
+from ..conftest import REPO, STACK, RunResult, features_run_in
 
 RENAMED = REPO / "tests" / "stacks" / "renamed"
 STRICT = {"HARNESS_GATE_ALLOW_INCOMPLETE": "0"}
@@ -28,13 +25,8 @@ renamed_stack = pytest.mark.xdist_group("renamed-stack")
 def renamed_run(tmp_path_factory) -> tuple[RunResult, Path]:
     """`pytest features/ --stack-dir tests/stacks/renamed` on its three milestones, strict: (result, reports)."""
     tmp = tmp_path_factory.mktemp("renamed")
-    junit, cucumber, allure, reports = tmp / "junit.xml", tmp / "cucumber.json", tmp / "allure", tmp / "reports"
     milestones = [arg for key in RENAMED_MILESTONES for arg in ("--milestone", key)]
-    proc = subprocess.run([sys.executable, "-m", "pytest", "features/", "-q", *LEAN, f"--junitxml={junit}",
-                           f"--cucumberjson={cucumber}", f"--alluredir={allure}", f"--reports-dir={reports}",
-                           "--stack-dir", str(RENAMED), *milestones],
-                          cwd=REPO, capture_output=True, text=True, timeout=900, env={**os.environ, **STRICT})
-    return RunResult(proc.returncode, proc.stdout + proc.stderr, junit, cucumber, allure), reports
+    return features_run_in(tmp, "--stack-dir", str(RENAMED), *milestones, env=STRICT, timeout=900), tmp / "reports"
 
 
 def _gate_row(reports: Path, key: str) -> dict:
