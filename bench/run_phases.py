@@ -9,6 +9,7 @@ import atexit
 import json
 import os
 import time
+from pathlib import Path
 
 import pytest
 from procfs import TICK, stat_fields
@@ -18,7 +19,7 @@ PHASES_ENV = "BENCH_PHASES_FILE"
 
 def _started() -> float:
     """The process's start on the monotonic clock (/proc/self/stat start time is ticks since boot)."""
-    since_boot = float(open("/proc/uptime").read().split()[0])
+    since_boot = float(Path("/proc/uptime").read_text().split()[0])
     return time.monotonic() - since_boot + int(stat_fields(os.getpid())[19]) / TICK
 
 
@@ -51,7 +52,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     mark("reports written")
 
 
-def _write() -> None:  # registered first, so it runs last of the atexit handlers; the interpreter's exit follows
+def _write() -> None:  # registered at import: the handlers the run registers later run before it
     mark("atexit handlers run")
     path = os.environ.get(PHASES_ENV)
     if path:
