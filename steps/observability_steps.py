@@ -100,11 +100,10 @@ def _all_up(prometheus: PrometheusProbe, stack: Stack, seconds: float) -> list[d
     with suppress(DeadlineExceeded):
         return wait_until(all_up, seconds, interval=0.5, message="every Prometheus target up")
     targets = seen["targets"]
-    errors = [t.get("lastError", "") for t in targets if t["health"] != "up"]
-    down = [f"{t['labels'].get('job')} {t['scrapeUrl']}: {t['health']} {t.get('lastError', '')}" for t in targets
-            if t["health"] != "up"]
+    not_up = [t for t in targets if t["health"] != "up"]
+    down = [f"{t['labels'].get('job')} {t['scrapeUrl']}: {t['health']} {t.get('lastError', '')}" for t in not_up]
     raise AssertionError(f"after {seconds:g}s Prometheus has {len(targets)} of {wanted} targets; not up: {down}"
-                         + scrape_hint(stack, errors))
+                         + scrape_hint(stack, [t.get("lastError", "") for t in not_up]))
 
 
 def scrape_hint(stack: Stack, errors: list[str]) -> str:
