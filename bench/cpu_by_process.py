@@ -27,7 +27,7 @@ from procfs import TICK, busy_ticks, stat_fields  # noqa: E402
 KINDS = [
     ("bubblewrap sandboxes", r"^\S*bwrap "),
     ("simulator services", r"-m simulators\."),
-    ("pytest (features runs, xdist workers)", r"(-m pytest|/pytest|xdist|execnet)"),
+    ("pytest (features runs, xdist workers)", r"(-m pytest|/pytest|xdist|execnet|tests/forkserver\.py)"),
     ("harness CLI and daemon", r"trading_harness\.cli"),
     ("PostgreSQL (server, initdb, pg_ctl)", r"(postgres|initdb|pg_ctl)"),
     ("redis-server", r"redis-server"),

@@ -1,10 +1,10 @@
 """Helpers for the harness's own tests: run pytest on a stack copy, find leftover processes."""
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
-import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from . import intact
+from .forkserver import ForkServer
 from .repo import LEAN, REPO, STACK  # noqa: F401 - the tests import them from here
 from .running_stack import RunningStacks
 from .shared_temp import shared_dir
@@ -24,6 +25,9 @@ os.environ.setdefault("HARNESS_GATE_ALLOW_INCOMPLETE", "1")
 # The ~170 pytest subprocesses reuse pytest's rewritten steps and fixtures from __pycache__ (1.7 s -> 1.1 s of
 # start-up each) instead of rewriting them every time: a PYTHONDONTWRITEBYTECODE of the caller's is not passed on.
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+# The features runs fork from a server that imported pytest and the steps' libraries once (tests/forkserver.py).
+FORK_SERVER = ForkServer()
+atexit.register(FORK_SERVER.close)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -79,8 +83,7 @@ def features_run_in(folder: Path, *args: str, env: dict[str, str] | None = None,
     argv = [sys.executable, "-m", "pytest", "features/", "-q", *LEAN,
             f"--junitxml={junit}", f"--cucumberjson={cucumber}", f"--alluredir={allure}",
             f"--reports-dir={folder / 'reports'}", *args]
-    proc = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, **(env or {})})
+    proc = FORK_SERVER.run(argv, cwd=REPO, env={**os.environ, **(env or {})}, timeout=timeout)
     return RunResult(proc.returncode, proc.stdout + proc.stderr, junit, cucumber, allure)
 
 

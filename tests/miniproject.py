@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
-from .conftest import LEAN, REPO
+from .conftest import FORK_SERVER, LEAN, REPO
 
 CATALOGUE = textwrap.dedent("""
     seeds: ../seeds
@@ -107,6 +106,6 @@ def project(root: Path, feature: str = FEATURE, conftest_extra: str = "") -> Pat
 def run(root: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 120):
     """`pytest features/ <args>` in the project, strict gate; (process, stdout + stderr)."""
     env = {**os.environ, "PYTHONPATH": str(REPO), "HARNESS_GATE_ALLOW_INCOMPLETE": "0", **(env or {})}
-    proc = subprocess.run([sys.executable, "-m", "pytest", "features/", *LEAN, *args], cwd=root,
-                          capture_output=True, text=True, timeout=timeout, env=env)
+    proc = FORK_SERVER.run([sys.executable, "-m", "pytest", "features/", *LEAN, *args], cwd=root, env=env,
+                           timeout=timeout)
     return proc, proc.stdout + proc.stderr
