@@ -10,13 +10,12 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..conftest import REPO, STACK, edit
+from ..conftest import FORK_SERVER, REPO, STACK, edit
 
 OUTLINE = "The <domain> adapter can set, read and delete keys in its own namespace"
 SELECTION = ("test_the_domain_adapter_can_set_read_and_delete_keys_in_its_own_namespace "
@@ -58,6 +57,6 @@ def planted_run() -> PlantedRun:
     reports = root / "reports"
     argv = [sys.executable, "-m", "pytest", "features/", "-q", "-p", "no:cacheprovider", "--stack-dir", str(stack),
             f"--alluredir={reports / 'allure-results'}", f"--reports-dir={reports}", "-k", SELECTION]
-    proc = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=600, env={**os.environ, **ENV})
+    proc = FORK_SERVER.run(argv, cwd=REPO, timeout=600, env={**os.environ, **ENV})
     _done["run"] = PlantedRun(root, stack, reports, proc.returncode, proc.stdout + proc.stderr)
     return _done["run"]

@@ -17,6 +17,7 @@ from pathlib import Path
 import junitparser
 import pytest
 
+from ..conftest import FORK_SERVER
 from ..repo import LEAN, REPO
 
 # One worker runs the whole module: its module fixture (the expensive runs) is then made once, not once per worker.
@@ -28,9 +29,8 @@ ROW_FIELDS = ("key", "scenarios", "passed", "failed", "skipped", "criteria", "ve
 
 
 def _pytest(reports: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pytest", "features/", "-q", *LEAN,
-                           f"--reports-dir={reports}", *args], cwd=REPO, capture_output=True, text=True, timeout=1800,
-                          env={**os.environ, "HARNESS_GATE_ALLOW_INCOMPLETE": "0"})
+    return FORK_SERVER.run([sys.executable, "-m", "pytest", "features/", "-q", *LEAN, f"--reports-dir={reports}", *args],
+                           cwd=REPO, timeout=1800, env={**os.environ, "HARNESS_GATE_ALLOW_INCOMPLETE": "0"})
 
 
 def _merge(out: Path, *folders: Path) -> subprocess.CompletedProcess:

@@ -12,13 +12,12 @@ from trading_harness.errors import StackConfigError
 from trading_harness.servers.ports import free_port
 from trading_harness.targets.external import ExternalStack
 
-from ..conftest import LEAN, REPO
+from ..conftest import FORK_SERVER, LEAN, REPO
 
 
 def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pytest", "features/", "-q", *LEAN,
-                           "-k", "healthcheck_user_can_PING", *args],
-                          cwd=REPO, capture_output=True, text=True, timeout=120, env={**os.environ, **(env or {})})
+    return FORK_SERVER.run([sys.executable, "-m", "pytest", "features/", "-q", *LEAN, "-k", "healthcheck_user_can_PING",
+                            *args], cwd=REPO, timeout=120, env={**os.environ, **(env or {})})
 
 
 def test_external_target_that_does_not_answer(tmp_path):
