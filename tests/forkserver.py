@@ -10,8 +10,8 @@ before the fork: pytest still imports (and rewrites the assertions of) every mod
     server:  python tests/forkserver.py  (JSON lines on stdin/stdout; imports only the standard library and
              the libraries below until it forks)
 
-A run the server cannot reproduce exactly (another interpreter or module, or a PYTHON* variable that differs
-from the server's: they act at interpreter start) runs as a plain subprocess; so does every run with
+A run the server cannot reproduce exactly (another interpreter or module, or a PYTHON*, locale or TZ variable
+that differs from the server's: they act at interpreter start) runs as a plain subprocess; so does every run with
 HARNESS_FORK_SERVER=0. The server dies with the process that started it (PR_SET_PDEATHSIG) and exits when its
 stdin closes; it waits for every child it forked.
 """
@@ -36,8 +36,10 @@ _PR_SET_PDEATHSIG = 1
 
 
 def _interpreter_env(env: dict[str, str]) -> dict[str, str]:
-    """The variables the interpreter reads at start (PYTHONPATH is applied per run)."""
-    return {k: v for k, v in env.items() if k.startswith("PYTHON") and k != "PYTHONPATH"}
+    """The variables the interpreter reads at start: its own, the locale's and the time zone's (PYTHONPATH is
+    applied per run)."""
+    return {k: v for k, v in env.items()
+            if (k.startswith(("PYTHON", "LC_")) and k != "PYTHONPATH") or k in ("LANG", "LANGUAGE", "TZ")}
 
 
 # -- client ---------------------------------------------------------------------------

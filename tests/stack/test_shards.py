@@ -17,8 +17,7 @@ from pathlib import Path
 import junitparser
 import pytest
 
-from ..conftest import FORK_SERVER
-from ..repo import LEAN, REPO
+from ..conftest import FORK_SERVER, LEAN, REPO
 
 # One worker runs the whole module: its module fixture (the expensive runs) is then made once, not once per worker.
 pytestmark = pytest.mark.xdist_group("shards")

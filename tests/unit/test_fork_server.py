@@ -85,9 +85,10 @@ def test_a_run_past_its_timeout_is_killed(server, project):
     assert result.returncode == 0, result.stdout + result.stderr  # the server answers the next run
 
 
-def test_a_different_interpreter_setting_runs_as_a_plain_subprocess(server, project):
-    env = environment(PYTHONHASHSEED="123")
-    result = server.run(pytest_argv("test_forked.py", "-k", "where"), cwd=project, env=env, timeout=60)
+@pytest.mark.parametrize("setting", [{"PYTHONHASHSEED": "123"}, {"TZ": "Asia/Tokyo"}, {"LC_ALL": "C"}])
+def test_a_different_interpreter_setting_runs_as_a_plain_subprocess(server, project, setting):
+    result = server.run(pytest_argv("test_forked.py", "-k", "where"), cwd=project, env=environment(**setting),
+                        timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
     assert int((project / "seen").read_text().split("|")[2]) == os.getpid()
 
