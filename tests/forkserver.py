@@ -42,6 +42,35 @@ def _interpreter_env(env: dict[str, str]) -> dict[str, str]:
             if (k.startswith(("PYTHON", "LC_")) and k != "PYTHONPATH") or k in ("LANG", "LANGUAGE", "TZ")}
 
 
+class JsonLines:
+    """JSON messages, one a line: read from one file descriptor without Python's buffering (select must see
+    what is not yet read), written to another. The server and its client speak it over the server's stdin and
+    stdout."""
+
+    def __init__(self, read_fd: int, write_fd: int):
+        self.read_fd, self.write_fd = read_fd, write_fd
+        self._pending = b""
+
+    def receive(self, deadline: float | None = None) -> dict | None:
+        """The next message, None once the other side closed; TimeoutError past the deadline."""
+        while b"\n" not in self._pending:
+            if deadline is not None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not select.select([self.read_fd], [], [], remaining)[0]:
+                    raise TimeoutError("the fork server did not answer in time")
+            chunk = os.read(self.read_fd, 65536)
+            if not chunk:
+                return None
+            self._pending += chunk
+        line, self._pending = self._pending.split(b"\n", 1)
+        return json.loads(line)
+
+    def send(self, message: dict) -> None:
+        data = (json.dumps(message) + "\n").encode()
+        while data:
+            data = data[os.write(self.write_fd, data):]
+
+
 # -- client ---------------------------------------------------------------------------
 class ForkServer:
     """One server per process that uses it, started at the first run."""
@@ -50,12 +79,15 @@ class ForkServer:
         self.proc: subprocess.Popen | None = None
         self.env: dict[str, str] = {}
         self.broken = False
-        self._pending = b""
+        self.lines: JsonLines | None = None
 
     def run(self, argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float) -> subprocess.CompletedProcess:
         """Like subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)."""
-        if not self._forks(argv, env):
+        def plain() -> subprocess.CompletedProcess:
             return subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+
+        if not self._forks(argv, env):
+            return plain()
         with tempfile.TemporaryDirectory(prefix="forked-run-") as tmp:
             out, err = Path(tmp) / "stdout", Path(tmp) / "stderr"
             deadline = time.monotonic() + timeout
@@ -64,7 +96,7 @@ class ForkServer:
                 pid = self._receive(deadline)["pid"]
             except (OSError, TimeoutError, EOFError, ValueError, KeyError):
                 self._give_up()  # no child was forked: the run is a plain subprocess, now and from now on
-                return subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+                return plain()
             try:
                 status = self._receive(deadline)["status"]
             except TimeoutError:
@@ -92,10 +124,11 @@ class ForkServer:
     def _started(self) -> bool:
         if self.proc is not None and self.proc.poll() is None:
             return True
-        self.env, self._pending = dict(os.environ), b""
+        self.env = dict(os.environ)
         self.proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve())], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0, env=self.env,
                                      cwd=Path(__file__).parent)
+        self.lines = JsonLines(self.proc.stdout.fileno(), self.proc.stdin.fileno())
         try:
             self._receive(time.monotonic() + READY_TIMEOUT)
             return True
@@ -111,23 +144,14 @@ class ForkServer:
         self.proc = None
 
     def _send(self, message: dict) -> None:
-        self.proc.stdin.write((json.dumps(message) + "\n").encode())
-        self.proc.stdin.flush()
+        self.lines.send(message)
 
     def _receive(self, deadline: float) -> dict:
-        """The server's next line (read from the pipe unbuffered: select must see what is not yet read)."""
-        fd = self.proc.stdout.fileno()
-        while b"\n" not in self._pending:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
-                raise TimeoutError("the fork server did not answer in time")
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                self.broken = True
-                raise EOFError("the fork server is gone")
-            self._pending += chunk
-        line, self._pending = self._pending.split(b"\n", 1)
-        return json.loads(line)
+        message = self.lines.receive(deadline)
+        if message is None:
+            self.broken = True
+            raise EOFError("the fork server is gone")
+        return message
 
 
 def _read(path: Path) -> str:
@@ -143,36 +167,21 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
-def _lines(fd: int):
-    buffer = b""
-    while True:
-        while b"\n" not in buffer:
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                return
-            buffer += chunk
-        line, buffer = buffer.split(b"\n", 1)
-        yield json.loads(line)
-
-
-def _answer(message: dict) -> None:
-    os.write(1, (json.dumps(message) + "\n").encode())
-
-
 def serve() -> dict | None:
     """Answer requests until stdin closes (returns None); in a forked child, return its request."""
     base_path = [p for p in sys.path[1:] if p not in os.environ.get("PYTHONPATH", "").split(os.pathsep)]
-    _answer({"ready": os.getpid()})
-    for request in _lines(0):
+    lines = JsonLines(0, 1)
+    lines.send({"ready": os.getpid()})
+    while (request := lines.receive()) is not None:
         sys.stdout.flush()
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:
             request["base_path"] = base_path
             return request
-        _answer({"pid": pid})
+        lines.send({"pid": pid})
         _, status = os.waitpid(pid, 0)
-        _answer({"status": os.waitstatus_to_exitcode(status)})
+        lines.send({"status": os.waitstatus_to_exitcode(status)})
     return None
 
 
