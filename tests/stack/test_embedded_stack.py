@@ -9,6 +9,8 @@ import redis
 
 from trading_harness.definition import StackDefinition
 from trading_harness.errors import MissingBinary, StackStartError
+from trading_harness.polling import wait_until
+from trading_harness.servers.postgres import PostgresServer
 from trading_harness.targets import health
 from trading_harness.targets.embedded import EmbeddedStack
 
@@ -80,6 +82,32 @@ def test_close_removes_processes_and_data():
     running.close()
     assert not workdir.exists()
     assert not [p for p in pids.values() if alive(p)]
+
+
+def test_the_first_start_caches_a_template_cluster_and_the_next_start_copies_it(tmp_path, monkeypatch):
+    """The template is built beside the served cluster (servers/postgres.py); a later start runs no initdb."""
+    monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path))
+    clusters: list[str] = []
+    init_cluster = PostgresServer._init_cluster
+    monkeypatch.setattr(PostgresServer, "_init_cluster",
+                        lambda server, data: (clusters.append(data.name), init_cluster(server, data))[1])
+    definition = StackDefinition.load(STACK)
+    templates = tmp_path / "postgres-templates"
+    first = EmbeddedStack.up(definition, only=["postgres"])
+    try:
+        wait_until(lambda: [t for t in templates.glob("*") if (t / "PG_VERSION").is_file() and "." not in t.name],
+                   30, interval=0.1, message=f"a template cluster in {templates}")
+    finally:
+        first.close()
+    assert clusters == ["data", "template"], "one cluster served, one built for the cache"
+    clusters.clear()
+    second = EmbeddedStack.up(definition, only=["postgres"])
+    try:
+        assert clusters == [], "the second start ran initdb instead of copying the cached template"
+        with psycopg.connect(second.postgres_dsn("exchange_adapter")) as conn:
+            assert conn.execute("SELECT status FROM exchange.health_check()").fetchone() == ("healthy",)
+    finally:
+        second.close()
 
 
 def test_missing_binary_names_it_and_the_install_command(monkeypatch):

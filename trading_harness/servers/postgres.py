@@ -25,6 +25,7 @@ import psycopg
 from trading_harness.errors import StackStartError
 from trading_harness.masking import mask
 from trading_harness.polling import wait_until
+from trading_harness.servers import sandbox
 from trading_harness.servers.base import POLL_INTERVAL, LocalServer
 from trading_harness.servers.identity import server_env, server_identity
 from trading_harness.servers.initdb import INITDB_FLAGS
@@ -112,8 +113,11 @@ class PostgresServer(LocalServer):
             builder.stop(sig=signal.SIGINT)  # a clean shutdown before copying
             if builder.exit_code() == 0 and not self._closing.is_set():
                 _publish(build, template)
-        except Exception:  # noqa: BLE001 - a missing template only costs the next run time
-            pass
+        except Exception as exc:  # noqa: BLE001 - a missing template only costs the next run time: say so, go on
+            if not self._closing.is_set():
+                why = builder.log_tail(1).strip() if builder and not builder.running else ""
+                sandbox.tell_once(f"postgres: no template cluster cached in {template.parent} "
+                                  f"({mask(why or str(exc))}); each start runs initdb and the init SQL")
         finally:
             if builder:
                 builder.stop(sig=signal.SIGINT)  # on the error path

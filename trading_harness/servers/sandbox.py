@@ -137,6 +137,12 @@ def tell_once(line: str | None) -> None:
         print(line, file=sys.stderr)
 
 
+def program_path(program: str) -> Path | None:
+    """Where `program` is, absolute and resolved: a bare name is looked up on PATH, as exec does (None: nowhere)."""
+    found = program if os.sep in program else shutil.which(program)
+    return Path(found).resolve() if found else None
+
+
 def wrap(argv: list[str], identity: ServerIdentity, *, writable: list[Path], readable: list[Path] = (),
          network: bool, info_fd: int | None = None, chdir: Path | None = None) -> tuple[list[str], bool]:
     """(argv to run, whether it is sandboxed). Sandboxed argv keeps root only in bwrap itself; the
@@ -145,8 +151,8 @@ def wrap(argv: list[str], identity: ServerIdentity, *, writable: list[Path], rea
     if not iso.filesystem or (not network and not iso.network):
         return argv, False
     mounts = [("--ro-bind", Path(p)) for p in readable if os.path.exists(p)] + [("--bind", Path(p)) for p in writable]
-    executable = Path(argv[0])
-    if not str(executable.resolve()).startswith(_SYSTEM_DIRS):  # a server binary outside /usr (HARNESS_REDIS_SERVER)
+    executable = program_path(argv[0])
+    if executable and not str(executable).startswith(_SYSTEM_DIRS):  # a binary outside /usr (HARNESS_REDIS_SERVER)
         mounts.append(("--ro-bind", executable.parent))
     binds: list[str] = []
     parents = sorted({parent for _, path in mounts for parent in path.parents if parent != Path("/")},
