@@ -7,6 +7,9 @@ depends on, instead of failing with its symptoms ("relation does not exist" once
 """
 from __future__ import annotations
 
+import atexit
+import threading
+
 import psycopg
 
 from trading_harness.errors import DependsOnFailure, StackConfigError
@@ -14,6 +17,8 @@ from trading_harness.targets.stack import Stack
 
 SCHEMAS_SCENARIO = "'The database has all seven domain schemas'"
 CONNECT_TIMEOUT = 5
+STATEMENT_TIMEOUT_MS = 5000
+APPLICATION_NAME = "trading-harness-dependencies"
 
 
 def _tables_scenario(schema: str) -> str:
@@ -29,9 +34,43 @@ def domain_schema(stack: Stack, domain: str) -> str:
                                f"(the failure of {SCHEMAS_SCENARIO}): {exc}") from None
 
 
+class _Catalogue:
+    """One superuser connection per stack for these catalogue reads, opened again when it broke (PostgreSQL
+    stopped or restarted): a new connection for each of the ~230 checks of a run cost 2 s of connecting."""
+
+    def __init__(self) -> None:
+        self._connections: dict[str, psycopg.Connection] = {}
+        self._lock = threading.Lock()
+        atexit.register(self.close)
+
+    def query(self, dsn: str, sql: str, params: tuple) -> list[tuple]:
+        with self._lock:
+            for attempt in (1, 2):
+                conn = self._connections.get(dsn)
+                if conn is None or conn.closed:
+                    conn = self._connections[dsn] = psycopg.connect(
+                        dsn, connect_timeout=CONNECT_TIMEOUT, autocommit=True, application_name=APPLICATION_NAME,
+                        options=f"-c statement_timeout={STATEMENT_TIMEOUT_MS}")
+                try:
+                    return conn.execute(sql, params).fetchall()
+                except psycopg.OperationalError:
+                    self._connections.pop(dsn, None).close()
+                    if attempt == 2:
+                        raise
+            raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._connections.values():
+                conn.close()
+            self._connections.clear()
+
+
+_CATALOGUE = _Catalogue()
+
+
 def _superuser_query(stack: Stack, sql: str, params: tuple) -> list[tuple]:
-    with psycopg.connect(stack.postgres_dsn(), connect_timeout=CONNECT_TIMEOUT, autocommit=True) as conn:
-        return conn.execute(sql, params).fetchall()
+    return _CATALOGUE.query(stack.postgres_dsn(), sql, params)
 
 
 def require_schema(stack: Stack, schema: str) -> str:
