@@ -45,19 +45,21 @@ class _Catalogue:
 
     def query(self, dsn: str, sql: str, params: tuple) -> list[tuple]:
         with self._lock:
-            for attempt in (1, 2):
-                conn = self._connections.get(dsn)
-                if conn is None or conn.closed:
-                    conn = self._connections[dsn] = psycopg.connect(
-                        dsn, connect_timeout=CONNECT_TIMEOUT, autocommit=True, application_name=APPLICATION_NAME,
-                        options=f"-c statement_timeout={STATEMENT_TIMEOUT_MS}")
-                try:
-                    return conn.execute(sql, params).fetchall()
-                except psycopg.OperationalError:
-                    self._connections.pop(dsn, None).close()
-                    if attempt == 2:
-                        raise
-            raise AssertionError("unreachable")
+            conn = self._connection(dsn)
+            try:
+                return conn.execute(sql, params).fetchall()
+            except psycopg.OperationalError:  # PostgreSQL dropped it (a stop or a restart): once more, connected anew
+                self._connections.pop(dsn, None)
+                conn.close()
+            return self._connection(dsn).execute(sql, params).fetchall()
+
+    def _connection(self, dsn: str) -> psycopg.Connection:
+        conn = self._connections.get(dsn)
+        if conn is None or conn.closed:
+            conn = self._connections[dsn] = psycopg.connect(
+                dsn, connect_timeout=CONNECT_TIMEOUT, autocommit=True, application_name=APPLICATION_NAME,
+                options=f"-c statement_timeout={STATEMENT_TIMEOUT_MS}")
+        return conn
 
     def close(self) -> None:
         with self._lock:

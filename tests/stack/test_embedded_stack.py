@@ -87,10 +87,14 @@ def test_close_removes_processes_and_data():
 def test_the_first_start_caches_a_template_cluster_and_the_next_start_copies_it(tmp_path, monkeypatch):
     """The template is built beside the served cluster (servers/postgres.py); a later start runs no initdb."""
     monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path))
-    clusters: list[str] = []
+    clusters: list[str] = []  # the data directory of each initdb
     init_cluster = PostgresServer._init_cluster
-    monkeypatch.setattr(PostgresServer, "_init_cluster",
-                        lambda server, data: (clusters.append(data.name), init_cluster(server, data))[1])
+
+    def counted(server, data):
+        clusters.append(data.name)
+        init_cluster(server, data)
+
+    monkeypatch.setattr(PostgresServer, "_init_cluster", counted)
     definition = StackDefinition.load(STACK)
     templates = tmp_path / "postgres-templates"
     first = EmbeddedStack.up(definition, only=["postgres"])
