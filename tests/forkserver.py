@@ -92,7 +92,7 @@ class ForkServer:
             out, err = Path(tmp) / "stdout", Path(tmp) / "stderr"
             deadline = time.monotonic() + timeout
             try:
-                self._send({"args": argv[3:], "cwd": str(cwd), "env": env, "stdout": str(out), "stderr": str(err)})
+                self.lines.send({"args": argv[3:], "cwd": str(cwd), "env": env, "stdout": str(out), "stderr": str(err)})
                 pid = self._receive(deadline)["pid"]
             except (OSError, TimeoutError, EOFError, ValueError, KeyError):
                 self._give_up()  # no child was forked: the run is a plain subprocess, now and from now on
@@ -142,9 +142,6 @@ class ForkServer:
             self.proc.kill()
             self.proc.wait()
         self.proc = None
-
-    def _send(self, message: dict) -> None:
-        self.lines.send(message)
 
     def _receive(self, deadline: float) -> dict:
         message = self.lines.receive(deadline)
