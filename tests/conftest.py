@@ -5,6 +5,7 @@ import atexit
 import json
 import os
 import shutil
+import signal
 import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -28,6 +29,10 @@ os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 # The features runs fork from a server that imported pytest and the steps' libraries once (tests/forkserver.py).
 FORK_SERVER = ForkServer()
 atexit.register(FORK_SERVER.close)
+# A shell without job control starts a background job with SIGINT ignored, and an ignored signal is inherited:
+# the runs that the Ctrl-C tests interrupt would never see it. Python's own handler instead (reset at exec).
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.hookimpl(tryfirst=True)

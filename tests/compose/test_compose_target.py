@@ -65,6 +65,20 @@ def _session(tmp_path: Path, hold: bool, services: str = "redis", stack_dir: Pat
     return proc, state
 
 
+def _interrupt(*procs: subprocess.Popen) -> None:
+    """Ctrl-C to each held session, then its end; one still running 120 s later is stopped with SIGTERM (its
+    teardown runs) and fails the test, so that no stack outlives it."""
+    for proc in procs:
+        proc.send_signal(signal.SIGINT)
+    for proc in procs:
+        try:
+            proc.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            proc.terminate()
+            proc.communicate(timeout=120)
+            raise AssertionError(f"the held session {proc.pid} was still running 120 s after Ctrl-C") from None
+
+
 def _held(proc: subprocess.Popen, state: Path) -> dict:
     wait_until(lambda: state.exists() or proc.poll() is not None, 180, message="the held session to bring its stack up")
     assert state.exists(), proc.communicate(timeout=30)[0][-3000:]
@@ -99,8 +113,7 @@ def test_every_container_network_and_volume_carries_the_owner_labels(engine, tmp
             for bindings in container.attrs["NetworkSettings"]["Ports"].values():
                 assert all(b["HostIp"] == "127.0.0.1" for b in bindings or []), bindings
     finally:
-        proc.send_signal(signal.SIGINT)
-        proc.communicate(timeout=120)
+        _interrupt(proc)
 
 
 @pytest.mark.slow
@@ -235,10 +248,7 @@ def test_two_runs_at_once_do_not_collide(engine, tmp_path):
         assert a["ports"]["redis"] != b["ports"]["redis"]
         assert 6379 not in (a["ports"]["redis"], b["ports"]["redis"]), "ports are chosen by Docker, not the file's"
     finally:
-        for proc in (first, second):
-            proc.send_signal(signal.SIGINT)
-        for proc in (first, second):
-            proc.communicate(timeout=120)
+        _interrupt(first, second)
     assert not _left(engine, a["run_id"]) and not _left(engine, b["run_id"])
 
 
