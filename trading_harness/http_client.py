@@ -3,13 +3,12 @@
 httpx builds a TLS context for every client it makes, `httpx.get()` included, and loading the CA
 bundle into it costs about 20 ms of CPU. The harness makes thousands of short plain-HTTP calls to
 loopback services (health polls, probes): that was 24 s of CPU in one `pytest features/` run. Here
-the context is made once, on first use, as httpx makes it by default (SSL_CERT_FILE, SSL_CERT_DIR,
-else certifi's bundle), so a call to an https:// deployment verifies as before.
+the context is httpx's default one (SSL_CERT_FILE, SSL_CERT_DIR, else certifi's bundle), made once on first
+use, so a call to an https:// deployment verifies as before.
 """
 from __future__ import annotations
 
 import functools
-import os
 import ssl
 from typing import Any
 
@@ -18,12 +17,7 @@ import httpx
 
 @functools.cache
 def tls_context() -> ssl.SSLContext:
-    if os.environ.get("SSL_CERT_FILE"):
-        return ssl.create_default_context(cafile=os.environ["SSL_CERT_FILE"])
-    if os.environ.get("SSL_CERT_DIR"):
-        return ssl.create_default_context(capath=os.environ["SSL_CERT_DIR"])
-    import certifi
-    return ssl.create_default_context(cafile=certifi.where())
+    return httpx.create_ssl_context()
 
 
 def client(**kwargs: Any) -> httpx.Client:

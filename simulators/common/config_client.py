@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 
 import httpx
 
+from . import http_client
+
 
 class ConfigUnavailable(Exception):
     """The registry could not be asked (down, or answered with an error other than 404)."""
@@ -37,7 +39,7 @@ class ConfigClient:
         self.service = service
         self.environment = environment
         self.ttl = ttl
-        self.http = httpx.Client(timeout=timeout)
+        self.http = http_client.client(timeout=timeout)
         self._cache: dict[str, tuple[float, ConfigValue]] = {}  # key -> (monotonic fetch time, value)
         self._lock = threading.Lock()
 

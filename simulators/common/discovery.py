@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 import httpx
 import redis
 
+from . import http_client
 from .cache import Cache
 from .settings import ServiceSettings
 
@@ -32,7 +33,7 @@ class Discovery:
         self.settings = settings
         self.cache = cache
         self.status = status  # () -> "healthy" | "degraded"
-        self.http = httpx.Client(timeout=min(2.0, settings.heartbeat_interval * 4))
+        self.http = http_client.client(timeout=min(2.0, settings.heartbeat_interval * 4))
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         ns, instance = settings.discovery_namespace, settings.instance

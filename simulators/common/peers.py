@@ -15,7 +15,7 @@ from typing import TypeVar
 import grpc
 import httpx
 
-from . import tracing
+from . import http_client, tracing
 
 log = logging.getLogger("peers")
 T = TypeVar("T")
@@ -83,7 +83,7 @@ class Peers:
         self.timeout = timeout
         self.failures, self.cooldown = failures, cooldown
         self.pooled = pooled  # False only for the no-channel-pool fault
-        self.http = httpx.Client(timeout=timeout)
+        self.http = http_client.client(timeout=timeout)
         self.breakers: dict[str, CircuitBreaker] = {}
         self._channels: dict[str, grpc.Channel] = {}
         self._targets: dict[str, tuple[str, str]] = {}  # service -> (target, instance)

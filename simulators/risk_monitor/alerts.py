@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 
 import httpx
 
+from simulators.common import http_client
+
 log = logging.getLogger("alerts")
 KEPT = 1000
 
@@ -105,7 +107,7 @@ class AlertBook:
 
     # -- audit events ----------------------------------------------------------------------
     def _send_all(self) -> None:
-        with httpx.Client(timeout=self.timeout) as client:
+        with http_client.client(timeout=self.timeout) as client:
             while (alert := self._outbox.get()) is not None:
                 if self.correlator_url:
                     self._send(client, alert)

@@ -12,6 +12,8 @@ from urllib.parse import quote
 
 import httpx
 
+from simulators.common import http_client
+
 ZERO = Decimal(0)
 
 
@@ -37,7 +39,7 @@ class PositionReader:
     def __init__(self, exchange_url: str, custodian_url: str, timeout: float = 5.0):
         self.exchange_url = exchange_url.rstrip("/")
         self.custodian_url = custodian_url.rstrip("/")
-        self._client = httpx.Client(timeout=httpx.Timeout(timeout, connect=min(timeout, 2.0)))
+        self._client = http_client.client(timeout=httpx.Timeout(timeout, connect=min(timeout, 2.0)))
 
     def close(self) -> None:
         self._client.close()

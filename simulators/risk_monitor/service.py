@@ -24,7 +24,7 @@ from decimal import Decimal, InvalidOperation
 
 import httpx
 
-from simulators.common import chaos
+from simulators.common import chaos, http_client
 from simulators.common.config import ConfigError
 from simulators.common.http import ApiError, Request, Response, Router
 from simulators.common.peers import PeerUnavailable
@@ -94,7 +94,7 @@ class RiskDomain(Domain):
         self.polls = 0
         self._lock = threading.Lock()  # one rule pass at a time (the poll loop, a reset)
         self._stop = threading.Event()
-        self._client = httpx.Client(timeout=httpx.Timeout(2.0, connect=1.0))
+        self._client = http_client.client(timeout=httpx.Timeout(2.0, connect=1.0))
         self._threads = [threading.Thread(target=self._subscribe, name="risk-prices", daemon=True),
                          threading.Thread(target=self._poll, name="risk-poll", daemon=True)]
 

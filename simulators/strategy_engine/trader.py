@@ -13,6 +13,8 @@ from decimal import Decimal
 
 import httpx
 
+from simulators.common import http_client
+
 log = logging.getLogger("strategy")
 FUNDING = {"USD": "10000000", "BTC": "1000"}
 
@@ -30,7 +32,7 @@ class Trader:
         self.rejected: Counter[str] = Counter()
         self.last_rejection: dict | None = None
         self._side = "BUY"
-        self._client = httpx.Client(timeout=httpx.Timeout(timeout, connect=min(timeout, 1.0)))
+        self._client = http_client.client(timeout=httpx.Timeout(timeout, connect=min(timeout, 1.0)))
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="strategy", daemon=True)
 

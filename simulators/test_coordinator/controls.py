@@ -11,6 +11,8 @@ from decimal import Decimal
 
 import httpx
 
+from simulators.common import http_client
+
 SERVICES = ("market-data", "exchange", "custodian", "strategy", "risk-monitor")
 
 
@@ -21,7 +23,7 @@ class ControlError(Exception):
 class Controls:
     def __init__(self, urls: dict[str, str], timeout: float = 2.0):
         self.urls = {name: url.rstrip("/") for name, url in urls.items()}
-        self.client = httpx.Client(timeout=httpx.Timeout(timeout, connect=min(timeout, 1.0)))
+        self.client = http_client.client(timeout=httpx.Timeout(timeout, connect=min(timeout, 1.0)))
 
     def close(self) -> None:
         self.client.close()

@@ -19,6 +19,8 @@ from decimal import Decimal
 
 import httpx
 
+from simulators.common import http_client
+
 from .controls import SERVICES, ControlError, Controls
 from .scenarios import Scenario
 
@@ -51,7 +53,7 @@ class Runner:
         self._lock = threading.RLock()
         self._stop_run = threading.Event()
         self._reset_done = threading.Event()
-        self._http = httpx.Client(timeout=httpx.Timeout(2.0, connect=1.0))
+        self._http = http_client.client(timeout=httpx.Timeout(2.0, connect=1.0))
 
     # -- starting ------------------------------------------------------------------------
     def start(self, scenario: Scenario) -> dict:

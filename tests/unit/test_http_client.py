@@ -1,25 +1,39 @@
-"""The harness's HTTP calls share one TLS context: httpx builds one per client it makes (20 ms of CPU each)."""
+"""The harness's HTTP calls share one TLS context, and so do each simulator's clients: httpx builds one per client it
+makes (20 ms of CPU each)."""
 from __future__ import annotations
 
 import re
+import ssl
+from pathlib import Path
 
 import httpx
 import pytest
 
+from simulators.common import http_client as simulator_http
 from trading_harness import http_client
 
 from ..repo import REPO
 
 HARNESS_CODE = ("trading_harness", "steps", "fixtures")
+OWN_CONTEXT = {"trading_harness": REPO / "trading_harness" / "http_client.py",
+               "simulators": REPO / "simulators" / "common" / "http_client.py"}
 PER_CALL = re.compile(r"\bhttpx\.(get|post|put|patch|delete|head|request|stream|Client)\(")
 
 
+def _per_call_clients(folders: tuple[str, ...], allowed: set[Path]) -> list[str]:
+    return [f"{path.relative_to(REPO)}:{number}: {line.strip()}"
+            for folder in folders for path in sorted((REPO / folder).rglob("*.py")) if path not in allowed
+            for number, line in enumerate(path.read_text().splitlines(), 1) if PER_CALL.search(line)]
+
+
 def test_harness_code_makes_no_client_with_a_context_of_its_own():
-    found = [f"{path.relative_to(REPO)}:{number}: {line.strip()}"
-             for folder in HARNESS_CODE for path in sorted((REPO / folder).rglob("*.py"))
-             if path != REPO / "trading_harness" / "http_client.py"
-             for number, line in enumerate(path.read_text().splitlines(), 1) if PER_CALL.search(line)]
+    found = _per_call_clients(HARNESS_CODE, set(OWN_CONTEXT.values()))
     assert not found, "use trading_harness.http_client (get, post, put, request, client) instead:\n" + "\n".join(found)
+
+
+def test_simulators_make_no_client_with_a_context_of_its_own():
+    found = _per_call_clients(("simulators",), set(OWN_CONTEXT.values()))
+    assert not found, "use simulators.common.http_client.client instead:\n" + "\n".join(found)
 
 
 def test_every_client_shares_the_context(monkeypatch):
@@ -36,3 +50,11 @@ def test_every_client_shares_the_context(monkeypatch):
     with http_client.client(timeout=1):
         pass
     assert len(made) == 2 and made[0] is made[1] is http_client.tls_context()
+
+
+def test_every_client_of_a_simulator_shares_the_context_and_verifies():
+    with simulator_http.client(timeout=1) as first, simulator_http.client(timeout=1) as second:
+        contexts = {id(c._transport._pool._ssl_context) for c in (first, second)}
+    context = simulator_http.tls_context()
+    assert contexts == {id(context)}
+    assert context.verify_mode is ssl.CERT_REQUIRED and context.check_hostname
