@@ -84,7 +84,9 @@ CONFTEST = textwrap.dedent('''
 
     @given("the stack is up")
     def stack_up(stack):
-        Path(os.environ["STACK_FILE"]).write_text(json.dumps({"workdir": str(stack.workdir), "pids": stack.pids()}))
+        written = Path(os.environ["STACK_FILE"] + ".tmp")  # whole or absent: the test reads it once it exists
+        written.write_text(json.dumps({"workdir": str(stack.workdir), "pids": stack.pids()}))
+        written.replace(os.environ["STACK_FILE"])
 
 
     @then("it waits to be stopped")

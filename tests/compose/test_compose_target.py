@@ -33,7 +33,9 @@ HOLD_TEST = textwrap.dedent('''
     def test_hold(stack):
         state = {"project": stack.project, "run_id": stack.run_id, "workdir": str(stack.workdir),
                  "ports": {name: stack.address(name).port for name in stack.services}}
-        Path(os.environ["STATE_FILE"]).write_text(json.dumps(state))
+        written = Path(os.environ["STATE_FILE"] + ".tmp")  # whole or absent: the test reads it once it exists
+        written.write_text(json.dumps(state))
+        written.replace(os.environ["STATE_FILE"])
         if os.environ.get("HOLD") == "1":
             threading.Event().wait(300)
 ''')
@@ -157,7 +159,9 @@ HOLD_STEP = '''
 
 @given("the compose stack is up")
 def compose_stack_up(stack):
-    Path(os.environ["STACK_FILE"]).write_text(json.dumps({"workdir": str(stack.workdir), "run_id": stack.run_id}))
+    written = Path(os.environ["STACK_FILE"] + ".tmp")  # whole or absent: the test reads it once it exists
+    written.write_text(json.dumps({"workdir": str(stack.workdir), "run_id": stack.run_id}))
+    written.replace(os.environ["STACK_FILE"])
 '''
 
 
