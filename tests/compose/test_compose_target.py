@@ -302,3 +302,23 @@ def test_cli_keeps_a_compose_stack_up_between_commands(engine, tmp_path):
         stopped = harness("stop")
     assert stopped.returncode == 0
     _assert_gone(engine, run_id)
+
+
+@pytest.mark.slow
+def test_a_service_a_scenario_left_stopped_is_started_again(engine):
+    """After each scenario the stack restores what it stopped, reading the running services in one listing."""
+    from trading_harness.definition import with_services
+    from trading_harness.targets.compose import ComposeStack
+
+    stack = ComposeStack.up(with_services(StackDefinition.load(), ["redis"]))
+    try:
+        project = {"label": [f"{PROJECT}={stack.project}", "com.docker.compose.service=redis"]}
+        assert stack.is_running("redis")
+        stack.stop("redis")
+        assert not stack.is_running("redis")
+        assert [c.status for c in engine.containers.list(all=True, filters=project)] == ["exited"]
+        stack.ensure_running()
+        assert stack.is_running("redis")
+        assert [c.status for c in engine.containers.list(all=True, filters=project)] == ["running"]
+    finally:
+        stack.close()

@@ -34,6 +34,7 @@ from trading_harness.targets.stack import Address, Stack, Timing
 from trading_harness.termination import Termination
 from trading_harness.workdirs import owned_workdir, sweep_stale_workdirs, temp_base
 
+SERVICE = "com.docker.compose.service"  # the label naming a container's compose service
 PROJECT_PREFIX = "harness-"
 ENGINE_TIME = re.compile(r"(?P<whole>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(?P<fraction>\d+))?Z")
 UP_TIMEOUT = 300.0  # seconds for `up --wait`; an unhealthy service fails it long before
@@ -165,7 +166,7 @@ class ComposeStack(Stack):
             state = container.attrs["State"]
             if status(container) in ("healthy", "running") and state.get("Running"):
                 continue
-            service = container.labels.get("com.docker.compose.service", container.name)
+            service = container.labels.get(SERVICE, container.name)
             checks = (state.get("Health") or {}).get("Log") or []
             output = checks[-1].get("Output", "").strip().splitlines() if checks else ["no health-check ran"]
             tail = container.logs(tail=LOG_TAIL).decode(errors="replace").strip().splitlines()
@@ -184,7 +185,7 @@ class ComposeStack(Stack):
 
     # -- inspection through the docker SDK ------------------------------------
     def _containers(self, service: str | None = None, all: bool = False) -> list:  # noqa: A002 - SDK's name
-        labels = [f"{PROJECT}={self.project}"] + ([f"com.docker.compose.service={service}"] if service else [])
+        labels = [f"{PROJECT}={self.project}"] + ([f"{SERVICE}={service}"] if service else [])
         return self.engine.containers.list(all=all, filters={"label": labels})
 
     def _container(self, service: str):
@@ -194,7 +195,7 @@ class ComposeStack(Stack):
         return found[0]
 
     def _read_ports(self, container) -> None:
-        service = container.labels["com.docker.compose.service"]
+        service = container.labels[SERVICE]
         for key, bindings in (container.attrs["NetworkSettings"]["Ports"] or {}).items():
             for binding in bindings or []:
                 if binding.get("HostIp") in ("127.0.0.1", ""):
@@ -253,11 +254,22 @@ class ComposeStack(Stack):
         return next((code for code in codes if code != 0), codes[0]), took
 
     def ensure_running(self) -> None:
-        if not self._closed:  # a closed stack has nothing to restore (and no run directory to run compose in)
-            super().ensure_running()
+        """After every scenario: one listing of the project's running containers, not one per service."""
+        if self._closed:  # a closed stack has nothing to restore (and no run directory to run compose in)
+            return
+        running = self._running_services()
+        for service in self.services:
+            if service not in running:
+                self.start(service)
 
     def is_running(self, service: str) -> bool:
-        return any(c.status == "running" for c in self._containers(service))
+        return service in self._running_services(service)
+
+    def _running_services(self, service: str | None = None) -> set[str]:
+        """The services with a running container: the engine's list alone (sparse), no inspect per container."""
+        labels = [f"{PROJECT}={self.project}"] + ([f"{SERVICE}={service}"] if service else [])
+        found = self.engine.containers.list(sparse=True, filters={"label": labels, "status": "running"})
+        return {(c.attrs.get("Labels") or {}).get(SERVICE) for c in found}
 
     def logs(self, service: str, lines: int = 50) -> str:
         return mask(self.raw_logs(service, lines))
