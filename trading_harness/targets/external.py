@@ -122,7 +122,19 @@ class ExternalStack(Stack):
     def is_running(self, service: str) -> bool:
         if not self.control_url:
             return True  # nothing the harness could restart anyway
-        return bool(self._control("GET", "/status").json()["services"][service]["running"])
+        return bool(self._status()[service]["running"])
+
+    def ensure_running(self) -> None:
+        """After every scenario: one GET /status for every service, not one each."""
+        if not self.control_url:
+            return
+        status = self._status()
+        for service in self.services:
+            if not status[service]["running"]:
+                self.start(service)
+
+    def _status(self) -> dict[str, dict]:
+        return self._control("GET", "/status").json()["services"]
 
     def logs(self, service: str, lines: int = 50) -> str:
         """Raises ControlUnsupported without a control URL: a placeholder text would be read as the log."""
