@@ -32,6 +32,7 @@ class OperatedStack:
         self.state = StateDir.owned("operations")
         self.base = self.state.path.parent
         self.last_addresses: dict[str, tuple[str, int]] = {}
+        self._attached: tuple[str, ExternalStack] | None = None  # (its target file's text, the stack)
 
     def run(self, *args: str, evidence=None, timeout: float = COMMAND_TIMEOUT) -> CommandResult:
         # the daemon stops if this session dies without cleaning up (SIGKILL)
@@ -57,7 +58,15 @@ class OperatedStack:
         return self.state.daemon_pid() is not None and self.state.target.is_file()
 
     def attached(self) -> ExternalStack:
-        stack = ExternalStack.from_file(running_definition(self.state, str(self.definition.root)), self.state.target)
+        """The running stack, read from its target file; read again only when a start wrote another file."""
+        try:
+            text = self.state.target.read_text()
+        except OSError:
+            text = None  # from_file says what is wrong
+        if text is None or self._attached is None or self._attached[0] != text:
+            stack = ExternalStack.from_file(running_definition(self.state, str(self.definition.root)), self.state.target)
+            self._attached = (text, stack)
+        stack = self._attached[1]
         self.last_addresses = {n: (a.host, a.port) for n in stack.services for a in [stack.address(n)]}
         return stack
 
