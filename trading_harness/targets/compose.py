@@ -184,9 +184,12 @@ class ComposeStack(Stack):
             Termination().install()
 
     # -- inspection through the docker SDK ------------------------------------
+    def _labels(self, service: str | None) -> list[str]:
+        """The label filter of this project's containers, or of one service's."""
+        return [f"{PROJECT}={self.project}"] + ([f"{SERVICE}={service}"] if service else [])
+
     def _containers(self, service: str | None = None, all: bool = False) -> list:  # noqa: A002 - SDK's name
-        labels = [f"{PROJECT}={self.project}"] + ([f"{SERVICE}={service}"] if service else [])
-        return self.engine.containers.list(all=all, filters={"label": labels})
+        return self.engine.containers.list(all=all, filters={"label": self._labels(service)})
 
     def _container(self, service: str):
         found = self._containers(service, all=True)
@@ -267,8 +270,7 @@ class ComposeStack(Stack):
 
     def _running_services(self, service: str | None = None) -> set[str]:
         """The services with a running container: the engine's list alone (sparse), no inspect per container."""
-        labels = [f"{PROJECT}={self.project}"] + ([f"{SERVICE}={service}"] if service else [])
-        found = self.engine.containers.list(sparse=True, filters={"label": labels, "status": "running"})
+        found = self.engine.containers.list(sparse=True, filters={"label": self._labels(service), "status": "running"})
         return {(c.attrs.get("Labels") or {}).get(SERVICE) for c in found}
 
     def logs(self, service: str, lines: int = 50) -> str:
