@@ -1,4 +1,5 @@
-"""fixtures/reporting.py uses three pytest-bdd internals that no public hook replaces (each place says why).
+"""fixtures/reporting.py uses three pytest-bdd internals that no public hook replaces (each place says why);
+fixtures/plugin.py reads the first (an item's scenario, for the line of a skipped one).
 Written for pytest-bdd 9.0 (pyproject pins >=9.0,<10): when pytest-bdd changes them, this fails first, by name."""
 from __future__ import annotations
 
