@@ -308,11 +308,11 @@ def test_cli_keeps_a_compose_stack_up_between_commands(engine, tmp_path):
 def test_a_service_a_scenario_left_stopped_is_started_again(engine):
     """After each scenario the stack restores what it stopped, reading the running services in one listing."""
     from trading_harness.definition import with_services
-    from trading_harness.targets.compose import ComposeStack
+    from trading_harness.targets.compose import SERVICE, ComposeStack
 
     stack = ComposeStack.up(with_services(StackDefinition.load(), ["redis"]))
     try:
-        project = {"label": [f"{PROJECT}={stack.project}", "com.docker.compose.service=redis"]}
+        project = {"label": [f"{PROJECT}={stack.project}", f"{SERVICE}=redis"]}
         assert stack.is_running("redis")
         stack.stop("redis")
         assert not stack.is_running("redis")
