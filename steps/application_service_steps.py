@@ -5,7 +5,7 @@ from pytest_bdd import parsers, then, when
 
 from steps.probes import service_contract as contract
 from steps.probes import service_credentials as credentials
-from steps.probes.application_services import each_service
+from steps.probes.application_services import application_services, each_service
 from steps.probes.service_probe import ServiceProbe
 from trading_harness.evidence import Evidence
 from trading_harness.targets.stack import Stack
@@ -38,11 +38,11 @@ def every_clean(stack: Stack, evidence: Evidence):
     each_service(stack, evidence, "keep a clean log", lambda service: contract.clean(stack, service))
 
 
-@when(parsers.parse("each application service in turn receives SIGTERM, it exits with code 0 within {seconds:d} seconds"))
-@then(parsers.parse("each application service in turn receives SIGTERM, it exits with code 0 within {seconds:d} seconds"))
+@when(parsers.parse("every application service receives SIGTERM, each exits with code 0 within {seconds:d} seconds"))
+@then(parsers.parse("every application service receives SIGTERM, each exits with code 0 within {seconds:d} seconds"))
 def every_stops(stack: Stack, evidence: Evidence, seconds: int):
-    each_service(stack, evidence, f"exit 0 within {seconds} s of SIGTERM",
-                 lambda service: contract.stops_on_sigterm(stack, service, seconds))
+    exits = contract.exits_on_sigterm(stack, application_services(stack), seconds)
+    each_service(stack, evidence, f"exit 0 within {seconds} s of SIGTERM", lambda service: exits[service].check(seconds))
 
 
 # -- data adapters ---------------------------------------------------------------------------

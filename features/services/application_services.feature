@@ -28,7 +28,7 @@ Feature: Every application service the stack declares keeps the ecosystem's serv
 
   @lifecycle @criterion:orchestrator.4.service-shutdown
   Scenario: Every application service exits 0 within 5 seconds of SIGTERM
-    When each application service in turn receives SIGTERM, it exits with code 0 within 5 seconds
+    When every application service receives SIGTERM, each exits with code 0 within 5 seconds
 
   @criterion:orchestrator.4.adapter-credentials
   Scenario: Every application service uses its own adapter credentials

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import re
 import signal
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -163,20 +165,42 @@ def clean(stack: Stack, service: str) -> None:
 
 
 # -- signals -------------------------------------------------------------------------------
-def stops_on_sigterm(stack: Stack, service: str, seconds: float) -> None:
-    """SIGTERM: exit code 0 within `seconds`; the service is started again, and healthy, before the next one is
-    signalled, so that no service starting up loads the machine while another's exit is timed."""
-    tail = ""
+@dataclass(frozen=True)
+class Exit:
+    """How one service answered SIGTERM: its exit code (None: still running), seconds, its last log lines
+    when it failed; or what kept it from being signalled."""
+
+    code: int | None = None
+    took: float = 0.0
+    tail: str = ""
+    error: Exception | None = None
+
+    def check(self, seconds: float) -> None:
+        if self.error is not None:
+            raise self.error
+        assert self.code is not None, f"still running {self.took:.1f}s after SIGTERM{self.tail}"
+        assert self.code == 0, f"exited with code {self.code} on SIGTERM{self.tail}"
+        assert self.took <= seconds, f"took {self.took:.2f}s to exit after SIGTERM (at most {seconds:g}s){self.tail}"
+
+
+def exits_on_sigterm(stack: Stack, services: list[str], seconds: float) -> dict[str, Exit]:
+    """SIGTERM to every service at once (as `docker compose stop` sends it), each exit timed from its own
+    signal; then all are started again, healthy, before the results are judged. No service is starting up
+    while an exit is timed."""
+    def signalled(service: str) -> Exit:
+        try:
+            code, took = stack.terminate(service, signal.SIGTERM, timeout=2 * seconds)
+        except Exception as exc:  # noqa: BLE001 - judged as this service's (a target that cannot signal it)
+            return Exit(error=exc)
+        failed = code != 0 or took > seconds  # its log read before the start again, which may begin a new one
+        return Exit(code, took, last_lines(stack, service) if failed else "")
+
     try:
-        code, took = stack.terminate(service, signal.SIGTERM, timeout=2 * seconds)
-        if code != 0 or took > seconds:  # read before the start again, which may begin a new log
-            tail = last_lines(stack, service)
+        with ThreadPoolExecutor(max_workers=max(1, len(services))) as pool:
+            exits = dict(zip(services, pool.map(signalled, services)))
     finally:
-        if not stack.is_running(service):
-            stack.start(service)
-    assert code is not None, f"still running {took:.1f}s after SIGTERM{tail}"
-    assert code == 0, f"exited with code {code} on SIGTERM{tail}"
-    assert took <= seconds, f"took {took:.2f}s to exit after SIGTERM (at most {seconds:g}s){tail}"
+        stack.start_many([service for service in services if not stack.is_running(service)])
+    return exits
 
 
 def last_lines(stack: Stack, service: str, lines: int = 6) -> str:

@@ -63,6 +63,24 @@ def test_stop_start_restart_keep_the_port_and_the_data(stack):
     assert health.check(stack, "redis").ok
 
 
+def test_start_many_starts_what_a_service_needs_first_and_the_rest_together(stack, monkeypatch):
+    """A dependant is spawned only once what it depends on answers; services of one wave start together."""
+    stopped = ["exchange-simulator", "custodian-simulator", "service-registry"]  # the registry last: the order given
+    for name in stopped:
+        stack.stop(name)
+    spawned = []
+    for name in stopped:
+        server = stack.servers[name]
+        spawn = server.spawn
+        monkeypatch.setattr(server, "spawn", lambda name=name, spawn=spawn: (
+            spawned.append((name, {other for other in stopped if health.check(stack, other).ok})), spawn()))
+    stack.start_many(stopped)
+    assert spawned == [("service-registry", set()), ("custodian-simulator", {"service-registry"}),
+                       ("exchange-simulator", {"service-registry"})], spawned
+    for name in stopped:
+        assert stack.is_running(name) and health.check(stack, name).ok, name
+
+
 def test_two_stacks_run_side_by_side(stack):
     other = EmbeddedStack.up(StackDefinition.load(STACK))
     try:

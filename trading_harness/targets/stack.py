@@ -143,11 +143,15 @@ class Stack(ABC):
         """The tail of a service's log as the service wrote it (unmasked where the target allows)."""
         return self.logs(service, lines)
 
+    def start_many(self, services: list[str]) -> None:
+        """Start the given stopped services, each after those of them it depends on; return once all are
+        healthy. One at a time here; a target that can start several together does."""
+        for service in services:
+            self.start(service)
+
     def ensure_running(self) -> None:
         """Start every service a scenario left stopped."""
-        for service in self.services:
-            if not self.is_running(service):
-                self.start(service)
+        self.start_many([service for service in self.services if not self.is_running(service)])
 
     def close(self) -> None:
         """Release the target (tear down what the harness started)."""
