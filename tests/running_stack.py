@@ -166,6 +166,7 @@ class RunningStacks:
         if self.current is not None and self.current.services != services:
             self.close()
         if self.current is None:
+            self.runs["stack starts"] += 1
             self.current = RunningStack(services).start()
         elif self.current.unhealthy():
             self.restarts += 1
