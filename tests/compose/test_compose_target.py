@@ -276,7 +276,7 @@ def test_a_service_that_never_becomes_healthy_stops_the_run_with_one_line(engine
 @pytest.mark.slow
 def test_cli_keeps_a_compose_stack_up_between_commands(engine, tmp_path):
     """`harness start --target compose`, then commands against it, then `stop`; on a stack narrowed to one
-    application service and what it needs (a one-shot step among them): 46 s → 15 s on a quiet machine."""
+    application service and what it needs (a one-shot step among them): 46 s → 17 s on a quiet machine."""
     state_dir = tmp_path / "state"
     narrowed = {**os.environ, "HARNESS_SERVICES": "audit-correlator"}
 
