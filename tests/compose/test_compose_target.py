@@ -310,18 +310,33 @@ def test_cli_keeps_a_compose_stack_up_between_commands(engine, tmp_path):
 
 @pytest.mark.slow
 def test_a_service_a_scenario_left_stopped_is_started_again(engine):
-    """After each scenario the stack restores what it stopped, reading the running services in one listing."""
-    from trading_harness.targets.compose import SERVICE, ComposeStack
+    """Stopped services start after what they depend on (the registry after Redis, though listed first); after
+    each scenario the stack restores what it stopped, reading the running services in one listing."""
+    from trading_harness.targets.compose import SERVICE, ComposeStack, engine_time
 
-    stack = ComposeStack.up(with_services(StackDefinition.load(), ["redis"]))
+    stack = ComposeStack.up(with_services(StackDefinition.load(), ["service-registry"]))
     try:
-        project = {"label": [f"{PROJECT}={stack.project}", f"{SERVICE}=redis"]}
-        assert stack.is_running("redis")
+        stopped = ["service-registry", "redis"]
+
+        def containers(service: str) -> list:
+            return engine.containers.list(all=True, filters={"label": [f"{PROJECT}={stack.project}",
+                                                                       f"{SERVICE}={service}"]})
+
+        for service in stopped:
+            assert stack.is_running(service)
+            stack.stop(service)
+            assert not stack.is_running(service)
+            assert [c.status for c in containers(service)] == ["exited"]
+        stack.start_many(stopped)
+        started = {}
+        for service in stopped:
+            [container] = containers(service)
+            assert container.status == "running"
+            started[service] = engine_time(container.attrs["State"]["StartedAt"])
+        assert started["redis"] < started["service-registry"], started
         stack.stop("redis")
-        assert not stack.is_running("redis")
-        assert [c.status for c in engine.containers.list(all=True, filters=project)] == ["exited"]
         stack.ensure_running()
         assert stack.is_running("redis")
-        assert [c.status for c in engine.containers.list(all=True, filters=project)] == ["running"]
+        assert [c.status for c in containers("redis")] == ["running"]
     finally:
         stack.close()

@@ -16,6 +16,7 @@ import tempfile
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -227,9 +228,21 @@ class ComposeStack(Stack):
         self.compose.run("stop", "--timeout", "10", service)
 
     def start(self, service: str) -> None:
-        # `up` rather than `start`: the first time it recreates the container with its ports pinned
-        # (a plain start would let Docker choose new ones); later it just starts it.
-        self.compose.run("up", "--detach", "--no-deps", service)
+        self.start_many([service])
+
+    def start_many(self, services: list[str]) -> None:
+        """In dependency waves: one `up` for a wave, then its services awaited healthy together.
+        `up` rather than `start`: the first time it recreates a container with its ports pinned (a plain start
+        would let Docker choose new ones); later it just starts it."""
+        pending = set(services)
+        while pending:
+            wave = sorted(n for n in pending if not set(self.definition.services[n].depends_on) & pending)
+            self.compose.run("up", "--detach", "--no-deps", *wave)
+            with ThreadPoolExecutor(max_workers=len(wave)) as pool:
+                list(pool.map(self._healthy, wave))
+            pending -= set(wave)
+
+    def _healthy(self, service: str) -> None:
         wait_until(lambda: health.check(self, service).ok, self.timing.ready_timeout,
                    message=f"{service} to be healthy after start")
 
@@ -261,9 +274,7 @@ class ComposeStack(Stack):
         if self._closed:  # a closed stack has nothing to restore (and no run directory to run compose in)
             return
         running = self._running_services()
-        for service in self.services:
-            if service not in running:
-                self.start(service)
+        self.start_many([service for service in self.services if service not in running])
 
     def is_running(self, service: str) -> bool:
         return service in self._running_services(service)
