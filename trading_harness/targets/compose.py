@@ -234,13 +234,10 @@ class ComposeStack(Stack):
         """In dependency waves: one `up` for a wave, then its services awaited healthy together.
         `up` rather than `start`: the first time it recreates a container with its ports pinned (a plain start
         would let Docker choose new ones); later it just starts it."""
-        pending = set(services)
-        while pending:
-            wave = sorted(n for n in pending if not set(self.definition.services[n].depends_on) & pending)
+        for wave in self.start_waves(services):
             self.compose.run("up", "--detach", "--no-deps", *wave)
             with ThreadPoolExecutor(max_workers=len(wave)) as pool:
                 list(pool.map(self._healthy, wave))
-            pending -= set(wave)
 
     def _healthy(self, service: str) -> None:
         wait_until(lambda: health.check(self, service).ok, self.timing.ready_timeout,

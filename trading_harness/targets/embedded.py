@@ -192,14 +192,11 @@ class EmbeddedStack(Stack):
     def start_many(self, services: list[str]) -> None:
         """In waves: a wave is every stopped service none of whose dependencies is still to start; its
         processes are spawned from this thread (the parent-death signal follows it), then awaited together."""
-        pending = {name for name in services if not self._server(name).running}
-        while pending:
-            wave = sorted(n for n in pending if not set(self.plan.run[n].depends_on) & pending)
+        for wave in self.start_waves([name for name in services if not self._server(name).running]):
             for name in wave:
                 self.servers[name].spawn()
             with ThreadPoolExecutor(max_workers=len(wave)) as pool:
                 list(pool.map(lambda name: self.servers[name].wait_ready(self.timing.ready_timeout), wave))
-            pending -= set(wave)
 
     def terminate(self, service: str, sig: int, timeout: float = 10.0) -> tuple[int | None, float]:
         return self._server(service).signal_and_wait(sig, timeout)

@@ -145,9 +145,19 @@ class Stack(ABC):
 
     def start_many(self, services: list[str]) -> None:
         """Start the given stopped services, each after those of them it depends on; return once all are
-        healthy. One at a time here; a target that can start several together does."""
-        for service in services:
-            self.start(service)
+        healthy. One at a time here; a target that can start a wave together does."""
+        for wave in self.start_waves(services):
+            for service in wave:
+                self.start(service)
+
+    def start_waves(self, services: list[str]) -> list[list[str]]:
+        """`services` in waves: each wave depends on none of the services of its own or a later wave."""
+        waves, pending = [], set(services)
+        while pending:
+            wave = sorted(n for n in pending if not set(self.definition.services[n].depends_on) & pending)
+            waves.append(wave or sorted(pending))  # a cycle (compose refuses one): the rest together
+            pending -= set(waves[-1])
+        return waves
 
     def ensure_running(self) -> None:
         """Start every service a scenario left stopped."""
