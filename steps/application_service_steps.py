@@ -41,8 +41,10 @@ def every_clean(stack: Stack, evidence: Evidence):
 @when(parsers.parse("every application service receives SIGTERM, each exits with code 0 within {seconds:d} seconds"))
 @then(parsers.parse("every application service receives SIGTERM, each exits with code 0 within {seconds:d} seconds"))
 def every_stops(stack: Stack, evidence: Evidence, seconds: int):
-    exits = contract.exits_on_sigterm(stack, application_services(stack), seconds)
-    each_service(stack, evidence, f"exit 0 within {seconds} s of SIGTERM", lambda service: exits[service].check(seconds))
+    services = application_services(stack)
+    exits = contract.exits_on_sigterm(stack, services, seconds)
+    each_service(stack, evidence, f"exit 0 within {seconds} s of SIGTERM", lambda service: exits[service].check(seconds),
+                 services)
 
 
 # -- data adapters ---------------------------------------------------------------------------
