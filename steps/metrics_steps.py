@@ -8,9 +8,11 @@ from pytest_bdd import given, parsers, then, when
 
 from steps.probes.service_probe import Reply, ServiceProbe
 from steps.probes.simulator_spec import simulator
+from trading_harness.polling import DeadlineExceeded, wait_until
 
 INSTANCE_LABEL = "service_instance"  # the seeds' `instance`, renamed: Prometheus owns the target label `instance`
 CONSTANT_LABELS = ("service", INSTANCE_LABEL, "version")
+COUNTED_WITHIN = 2.0  # seconds: how long after its answer a request may appear in the counters
 
 
 @pytest.fixture
@@ -101,8 +103,20 @@ def _delta(service_probe, counters_before, name, service, method, route, code) -
 @then(parsers.parse('{name} of the {service} for {method} "{route}" code "{code}" went up by at least {delta:d}'))
 def went_up(service_probe: ServiceProbe, counters_before: dict, name: str, service: str, method: str, route: str,
             code: str, delta: int):
-    before, after = _delta(service_probe, counters_before, name, service, method, route, code)
-    assert after - before >= delta, f"{name}{{method={method},route={route},code={code}}}: {before} -> {after}"
+    seen: list[tuple[float, float]] = []
+
+    def grown() -> bool:
+        seen.append(_delta(service_probe, counters_before, name, service, method, route, code))
+        return seen[-1][1] - seen[-1][0] >= delta
+
+    try:  # a service may count a request just after answering it (Go's promhttp does), so the growth is awaited
+        wait_until(grown, COUNTED_WITHIN, interval=0.02, message="the counter to grow")
+    except DeadlineExceeded:
+        if not seen:
+            raise
+        before, after = seen[-1]
+        raise AssertionError(f"{name}{{method={method},route={route},code={code}}}: {before} -> {after} "
+                             f"{COUNTED_WITHIN:.0f} s after the requests") from None
 
 
 @then(parsers.parse('{name} of the {service} for {method} "{route}" code "{code}" stayed the same'))
