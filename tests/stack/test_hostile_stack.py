@@ -265,6 +265,8 @@ def test_embedded_redis_and_postgres_run_with_their_own_group_and_a_bare_environ
 
 # -- the embedded target's one-shot sh steps ---------------------------------------------------
 SYSTEM_TARGETS = (Path("/usr/local/step-wrote"), Path("/etc/step-wrote"))
+# The control writes SYSTEM_TARGETS (as root) and the attack test looks for them: never both at once (xdist).
+SYSTEM_PATHS = pytest.mark.xdist_group("hostile-system-paths")
 
 
 class StepAttack:
@@ -320,6 +322,7 @@ def _environment(report: str) -> dict[str, str]:
     return dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
 
 
+@SYSTEM_PATHS
 def test_a_hostile_sh_step_writes_reads_connects_and_finds_nothing(step_attack, planted, monkeypatch):
     """Each attempt of the step had no effect: no file outside its mount, no secret, no connection, no variable."""
     monkeypatch.setenv(CANARY, f"canary-{secrets.token_hex(4)}")
@@ -343,6 +346,7 @@ def test_a_hostile_sh_step_writes_reads_connects_and_finds_nothing(step_attack, 
     assert os.environ[CANARY] not in report
 
 
+@SYSTEM_PATHS
 def test_without_the_sandbox_the_same_step_reaches_the_network_and_tmp(step_attack, planted, monkeypatch, capfd):
     """The control: HARNESS_SANDBOX=0 (the step at most unprivileged) lets it connect and write to /tmp; one
     line says what isolation the steps were given."""
