@@ -68,6 +68,13 @@ def stack_of(request):
     return lambda service: request.getfixturevalue("chaos_stack" if service in CHAOS else "fuzz_stack")
 
 
+def _on_its_stack(services: tuple[str, ...]) -> list:
+    """Each service's tests in the xdist group of the module stack it runs on, so that each stack is made once,
+    on one worker (split over three workers, both were made on each: 307 worker seconds against 120)."""
+    return [pytest.param(service, marks=pytest.mark.xdist_group("fuzz-chaos" if service in CHAOS else "fuzz"))
+            for service in services]
+
+
 def _assert_no_failures(report: schemathesis_cli.CliReport) -> None:
     print(report.summary())
     assert report.cases > 0 and report.complete, f"{report.summary()}\n{report.output[-3000:]}"
@@ -76,7 +83,7 @@ def _assert_no_failures(report: schemathesis_cli.CliReport) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("service", (*SERVICES, *CHAOS))
+@pytest.mark.parametrize("service", _on_its_stack((*SERVICES, *CHAOS)))
 def test_every_service_publishes_an_openapi_document(stack_of, service):
     stack, _ = stack_of(service)
     document = httpx.get(f"{stack.http_url(service)}/openapi.json", timeout=5).json()
@@ -88,7 +95,7 @@ def test_every_service_publishes_an_openapi_document(stack_of, service):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("service", (*SERVICES, *CHAOS))
+@pytest.mark.parametrize("service", _on_its_stack((*SERVICES, *CHAOS)))
 def test_fuzzed_contract_gives_no_5xx_and_rejected_requests_write_nothing(stack_of, service):
     stack, footprint = stack_of(service)
     report = fuzz(service, stack.http_url(service), footprint, examples=EXAMPLES, budget=BUDGET)
@@ -99,7 +106,7 @@ def test_fuzzed_contract_gives_no_5xx_and_rejected_requests_write_nothing(stack_
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("service", (*SERVICES, *CHAOS))
+@pytest.mark.parametrize("service", _on_its_stack((*SERVICES, *CHAOS)))
 def test_every_check_of_schemathesis_passes_on_the_production_api(stack_of, service, tmp_path):
     stack, _ = stack_of(service)
     url = stack.http_url(service)
@@ -114,7 +121,7 @@ def test_every_check_of_schemathesis_passes_on_the_production_api(stack_of, serv
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("service", AUDIT_APIS)
+@pytest.mark.parametrize("service", _on_its_stack(AUDIT_APIS))
 def test_every_audit_api_publishes_its_document(stack_of, service):
     stack, _ = stack_of(service)
     document = httpx.get(f"{stack.audit_url(service)}/openapi.json", timeout=5).json()
@@ -125,7 +132,7 @@ def test_every_audit_api_publishes_its_document(stack_of, service):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("service", AUDIT_APIS)
+@pytest.mark.parametrize("service", _on_its_stack(AUDIT_APIS))
 def test_every_check_of_schemathesis_passes_on_the_audit_api_and_the_stack_resets(stack_of, service, tmp_path):
     """After the production APIs (the chaos routes break them on purpose); the stack is reset and checked."""
     stack, _ = stack_of(service)
