@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from trading_harness.definition import StackDefinition
 from trading_harness.targets.external import ExternalStack
+
+from ..loopback import serving
 
 
 class Control(BaseHTTPRequestHandler):
@@ -44,16 +45,13 @@ class Control(BaseHTTPRequestHandler):
 def control(tmp_path):
     definition = StackDefinition.load()
     Control.calls, Control.stopped = [], {"exchange-simulator"}
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Control)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    target = tmp_path / "target.toml"
-    target.write_text("[services]\n" + "".join(f'"{s}" = "127.0.0.1:1"\n' for s in definition.services)
-                      + f'[control]\nurl = "http://127.0.0.1:{server.server_address[1]}"\n')
-    stack = ExternalStack.from_file(definition, target)
-    Control.services = stack.services
-    yield stack
-    server.shutdown()
-    server.server_close()
+    with serving(Control) as url:
+        target = tmp_path / "target.toml"
+        target.write_text("[services]\n" + "".join(f'"{s}" = "127.0.0.1:1"\n' for s in definition.services)
+                          + f'[control]\nurl = "{url}"\n')
+        stack = ExternalStack.from_file(definition, target)
+        Control.services = stack.services
+        yield stack
 
 
 def test_a_stopped_service_is_started_again_from_one_status_read(control):

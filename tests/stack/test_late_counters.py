@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from steps.metrics_steps import asks_ids, noted, went_up
 from steps.probes.service_probe import ServiceProbe
 from trading_harness.evidence import Evidence
+
+from ..loopback import serving
 
 SERVICE, ROUTE = "exchange-simulator", "/api/v1/accounts/{id}"
 
@@ -49,25 +51,18 @@ class LateCounter(BaseHTTPRequestHandler):
 
 
 class OneService:
-    def __init__(self, port: int):
-        self.port = port
+    def __init__(self, url: str):
+        self.url = url
 
     def http_url(self, service: str) -> str:
         assert service == SERVICE
-        return f"http://127.0.0.1:{self.port}"
+        return self.url
 
 
 def _server(delay: float | None) -> Iterator[ServiceProbe]:
     handler = type("Handler", (LateCounter,), {"delay": delay, "count": 0, "lock": threading.Lock()})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield ServiceProbe(OneService(server.server_address[1]), Evidence())
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with serving(handler) as url:
+        yield ServiceProbe(OneService(url), Evidence())
 
 
 @pytest.fixture

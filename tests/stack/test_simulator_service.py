@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 
 import httpx
@@ -23,6 +22,7 @@ from trading_harness.servers.ports import free_port
 from trading_harness.targets.embedded import EmbeddedStack
 
 from ..conftest import REPO
+from ..loopback import serving
 
 SECRET = "s3cret-pw"
 SIMULATORS = ("exchange", "custodian", "market_data", "audit_correlator")
@@ -225,18 +225,15 @@ def test_a_channel_whose_call_failed_is_not_kept_for_the_next_call():
         def log_message(self, *args):
             pass
 
-    registry = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Registry)
-    threading.Thread(target=registry.serve_forever, daemon=True).start()
-    peers = Peers(f"http://127.0.0.1:{registry.server_port}", failures=10, cooldown=1.0, timeout=2.0)
-    try:
-        for _ in range(2):
-            with pytest.raises(PeerUnavailable, match="UNAVAILABLE"):
-                peers.call("peer", health_pb2_grpc.HealthStub, "Check", health_pb2.HealthCheckRequest())
-        assert peers.describe()["channels_opened"] == 2, "the failed channel was kept for the next call"
-    finally:
-        peers.close()
-        registry.shutdown()
-        registry.server_close()
+    with serving(Registry) as url:
+        peers = Peers(url, failures=10, cooldown=1.0, timeout=2.0)
+        try:
+            for _ in range(2):
+                with pytest.raises(PeerUnavailable, match="UNAVAILABLE"):
+                    peers.call("peer", health_pb2_grpc.HealthStub, "Check", health_pb2.HealthCheckRequest())
+            assert peers.describe()["channels_opened"] == 2, "the failed channel was kept for the next call"
+        finally:
+            peers.close()
 
 
 @pytest.mark.slow
