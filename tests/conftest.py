@@ -36,8 +36,9 @@ if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
 
 
 @pytest.hookimpl(tryfirst=True)
+@pytest.hookimpl(tryfirst=True)  # the groups before xdist's worker appends them to the node ids
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Markers from the tier folders (tests/tiers.py); files outside them are listed and counted slow."""
+    """Markers and groups from the tier folders (tests/tiers.py); files outside them are listed and counted slow."""
     warn_unplaced(apply_tier_markers(items))
 
 

@@ -6,6 +6,8 @@ tests/can_fail/  can_fail, slow       broken variants: every scenario fails agai
 tests/compose/   compose, slow        needs the Docker engine
 
 A test file anywhere else (a new file at tests/ top level) counts as slow, and collection lists it.
+Under `--dist loadgroup` a slow module whose tests share a module-scoped fixture of its own (a stack, a
+suite run, an installed hook) runs on one worker, so that the fixture is made once (module_groups below).
 A fast-tier test that starts a server fails: the guard below refuses it, in this process and in the
 subprocesses it runs (HARNESS_FAST_TIER, honoured where the harness starts its servers).
 """
@@ -49,7 +51,23 @@ def apply_tier_markers(items: list[pytest.Item]) -> list[Path]:
             item.add_marker(name)
         if tier == "compose":  # one compose stack at a time: under `-n 2 --dist loadgroup` they share a worker
             item.add_marker(pytest.mark.xdist_group("compose"))
+        elif tier != "unit" and (group := module_group(item)):
+            item.add_marker(pytest.mark.xdist_group(group))
     return sorted(unplaced)
+
+
+def module_group(item: pytest.Item) -> str | None:
+    """The xdist group of a test that uses a module-scoped fixture of its own module and has no group yet: the
+    module's name. Spread over workers, such a fixture is made once per worker (each a stack start, or more)."""
+    if item.get_closest_marker("xdist_group"):
+        return None  # xdist joins several groups' names into one: an explicit group stays as it is
+    info = getattr(item, "_fixtureinfo", None)
+    module = item.nodeid.split("::")[0]
+    for name in getattr(item, "fixturenames", ()):
+        for fixturedef in (info.name2fixturedefs.get(name, ()) if info else ()):
+            if fixturedef.scope == "module" and fixturedef.baseid == module:
+                return Path(module).stem
+    return None
 
 
 def warn_unplaced(unplaced: list[Path]) -> None:
