@@ -7,7 +7,7 @@ tests/compose/   compose, slow        needs the Docker engine
 
 A test file anywhere else (a new file at tests/ top level) counts as slow, and collection lists it.
 Under `--dist loadgroup` a slow module whose tests share a module-scoped fixture of its own (a stack, a
-suite run, an installed hook) runs on one worker, so that the fixture is made once (module_groups below).
+suite run, an installed hook) runs on one worker, so that the fixture is made once (module_group below).
 A fast-tier test that starts a server fails: the guard below refuses it, in this process and in the
 subprocesses it runs (HARNESS_FAST_TIER, honoured where the harness starts its servers).
 """
@@ -59,14 +59,13 @@ def apply_tier_markers(items: list[pytest.Item]) -> list[Path]:
 def module_group(item: pytest.Item) -> str | None:
     """The xdist group of a test that uses a module-scoped fixture of its own module and has no group yet: the
     module's name. Spread over workers, such a fixture is made once per worker (each a stack start, or more)."""
-    if item.get_closest_marker("xdist_group"):
+    info = getattr(item, "_fixtureinfo", None)  # a test function's; other items have none
+    if info is None or item.get_closest_marker("xdist_group"):
         return None  # xdist joins several groups' names into one: an explicit group stays as it is
-    info = getattr(item, "_fixtureinfo", None)
     module = item.nodeid.split("::")[0]
-    for name in getattr(item, "fixturenames", ()):
-        for fixturedef in (info.name2fixturedefs.get(name, ()) if info else ()):
-            if fixturedef.scope == "module" and fixturedef.baseid == module:
-                return Path(module).stem
+    for name in item.fixturenames:
+        if any(d.scope == "module" and d.baseid == module for d in info.name2fixturedefs.get(name, ())):
+            return Path(module).stem
     return None
 
 

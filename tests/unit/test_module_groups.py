@@ -81,7 +81,7 @@ def _project(tmp_path: Path) -> Path:
 
 def _pytest(project: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "MADE_DIR": str(project), "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(REPO)}
-    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:randomly", *args],
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
                           cwd=project, capture_output=True, text=True, timeout=120, env=env)
 
 
