@@ -16,9 +16,8 @@ RENAMED = REPO / "tests" / "stacks" / "renamed"
 STRICT = {"HARNESS_GATE_ALLOW_INCOMPLETE": "0"}
 
 # The renamed stack's three milestones run together: one start of the stack and one collection (51 s, against
-# 72 s for three runs). Their tests share a worker, and so the run.
+# 72 s for three runs). Their tests share a worker, and so the run (tests/tiers.py, module_group).
 RENAMED_MILESTONES = ("orchestrator/TSE-0001.3a", "orchestrator/TSE-0001.4", "orchestrator/TSE-0001.12.0")
-renamed_stack = pytest.mark.xdist_group("renamed-stack")
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +33,6 @@ def _gate_row(reports: Path, key: str) -> dict:
     return next(row for row in gate["milestones"] if row["key"] == key)
 
 
-@renamed_stack
 def test_a_renamed_stack_passes_core_infrastructure(renamed_run):
     """Other user, role, namespace and service names, jsonb health functions and other columns:
     TSE-0001.3a, its observability included, passes with no failure; only the reference stack's
@@ -76,7 +74,6 @@ def test_a_partial_deployment_runs_what_it_has_and_skips_the_rest(run_features, 
     assert 'add [services] "service-registry" = "host:port"' in result.output
 
 
-@renamed_stack
 def test_a_renamed_stack_passes_data_adapters(renamed_run):
     """The simulators run with the renamed stack's users, roles and namespaces; TSE-0001.4 passes."""
     result, reports = renamed_run
@@ -85,7 +82,6 @@ def test_a_renamed_stack_passes_data_adapters(renamed_run):
     assert row["passed"] >= 60, row
 
 
-@renamed_stack
 def test_a_renamed_stack_passes_multi_instance_infrastructure(renamed_run):
     """Its own volume step (prepare-dirs: STATE_ROOT, OWNER=uid:gid, SERVICES), mounts at /srv, an
     audit_correlator twin used by app_audit and readonly, a jsonb health_check() keyed by schema, its own

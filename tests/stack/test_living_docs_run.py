@@ -20,9 +20,6 @@ from trading_harness.reporting import catalogue, history
 from ..conftest import REPO
 from .planted_failure import MILESTONE_PAGE, planted_run
 
-# One worker runs the whole module: its module fixture (the expensive runs) is then made once, not once per worker.
-pytestmark = pytest.mark.xdist_group("planted-run")
-
 
 def fragment(page: str, element_id: str) -> str:
     """The HTML of the element with this id, up to its closing tag (rows and spans here do not nest)."""

@@ -19,9 +19,6 @@ import pytest
 
 from ..conftest import FORK_SERVER, LEAN, REPO
 
-# One worker runs the whole module: its module fixture (the expensive runs) is then made once, not once per worker.
-pytestmark = pytest.mark.xdist_group("shards")
-
 SHARDS = 4
 SELECTION = ("--milestone", "TSE-0001.1a", "--milestone", "TSE-0001.4.2", "--milestone", "TSE-0002")
 # What those scenarios use (and what that needs): every one of them passes on it, the stack starts in 1.2 s, not 3.0

@@ -1,7 +1,7 @@
 """`pytest tests/ -n 2 --dist loadgroup` keeps an xdist_group on one worker.
 
-The shards, planted-run and compose groups rely on it: their module fixtures (suite runs, one compose stack
-at a time) are made once. pytest 9.2 with pytest-xdist 3.8 drops the groups without a word
+The module groups (tests/tiers.py) and the compose group rely on it: their module fixtures (suite runs,
+stacks, one compose stack at a time) are made once. pytest 9.2 with pytest-xdist 3.8 drops the groups without a word
 (pytest-dev/pytest-xdist#1386): every grouped fixture was then made once per worker.
 """
 from __future__ import annotations
