@@ -15,7 +15,7 @@ from trading_harness.polling import wait_until
 from trading_harness.reporting.folder import LOCK_FILE, FolderInUse, claim
 
 from ..conftest import LEAN, REPO
-from ..miniproject import project
+from ..miniproject import project, run
 
 
 def test_a_free_folder_is_claimed_and_the_previous_runs_outputs_removed(tmp_path):
@@ -111,3 +111,25 @@ def test_two_runs_in_one_project_never_share_a_reports_folder(tmp_path):
     assert len(mine) == 1 and len(theirs) <= 1, (mine, theirs)
     assert not set(mine) & set(theirs) and not set(previous) & set(mine + theirs), (previous, mine, theirs)
     assert (own / "junit.xml").is_file() and (own / "cucumber.json").is_file()
+
+
+@pytest.mark.parametrize("how", ["default", "--no-html-reports", "HARNESS_HTML_REPORTS=0"])
+def test_no_html_reports_leaves_out_the_html_alone_and_still_counts_the_run(tmp_path, how):
+    """--no-html-reports (or HARNESS_HTML_REPORTS=0) writes every report but the living docs and
+    traceability.html, and the history still counts the run; by default both HTML reports are there."""
+    root = project(tmp_path / "project")
+    args = ("--no-html-reports",) if how.startswith("--") else ()
+    env = {"HARNESS_HTML_REPORTS": "0"} if "=" in how else None
+    proc, output = run(root, "--gate-allow-incomplete", *args, env=env)
+    reports = root / "reports"
+    assert proc.returncode == 0, output[-3000:]
+    for name in ("gate.json", "run.json", "traceability.csv", "junit.xml", "cucumber.json", "allure-results"):
+        assert (reports / name).exists(), f"{name} was not written ({how})"
+    assert len(json.loads((reports / "history.json").read_text())["runs"]) == 1, "the run is not in the history"
+    html = [name for name in ("living-docs/index.html", "traceability.html") if (reports / name).exists()]
+    if how == "default":
+        assert html == ["living-docs/index.html", "traceability.html"], output[-2000:]
+        assert "living docs rendered in" in output
+    else:
+        assert html == [], f"{how} still wrote {html}"
+        assert "(no living docs or traceability.html: --no-html-reports)" in output, output[-2000:]

@@ -339,15 +339,20 @@ class Site:
         except OSError:
             self.runs = history.load(self.history_path) + [entry]
 
+    def record(self) -> tuple[dict[str, list[str]], list[dict]]:
+        """Add the run to the history, without rendering; the outcomes by criterion and the milestone summaries."""
+        by_criterion = self.outcomes_by_criterion()
+        summaries = [self.milestone_summary(m, by_criterion) for m in self.catalogue.milestones.values()]
+        self.record_history(by_criterion, summaries)
+        return by_criterion, summaries
+
     def write(self) -> list[Path]:
         began = time.perf_counter()
         env = environment()
         if self.out.exists():
             shutil.rmtree(self.out)
         self.out.mkdir(parents=True)
-        by_criterion = self.outcomes_by_criterion()
-        summaries = [self.milestone_summary(m, by_criterion) for m in self.catalogue.milestones.values()]
-        self.record_history(by_criterion, summaries)
+        by_criterion, summaries = self.record()
         alerts = banner(self.run, self.gate)
         all_failures = [self.failure(c) for c in self.failed_cases()]
         common = {"run": self.run, "alerts": alerts, "docs": "", "traceability": "../traceability.html",

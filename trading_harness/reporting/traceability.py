@@ -63,8 +63,9 @@ def row_view(line: Line, cases: dict[str, Case], catalogue: Catalogue, docs: str
 
 
 def write(reports: Path, catalogue: Catalogue, cases: dict[str, Case], outcomes: dict[str, str],
-          run: dict | None = None, alerts: list[dict] | None = None) -> list[Path]:
-    """reports/traceability.csv and reports/traceability.html (linked to the living docs in reports/living-docs)."""
+          run: dict | None = None, alerts: list[dict] | None = None, html: bool = True) -> list[Path]:
+    """reports/traceability.csv and (html) reports/traceability.html, linked to the living docs in
+    reports/living-docs."""
     lines, orphans = matrix(catalogue, cases, outcomes)
     csv_path, html_path = reports / "traceability.csv", reports / "traceability.html"
     with csv_path.open("w", newline="") as out:
@@ -74,6 +75,8 @@ def write(reports: Path, catalogue: Catalogue, cases: dict[str, Case], outcomes:
             writer.writerow((*(getattr(line, c) for c in CSV_COLUMNS), ""))
         for line in orphans:
             writer.writerow((*(getattr(line, c) for c in CSV_COLUMNS), "orphan"))
+    if not html:
+        return [csv_path]
     uncovered = [line for line in lines if line.result == "no scenario"]
     docs = "living-docs/"
     rows = [row_view(line, cases, catalogue, docs) for line in lines]
