@@ -7,7 +7,8 @@ Each run, interleaved so drift on the machine hits every variant alike:
   infra     EmbeddedStack.up(only=["redis", "postgres", "service-registry"]): Redis, PostgreSQL, the registry
   full      EmbeddedStack.up() of every compose service: up() returns once each answers its HTTP health;
             "all SERVING" goes on until every simulator's gRPC health says SERVING (its data adapter ready)
-Then each stack's close() is timed. The harness process's own CPU during up() (its readiness polls) is shown too. Warm: one full start before the runs caches the PostgreSQL template.
+Then each stack's close() is timed. The harness process's own CPU during up() (its readiness polls) is shown
+too. Warm: one full start before the runs caches the PostgreSQL template.
 """
 from __future__ import annotations
 
