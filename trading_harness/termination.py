@@ -1,10 +1,26 @@
 """SIGTERM handled like Ctrl-C, so a cancelled CI job still tears down and reports; the exit status is 143."""
 from __future__ import annotations
 
+import logging
+import os
 import signal
 import threading
+from pathlib import Path
 
 SIGTERM_EXIT = 128 + signal.SIGTERM
+RETRY_SECONDS = 0.02  # how soon a SIGTERM that arrived inside logging is delivered again
+# logging takes its locks as `acquire(); try: ... finally: release()`: an exception raised between the two
+# would leave the lock held, and the next thread that logs would wait for it forever (seen: a stack's start
+# hung after a SIGTERM). So a SIGTERM that finds the main thread inside logging is raised just after.
+_LOGGING = str(Path(logging.__file__).parent)
+
+
+def _inside_logging(frame) -> bool:
+    while frame is not None:
+        if frame.f_code.co_filename.startswith(_LOGGING):
+            return True
+        frame = frame.f_back
+    return False
 
 
 class Termination:
@@ -26,6 +42,11 @@ class Termination:
 
     def _handle(self, signum, frame) -> None:
         if self.received:
+            return
+        if _inside_logging(frame):
+            retry = threading.Timer(RETRY_SECONDS, os.kill, (os.getpid(), signum))
+            retry.daemon = True
+            retry.start()
             return
         self.received = True
         raise KeyboardInterrupt("SIGTERM")
