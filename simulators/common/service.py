@@ -31,7 +31,7 @@ import psycopg
 import redis
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from . import tracing, volumes
+from . import startup, tracing, volumes
 from .cache import Cache
 from .config import ConfigError
 from .config_client import ConfigClient, ConfigUnavailable
@@ -297,6 +297,7 @@ def _client_errors_as_500(dispatch, faults):
 
 def run_service(domain_class: type[Domain]) -> int:
     """Entry point of `python -m simulators.<name>`."""
+    startup.started()
     defaults = domain_class.defaults
     try:
         settings = ServiceSettings.from_env(os.environ, defaults)

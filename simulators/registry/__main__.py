@@ -10,6 +10,7 @@ import sys
 
 import redis
 
+from simulators.common import startup
 from simulators.common.config import ConfigError
 from simulators.common.exiting import exit_now
 from simulators.common.http import make_server, serve_until_signalled
@@ -24,6 +25,7 @@ log = logging.getLogger("registry")
 
 
 def main() -> int:
+    startup.started()
     try:
         settings = Settings.from_env(os.environ)
     except ConfigError as exc:
