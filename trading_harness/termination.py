@@ -5,14 +5,16 @@ import logging
 import os
 import signal
 import threading
+import time
 from pathlib import Path
 
 SIGTERM_EXIT = 128 + signal.SIGTERM
 RETRY_SECONDS = 0.02  # how soon a SIGTERM that arrived inside logging is delivered again
+DEFER_SECONDS = 1.0  # the longest it waits so (a logging call blocked on a full pipe): then it is raised there
 # logging takes its locks as `acquire(); try: ... finally: release()`: an exception raised between the two
 # would leave the lock held, and the next thread that logs would wait for it forever (seen: a stack's start
 # hung after a SIGTERM). So a SIGTERM that finds the main thread inside logging is raised just after.
-_LOGGING = str(Path(logging.__file__).parent)
+_LOGGING = str(Path(logging.__file__).parent) + os.sep
 
 
 def _inside_logging(frame) -> bool:
@@ -29,6 +31,7 @@ class Termination:
     def __init__(self) -> None:
         self.received = False
         self._previous = None
+        self._deferred_since: float | None = None
 
     def install(self) -> Termination:
         if threading.current_thread() is threading.main_thread():
@@ -43,7 +46,9 @@ class Termination:
     def _handle(self, signum, frame) -> None:
         if self.received:
             return
-        if _inside_logging(frame):
+        if self._deferred_since is None:
+            self._deferred_since = time.monotonic()
+        if _inside_logging(frame) and time.monotonic() - self._deferred_since < DEFER_SECONDS:
             retry = threading.Timer(RETRY_SECONDS, os.kill, (os.getpid(), signum))
             retry.daemon = True
             retry.start()
