@@ -174,20 +174,22 @@ def main() -> int:
         pacct.disable()
         spent, seen, outside = accounted(record_file, {proc.pid, os.getpid()}, kinds)
         record_file.unlink()
-        print("| kind | CPU s | share of busy | processes |\n|---|---|---|---|")
-        for kind, seconds in spent.most_common():
-            print(f"| {kind} | {seconds:.0f} | {seconds / busy:.0%} | {seen[kind]} |")
-        print(f"| other processes of the machine that ended meanwhile | {outside:.0f} | {outside / busy:.0%} | |")
-        rest = busy - sum(spent.values()) - outside
-        print(f"| the kernel and processes still running (dockerd…) | {rest:.0f} | {rest / busy:.0%} | |")
-        return proc.returncode
-    sampled = sum(spent.values())
+        _table(spent, seen, busy, [("other processes of the machine that ended meanwhile", outside),
+                                   ("the kernel and processes still running (dockerd…)",
+                                    busy - sum(spent.values()) - outside)])
+    else:
+        _table(spent, seen, busy, [("not sampled (short-lived processes, the rest of the machine)",
+                                    busy - sum(spent.values()))])
+    return proc.returncode
+
+
+def _table(spent: Counter, seen: Counter, busy: float, rest: list[tuple[str, float]]) -> None:
+    """CPU seconds by kind, then what no kind holds, each as a share of the machine's busy time."""
     print("| kind | CPU s | share of busy | processes |\n|---|---|---|---|")
     for kind, seconds in spent.most_common():
         print(f"| {kind} | {seconds:.0f} | {seconds / busy:.0%} | {seen[kind]} |")
-    print(f"| not sampled (short-lived processes, the rest of the machine) | {busy - sampled:.0f} | "
-          f"{(busy - sampled) / busy:.0%} | |")
-    return proc.returncode
+    for name, seconds in rest:
+        print(f"| {name} | {seconds:.0f} | {seconds / busy:.0%} | |")
 
 
 def _reap() -> None:
