@@ -113,7 +113,7 @@ BROKEN_STACKS = {
         [("embedded.toml", "service_ttl = 1.5", "service_ttl = 0")],
         "test_without_heartbeats_an_entry_expires_after_its_ttl"),
     "heartbeat-slower-than-ttl": (
-        [("embedded.toml", "heartbeat_interval = 0.25", "heartbeat_interval = 3")],
+        [("embedded.toml", "heartbeat_interval = 0.5", "heartbeat_interval = 3")],
         "test_heartbeats_keep_an_entry_alive_beyond_its_ttl"),
     "config-environment-missing": (
         [("docker-compose.yml", "CONFIG_ENVIRONMENTS: development,testing,production",
