@@ -95,6 +95,14 @@ def _left(engine, run_id: str) -> list[str]:
             + [f"volume {v.name}" for v in engine.volumes.list(filters=selector)])
 
 
+def _why_gone(proc: subprocess.Popen) -> str:
+    """Why a held run's stack is not there while the test expects it: the run ended, or something else removed it."""
+    if proc.poll() is not None:
+        return f"the held session ended (exit {proc.returncode}) before its stack was looked at:\n" \
+               f"{proc.communicate(timeout=30)[0][-3000:]}"
+    return "the held session is still running and its stack is gone: another run removed it"
+
+
 def _assert_gone(engine, run_id: str) -> None:
     wait_until(lambda: not _left(engine, run_id), 60, message=f"the stack of run {run_id} to be removed")
 
@@ -134,7 +142,7 @@ def test_interrupted_session_takes_the_stack_down(engine, tmp_path, sig, status)
     proc, state = _session(tmp_path, hold=True)
     try:
         held = _held(proc, state)
-        assert _left(engine, held["run_id"])
+        assert _left(engine, held["run_id"]), _why_gone(proc)
         proc.send_signal(sig)
         out, _ = proc.communicate(timeout=120)
         assert proc.returncode == status, out[-3000:]
