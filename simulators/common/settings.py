@@ -25,10 +25,11 @@ from .logs import FORMATS, LEVELS
 # Deliberate defects, to prove that the acceptance scenarios can fail (never set them in production).
 FAULTS = ("no-heartbeat", "no-expiry", "health-500", "metrics-full-path", "no-metrics", "no-deregister",
           "ready-ignores-postgres", "ready-ignores-redis", "no-grpc", "errors-500", "no-channel-pool",
-          "instance-label", "camel-case-metric", "no-trace-propagation", "slow-shutdown")
+          "instance-label", "camel-case-metric", "no-trace-propagation", "slow-shutdown", "heartbeat-key-only")
 # Those checked on every request or cycle, so GET/PUT /audit/v1/faults switches them on a running simulator
 # (simulators/common/faults.py); the others act only at start.
-SWITCHABLE = ("no-heartbeat", "health-500", "no-metrics", "errors-500", "ready-ignores-postgres", "ready-ignores-redis")
+SWITCHABLE = ("no-heartbeat", "heartbeat-key-only", "health-500", "no-metrics", "errors-500", "ready-ignores-postgres",
+              "ready-ignores-redis")
 ENVIRONMENTS = ("development", "testing", "production")
 _INSTANCE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _NAMESPACE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")

@@ -43,6 +43,7 @@ VARIANTS = {
     "client-errors-as-500": Variant([fault(EXCHANGE, "errors-500")], f"malformed_request and {EXCHANGE}"),
     # discovery and gRPC (TSE-0001.3b)
     "never-heartbeats": Variant([fault(EXCHANGE, "no-heartbeat")], f"heartbeats_keep and {EXCHANGE}"),
+    "info-entry-left-to-expire": Variant([fault(EXCHANGE, "heartbeat-key-only")], f"heartbeats_keep and {EXCHANGE}"),
     "entries-never-expire": Variant([fault(EXCHANGE, "no-expiry")], f"killed_service_disappears and {EXCHANGE}"),
     "new-channel-per-call": Variant([fault(EXCHANGE, "no-channel-pool")], f"callee_through_discovery and {EXCHANGE}",
                                     f"{EXCHANGE},{MARKET_DATA}"),

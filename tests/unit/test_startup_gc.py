@@ -1,5 +1,6 @@
-"""A service imports its libraries with the garbage collector off, and its entry turns it on again: only a
-`python -m simulators.<name>` start does the first (simulators/__init__.py), every entry does the second."""
+"""A service imports its libraries with the garbage collector off and without the optional parts it never uses,
+and its entry turns the collector on again: only a `python -m simulators.<name>` start does the first
+(simulators/__init__.py), every entry does the second."""
 from __future__ import annotations
 
 import subprocess
@@ -45,3 +46,18 @@ def test_the_entry_turns_the_collector_on_again(entry):
         {ENTRIES[entry].replace(chr(10), chr(10) + ' ' * 8)}
         print(gc.isenabled(), status)
     """, env={"PATH": "/usr/bin:/bin", "HTTP_PORT": "not-a-port"}) == ["True", "2"]
+
+
+def test_only_a_module_run_skips_the_unused_imports():
+    # a `-m` start: both libraries import, without the parts no service uses
+    assert _python("""
+        import sys
+        sys.argv = ["-m"]
+        import simulators, httpx, redis
+        print(sorted(m for m in simulators.UNUSED_IMPORTS if sys.modules.get(m) is not None) or "skipped",
+              callable(httpx.main), redis.Redis is not None)
+    """) == ["skipped", "True", "True"]
+    assert _python("""
+        import sys, simulators, httpx, redis.observability.providers
+        print(all(sys.modules.get(m) is not None for m in simulators.UNUSED_IMPORTS))
+    """) == ["True"], "a plain import skipped them"
