@@ -37,4 +37,4 @@ Feature: Market data is persisted in the market_data schema through its data ada
     When the feed has run for 3 candle intervals
     Then every candle in market_data.candles has low <= open, close <= high, positive prices and end_time after start_time
     And every candle is labelled with a schema interval
-    And every row in market_data.price_feeds has a positive price between its bid and its ask
+    And every row the feed wrote to market_data.price_feeds meanwhile has a positive price between its bid and its ask

@@ -91,10 +91,13 @@ class Database:
             return jsonable(row) if row else None
 
     def check(self) -> tuple[bool, str]:
-        """(True, "ok") when SELECT 1 answers; else (False, why)."""
+        """(True, "ok") when a pooled connection answers a query; else (False, why). One round trip: _getconn's
+        empty query (a transaction around SELECT 1 took four, five times a second in every service)."""
         try:
-            with self.transaction() as conn:
-                conn.execute("SELECT 1")
+            try:
+                self.pool.putconn(self._getconn())
+            except PoolTimeout as exc:
+                raise DatabaseUnavailable(f"no PostgreSQL connection within {self.timeout}s") from exc
             return True, "ok"
         except (DatabaseUnavailable, psycopg.Error) as exc:
             return False, str(exc).splitlines()[0] if str(exc) else type(exc).__name__

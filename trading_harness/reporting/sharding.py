@@ -74,6 +74,20 @@ def assign(groups: dict[str, list[str]], durations: dict[str, float], count: int
     return shards
 
 
+def heaviest_files_first(nodeids: list[str], durations: dict[str, float]) -> list[int]:
+    """The positions of `nodeids` in run order for a worker pool: the heaviest feature file first, each file's
+    scenarios together and in their order. Workers that take scenarios in this order end on light ones, so that
+    none is left alone with a long file at the end (longest processing time first)."""
+    groups: dict[str, list[str]] = {}
+    for nodeid in nodeids:
+        groups.setdefault(feature_of(nodeid), []).append(nodeid)
+    known = [durations[n] for n in nodeids if n in durations]
+    default = sum(known) / len(known) if known else DEFAULT_SECONDS
+    weight = {name: sum(durations.get(n, default) for n in ids) for name, ids in groups.items()}
+    place = {name: i for i, name in enumerate(groups)}
+    return sorted(range(len(nodeids)), key=lambda i: (-weight[feature_of(nodeids[i])], place[feature_of(nodeids[i])], i))
+
+
 def feature_of(nodeid: str) -> str:
     """The group of a test: its file (a feature's generated module), which keeps a Background together."""
     return nodeid.split("::", 1)[0]
