@@ -91,8 +91,8 @@ class Database:
             return jsonable(row) if row else None
 
     def check(self) -> tuple[bool, str]:
-        """(True, "ok") when a pooled connection answers a query; else (False, why). One round trip: _getconn's
-        empty query (a transaction around SELECT 1 took four, five times a second in every service)."""
+        """(True, "ok") when a pooled connection answers a query; else (False, why). One round trip, _getconn's
+        empty query, where a transaction around SELECT 1 took four; readiness asks five times a second."""
         try:
             try:
                 self.pool.putconn(self._getconn())

@@ -1,4 +1,5 @@
-"""Split a run's scenarios across N shards, each feature file whole, balanced by stored durations.
+"""Split a run's scenarios across N shards, each feature file whole, balanced by stored durations; and order
+them, whole files heaviest first, for a pool of xdist workers (fixtures/run_order.py).
 
 The duration file is pytest-split's format (`{nodeid: seconds}`), written by every unsharded
 features run to reports/durations.json. pytest-split itself splits per test (its
