@@ -196,8 +196,11 @@ def test_xdist_loses_nothing_and_counts_nothing_twice(run_features, tmp_path):
            [{k: r[k] for k in ("key", "scenarios", "passed", "failed", "skipped", "covered", "verdict")}
             for r in serial["rows"]]
     assert (parallel["docs_passed"], parallel["docs_not_run"]) == (serial["docs_passed"], serial["docs_not_run"])
-    assert sorted(s["worker"] for s in parallel["stacks"]) == ["gw0", "gw1"], "one stack start-up per worker"
-    assert parallel["containers"] == 2 and serial["containers"] == 1
+    # whole feature files per worker (fixtures/run_order.py): a worker whose files need no stack starts none
+    workers = [s["worker"] for s in parallel["stacks"]]
+    assert workers and len(set(workers)) == len(workers) and set(workers) <= {"gw0", "gw1"}, \
+        f"at most one stack start-up per worker, each recorded: {workers}"
+    assert parallel["containers"] == len(workers) and serial["containers"] == 1
 
 
 SEED_ADAPTER_RULE = "~exchange:* +@read +@write +@keyspace +ping -@dangerous"
