@@ -63,9 +63,7 @@ def write_durations(path: Path, measured: dict[str, float]) -> Path:
 
 def assign(groups: dict[str, list[str]], durations: dict[str, float], count: int) -> list[list[str]]:
     """Group names per shard: the heaviest group first onto the lightest shard (ties: name, shard number)."""
-    known = [durations[n] for ids in groups.values() for n in ids if n in durations]
-    default = sum(known) / len(known) if known else DEFAULT_SECONDS
-    weight = {name: sum(durations.get(n, default) for n in ids) for name, ids in groups.items()}
+    weight = _weights(groups, durations)
     shards: list[list[str]] = [[] for _ in range(count)]
     load = [0.0] * count
     for name in sorted(groups, key=lambda g: (-weight[g], g)):
@@ -82,11 +80,16 @@ def heaviest_files_first(nodeids: list[str], durations: dict[str, float]) -> lis
     groups: dict[str, list[str]] = {}
     for nodeid in nodeids:
         groups.setdefault(feature_of(nodeid), []).append(nodeid)
-    known = [durations[n] for n in nodeids if n in durations]
-    default = sum(known) / len(known) if known else DEFAULT_SECONDS
-    weight = {name: sum(durations.get(n, default) for n in ids) for name, ids in groups.items()}
+    weight = _weights(groups, durations)
     place = {name: i for i, name in enumerate(groups)}
     return sorted(range(len(nodeids)), key=lambda i: (-weight[feature_of(nodeids[i])], place[feature_of(nodeids[i])], i))
+
+
+def _weights(groups: dict[str, list[str]], durations: dict[str, float]) -> dict[str, float]:
+    """Each group's stored seconds; a scenario with none weighs the mean of those known."""
+    known = [durations[n] for ids in groups.values() for n in ids if n in durations]
+    default = sum(known) / len(known) if known else DEFAULT_SECONDS
+    return {name: sum(durations.get(n, default) for n in ids) for name, ids in groups.items()}
 
 
 def feature_of(nodeid: str) -> str:
