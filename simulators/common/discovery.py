@@ -81,10 +81,10 @@ class Discovery:
     def _redis_beat(self) -> None:
         ttl_ms = max(1, round(self.settings.service_ttl * 1000))
         try:
-            pipe = self.cache.client.pipeline(transaction=False)
             if "heartbeat-key-only" in self.settings.faults:  # switchable: the info hash is left to expire
-                pipe.set(self.heartbeat_key, _now(), px=ttl_ms).execute()
+                self.cache.client.set(self.heartbeat_key, _now(), px=ttl_ms)
                 return
+            pipe = self.cache.client.pipeline(transaction=False)
             pipe.hset(self.info_key, mapping=self.info())
             if "no-expiry" in self.settings.faults:  # entries outlive a dead process
                 pipe.set(self.heartbeat_key, _now())
