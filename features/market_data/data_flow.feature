@@ -11,8 +11,8 @@ Feature: Market data flows from the simulator to the risk monitor accurately, fa
     And the risk monitor saw no gap in the feed sequence of any symbol
 
   @criterion:market-data.13a.latency @timing
-  Scenario: Updates reach the risk monitor within 50 ms at the 99th percentile at 10 updates per second
-    Given the feed publishes 10 updates per second per symbol
+  Scenario: Updates reach the risk monitor within 50 ms at the 99th percentile at 20 updates per second
+    Given the feed publishes 20 updates per second per symbol
     And the risk monitor subscribes to the prices of BTC/USD, ETH/USD, ADA/USD, SOL/USD and DOT/USD
     When the risk monitor has received 250 updates
     Then the 99th percentile of publish-to-receive latency is at most 50 ms
